@@ -1,0 +1,1 @@
+"""One module per topic; each takes canonical frames (``wscb_analysis.io``) and a period."""
