@@ -134,3 +134,11 @@ def test_districts_follow_the_population_table(demo):
                                  "Stratford-on-Avon", "Warwick"}
     # N&B (27,203 children, most deprived) has more referrals than N Warks (12,232).
     assert shares["Nuneaton and Bedworth"] > 2 * shares["North Warwickshire"]
+
+
+def test_no_child_collects_an_implausible_number_of_referrals(demo):
+    # Re-referrals pick a random earlier referral, so no one child soaks them up: the busiest
+    # child has at most 8 referrals in a year (the real maximum in a county is about that).
+    ref = demo[1]["referrals"]
+    year = ref["referral_date"].dt.year
+    assert ref.groupby([year, "child_id"]).size().max() <= 8

@@ -248,7 +248,11 @@ def _referrals(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
         cand_dates, cand_index = cand_dates[order], cand_index[order]
         gap = rng.integers(1, 331, n_re)
         target = re_dates - gap
-        pos = np.searchsorted(cand_dates, target, side="right") - 1
+        # A random referral from the target day (not always the same one, or one child would
+        # collect every re-referral aimed at that day); the last earlier one if none that day.
+        lo = np.searchsorted(cand_dates, target, side="left")
+        hi = np.searchsorted(cand_dates, target, side="right")
+        pos = np.where(hi > lo, lo + (rng.random(n_re) * (hi - lo)).astype(np.int64), hi - 1)
         ok = pos >= 0
         ok &= (re_dates - cand_dates[np.clip(pos, 0, None)]).astype(int) <= 360
         parent = np.where(ok, cand_index[np.clip(pos, 0, None)], -1)
@@ -296,7 +300,7 @@ def _referrals(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
     rel = child_rel[inverse].copy()
     for field, arr in (("ethnicity", eth), ("first_language", lang), ("religion", rel)):
         p = _nr_vector(field, year_idx, quarter)
-        blank = rng.random(total) < p
+        blank = _exact_share(rng, (year_idx + 1) * 4 + quarter, p)
         if field == "ethnicity":
             nobt = blank & (rng.random(total) < 0.3)
             arr[blank] = ""
@@ -321,6 +325,20 @@ def _referrals(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
         "Religion": rel[order],
     }
     return cols
+
+
+def _exact_share(rng: np.random.Generator, group: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Mark exactly round(share x size) random rows of each group (share is per row, constant
+    within a group), so a planned quarter-on-quarter trend is not lost in sampling noise."""
+    order = np.lexsort((rng.random(len(group)), group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, sizes)
+    wanted = np.repeat(np.round(share[order][starts] * sizes), sizes)
+    out = np.empty(len(group), dtype=bool)
+    out[order] = rank < wanted
+    return out
 
 
 def _year_index(dates: np.ndarray) -> np.ndarray:

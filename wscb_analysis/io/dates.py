@@ -59,12 +59,22 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     day = np.full(n, -1, dtype=np.int64)
     serial = np.full(n, -1, dtype=np.int64)
 
+    # Fast path for the common dd/mm/yyyy form. The C library's strptime rolls an impossible
+    # day into the next month (31/02 -> 2 or 3 March), so a parsed day of 1-3 is re-read by
+    # the strict path below, as are two-digit years and every other form.
+    fast = pc.strptime(text, format="%d/%m/%Y", unit="s", error_is_null=True)
+    fast_days = fast.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype(
+        "datetime64[D]")
+    day_of_month = pc.fill_null(pc.day(fast), 0).to_numpy(zero_copy_only=False)
+    accepted = (~np.isnat(fast_days) & (day_of_month > 3)
+                & (fast_days >= np.datetime64("1000-01-01", "D")))
+
     def fill(pattern: str, names: tuple[str, ...]) -> None:
-        todo = (year < 0) & (serial < 0) & ~blank
+        todo = ~accepted & (year < 0) & (serial < 0) & ~blank
         if not todo.any():
             return
         idx = np.flatnonzero(todo)
-        sub = text.take(pa.array(idx)) if len(idx) < n else text
+        sub = text.take(pa.array(idx))
         matched = pc.extract_regex(sub, pattern)
         valid = matched.is_valid().to_numpy(zero_copy_only=False)
         if not valid.any():
@@ -106,5 +116,6 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     from_serial = serial > 0
     if from_serial.any():
         dates[from_serial] = _EXCEL_EPOCH + serial[from_serial]
+    dates[accepted] = fast_days[accepted]
     bad = ~blank & np.isnat(dates)
     return dates, bad
