@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, config
-from .io.load import ExtractError, load_extract
+from .io.load import ExtractError, flush_cache_writes, load_extract
 from .io.quality import quality_report
 from .periods import PeriodError, financial_year
 
@@ -134,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # e.g. `wscb figures ... | head`
         return 0
+    finally:
+        # Cache writes run in the background; finish them so the next run finds them.
+        flush_cache_writes()
 
 
 if __name__ == "__main__":  # pragma: no cover

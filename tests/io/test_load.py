@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHARED_DATA
-from wscb_analysis.io.load import ExtractError, load_extract, load_source
+from wscb_analysis.io.load import ExtractError, flush_cache_writes, load_extract, load_source
 
 REFERRALS_HEADER = ("Child Unique ID,Gender,Ethnicity,Date of Birth,Age of Child (Years),"
                     "Date of referral,Referral Source,Referral NFA?\n")
@@ -199,6 +199,7 @@ def test_local_missing_layout_with_flags(write_file):
 def test_cache_is_reused_and_keyed_by_content(write_file):
     path = write_file("referrals.csv", "Child Unique ID,Date of referral\nA1,05/06/2016\n")
     first = load_source(path, "referrals")
+    flush_cache_writes()
     again = load_source(path, "referrals")
     assert not first.from_cache and again.from_cache
     assert again.data.equals(first.data)
@@ -214,3 +215,12 @@ def test_real_ssda903_fixture_loads():
     assert r.usable and r.layout == "SSDA903 Missing"
     assert r.accounts()
     assert set(r.data["missing_type"].dropna()) <= {"Missing", "Away"}
+
+
+def test_unreadable_annex_a_workbook_is_reported_not_ignored(tmp_path):
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "AnnexA.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    extract = load_extract(folder)
+    assert not extract.usable
+    assert all("AnnexA.xlsx" in p for p in extract.problems())

@@ -70,3 +70,15 @@ def test_over_time_by_year():
     assert out["period"].tolist() == ["2015-16", "2016-17"]
     assert out["referrals"].tolist() == [3, 7]
     assert out["rereferrals"].tolist() == [0, 4]
+
+
+def test_lookback_window_keeps_exactly_what_can_decide():
+    from wscb_analysis.metrics.referrals import lookback_window
+
+    df = frame("referrals", REFERRALS)
+    kept = lookback_window(df, financial_year("2016-17"))
+    # From 01/04/2015 (12 months before 01/04/2016) to 31/03/2017: every row of the fixture.
+    assert len(kept) == len(df)
+    kept_q3 = lookback_window(df, financial_year("2016-17", "Q3"))
+    # From 01/10/2015 to 31/12/2016: A 01/04/2016, B 01/05/2016, C 02/05/2016, D x2, E.
+    assert kept_q3["child_id"].tolist() == ["A", "B", "C", "D", "D", "E"]

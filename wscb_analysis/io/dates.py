@@ -51,31 +51,41 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
-    n = len(text)
+    if values.type != pa.string():
+        values = pc.cast(values, pa.string())
+    text = pc.ascii_trim_whitespace(values)
     blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
-    year = np.full(n, -1, dtype=np.int64)
-    month = np.full(n, -1, dtype=np.int64)
-    day = np.full(n, -1, dtype=np.int64)
-    serial = np.full(n, -1, dtype=np.int64)
 
     # Fast path for the common dd/mm/yyyy form. The C library's strptime rolls an impossible
     # day into the next month (31/02 -> 2 or 3 March), so a parsed day of 1-3 is re-read by
     # the strict path below, as are two-digit years and every other form.
     fast = pc.strptime(text, format="%d/%m/%Y", unit="s", error_is_null=True)
-    fast_days = fast.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype(
-        "datetime64[D]")
+    dates = pc.cast(fast, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     day_of_month = pc.fill_null(pc.day(fast), 0).to_numpy(zero_copy_only=False)
-    accepted = (~np.isnat(fast_days) & (day_of_month > 3)
-                & (fast_days >= np.datetime64("1000-01-01", "D")))
+    accepted = (~np.isnat(dates) & (day_of_month > 3)
+                & (dates >= np.datetime64("1000-01-01", "D")))
+    rest = np.flatnonzero(~accepted & ~blank)
+    dates[~accepted] = np.datetime64("NaT")
+    if len(rest):
+        dates[rest] = _strict(text.take(pa.array(rest)))
+    bad = ~blank & np.isnat(dates)
+    return dates, bad
+
+
+def _strict(text: pa.Array) -> np.ndarray:
+    """Every accepted form, validated field by field (31/02/2016 -> NaT)."""
+    n = len(text)
+    year = np.full(n, -1, dtype=np.int64)
+    month = np.full(n, -1, dtype=np.int64)
+    day = np.full(n, -1, dtype=np.int64)
+    serial = np.full(n, -1, dtype=np.int64)
 
     def fill(pattern: str, names: tuple[str, ...]) -> None:
-        todo = ~accepted & (year < 0) & (serial < 0) & ~blank
+        todo = (year < 0) & (serial < 0)
         if not todo.any():
             return
         idx = np.flatnonzero(todo)
-        sub = text.take(pa.array(idx))
-        matched = pc.extract_regex(sub, pattern)
+        matched = pc.extract_regex(text.take(pa.array(idx)), pattern)
         valid = matched.is_valid().to_numpy(zero_copy_only=False)
         if not valid.any():
             return
@@ -103,9 +113,7 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     have = (year > 0) & (month >= 1) & (month <= 12) & (day >= 1)
     if have.any():
-        month_start = (
-            (year[have] - 1970) * 12 + (month[have] - 1)
-        ).astype("datetime64[M]")
+        month_start = ((year[have] - 1970) * 12 + (month[have] - 1)).astype("datetime64[M]")
         days_in_month = (
             (month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")
         ).astype(np.int64)
@@ -116,6 +124,4 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     from_serial = serial > 0
     if from_serial.any():
         dates[from_serial] = _EXCEL_EPOCH + serial[from_serial]
-    dates[accepted] = fast_days[accepted]
-    bad = ~blank & np.isnat(dates)
-    return dates, bad
+    return dates

@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -145,6 +146,7 @@ def empty_frame(source: str) -> pd.DataFrame:
             cols[f.name] = pd.Series(dtype="boolean")
         else:
             cols[f.name] = pd.Series(dtype="str")
+    cols["child_key"] = pd.Series(dtype="int32")
     cols["row"] = pd.Series(dtype="int64")
     return pd.DataFrame(cols)
 
@@ -175,7 +177,8 @@ def find_annex_a_workbooks(data_dir: Path) -> list[Path]:
 
 
 def file_hash(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    """SHA-256 of a file's bytes (hardware-accelerated on current processors)."""
+    h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
@@ -365,18 +368,30 @@ def _text_column(table: pa.Table, header: str | None) -> pa.Array:
     if header is None:
         return pa.nulls(table.num_rows, pa.string())
     col = table.column(header)
-    return pc.utf8_trim_whitespace(col.combine_chunks() if col.num_chunks != 1 else col.chunk(0))
+    # ASCII trimming is ten times faster than UTF-8 trimming and catches the spaces, tabs and
+    # line ends that exports leave; a non-breaking space is kept (it reads as a value).
+    return pc.ascii_trim_whitespace(col.combine_chunks() if col.num_chunks != 1 else col.chunk(0))
 
 
 def _yes_no(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Y/N text ("a) Yes", "b) No", "c) Unknown" too) -> masks (yes, no, unreadable)."""
-    norm = pc.utf8_trim_whitespace(
-        pc.replace_substring_regex(pc.utf8_lower(pc.fill_null(arr, "")), r"[^a-z0-9]+", " ")
-    )
-    yes = pc.is_in(norm, pa.array(sorted(YES))).to_numpy(zero_copy_only=False)
-    no = pc.is_in(norm, pa.array(sorted(NO))).to_numpy(zero_copy_only=False)
-    unknown = pc.is_in(norm, pa.array(sorted(UNKNOWN))).to_numpy(zero_copy_only=False)
-    bad = ~(yes | no | unknown)
+    text = pc.fill_null(arr, "")
+    # Most values are a plain Y or N: only the rest are normalised (lower case, punctuation
+    # to spaces) before matching.
+    yes = pc.equal(text, "Y").to_numpy(zero_copy_only=False)
+    no = pc.equal(text, "N").to_numpy(zero_copy_only=False)
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~(yes | no | blank))
+    bad = np.zeros(len(text), dtype=bool)
+    if len(rest):
+        norm = pc.utf8_trim_whitespace(pc.replace_substring_regex(
+            pc.utf8_lower(text.take(pa.array(rest))), r"[^a-z0-9]+", " "))
+        is_yes = pc.is_in(norm, pa.array(sorted(YES))).to_numpy(zero_copy_only=False)
+        is_no = pc.is_in(norm, pa.array(sorted(NO))).to_numpy(zero_copy_only=False)
+        is_unknown = pc.is_in(norm, pa.array(sorted(UNKNOWN))).to_numpy(zero_copy_only=False)
+        yes[rest[is_yes]] = True
+        no[rest[is_no]] = True
+        bad[rest[~(is_yes | is_no | is_unknown)]] = True
     return yes, no, bad
 
 
@@ -482,7 +497,14 @@ def validate_table(
         elif f.kind in (ID, TEXT, CODE):
             if f.name == "ethnicity":
                 text = pc.utf8_upper(text)
-            arrays[f.name] = text if f.kind == ID else pc.if_else(pa.array(blank), None, text)
+            if f.kind == ID:
+                # Encoded once here: duplicates, overlaps and every per-child metric reuse the
+                # codes, kept beside the id as ``child_key``.
+                encoded = pc.dictionary_encode(text)
+                arrays[f.name] = text
+                arrays["child_key"] = encoded.indices
+            else:
+                arrays[f.name] = pc.if_else(pa.array(blank), None, text)
         else:  # pragma: no cover - a schema with an unknown kind is a programming error
             raise ValueError(f"unknown field kind {f.kind}")
 
@@ -493,12 +515,12 @@ def validate_table(
     # Rows identical in every column (of the file, not just the columns used) are one record
     # read twice: the first is kept, the rest counted. Only rows sharing the child and the
     # parsed dates can be identical, so the exact comparison runs on those few.
-    dup = _duplicates(table, arrays["child_id"], [dates[k] for k in dates])
+    dup = _duplicates(table, arrays["child_key"], [dates[k] for k in dates])
     result.duplicates = int(dup.sum())
     # A repeated row is counted once, as a duplicate, even when it is also unusable.
     set_aside &= ~dup
     if source.name == "missing":
-        overlap_rows = _overlaps(arrays["child_id"], dates["start_date"], dates["end_date"],
+        overlap_rows = _overlaps(arrays["child_key"], dates["start_date"], dates["end_date"],
                                  ~(dup | set_aside))
         for i, j in overlap_rows:
             reasons.add(np.array([i]), mapping.get("start_date", "start_date"),
@@ -548,13 +570,19 @@ def _duplicates(table: pa.Table, child: pa.Array, dates: list[np.ndarray]) -> np
     n = table.num_rows
     if n < 2:
         return np.zeros(n, dtype=bool)
-    key = pc.dictionary_encode(child).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = child.to_numpy(zero_copy_only=False).astype(np.int64)
     for d in dates[:2]:
         days = np.where(np.isnat(d), -1, d.astype(np.int64)) & 0xFFFF
         key = (key << 16) | (days + 1)
-    codes = pc.dictionary_encode(pa.array(key)).indices.to_numpy(zero_copy_only=False)
-    shared = np.bincount(codes)[codes] > 1
-    candidates = np.flatnonzero(shared)
+    # Keys seen more than once, by sorting (a hash table over millions of distinct integers
+    # is several times slower).
+    order = np.argsort(key)
+    ordered = key[order]
+    same_as_next = np.zeros(n, dtype=bool)
+    same_as_next[:-1] = ordered[1:] == ordered[:-1]
+    shared_sorted = same_as_next.copy()
+    shared_sorted[1:] |= same_as_next[:-1]
+    candidates = np.sort(order[shared_sorted])
     dup = np.zeros(n, dtype=bool)
     if len(candidates):
         sub = table.take(pa.array(candidates)).combine_chunks()
@@ -577,8 +605,7 @@ def _overlaps(child: pa.Array, start: np.ndarray, end: np.ndarray, usable: np.nd
     idx_all = np.flatnonzero(usable & ~np.isnat(start))
     if len(idx_all) < 2:
         return []
-    codes = pc.dictionary_encode(child.take(pa.array(idx_all))).indices.to_numpy(
-        zero_copy_only=False).astype(np.int64)
+    codes = child.to_numpy(zero_copy_only=False).astype(np.int64)[idx_all]
     s = start[idx_all].astype(np.int64)
     e_raw = end[idx_all]
     open_end = 1 << 20  # later than any real date in days since 1970
@@ -741,8 +768,18 @@ def load_source(
     result = validate_table(table, spec, label, first_row=header_row + 1, column_map=column_map)
     result.input_hash = input_hash if hashing is None else hashing.result()
     if use_cache and result.usable:
-        _write_cache(key, result)
+        # Written in the background while the caller computes; the interpreter waits for it
+        # before exiting, so the cache is complete when a command returns.
+        _CACHE_WRITER.submit(_write_cache, key, result)
     return result
+
+
+_CACHE_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wscb-cache")
+
+
+def flush_cache_writes() -> None:
+    """Wait for cache writes started by :func:`load_source` (tests and benchmarks)."""
+    _CACHE_WRITER.submit(lambda: None).result()
 
 
 def _match_sheet(sheets: list[str], spec: Source) -> str | None:
@@ -770,28 +807,38 @@ def load_extract(
         raise ExtractError(
             f"{data_dir}: no such folder; point --data-dir at the folder holding referrals.csv, "
             "cp_plans.csv, early_help.csv and missing.csv (or run `wscb synth --out DIR`)")
-    sources: dict[str, SourceResult] = {}
     workbooks = find_annex_a_workbooks(data_dir)
-    workbook_sheets = {wb: None for wb in workbooks}
-    for name, spec in SOURCES.items():
+    workbook_sheets: dict[Path, list[str] | None] = {wb: None for wb in workbooks}
+
+    def one(name: str) -> SourceResult:
+        spec = SOURCES[name]
         path = find_source_file(data_dir, spec)
         try:
             if path is not None:
-                sources[name] = load_source(path, name, column_map, use_cache=use_cache)
-                continue
+                return load_source(path, name, column_map, use_cache=use_cache)
             for wb in workbooks:
-                if workbook_sheets[wb] is None:
-                    workbook_sheets[wb] = list_sheets(wb)
-                sheet = _match_sheet(workbook_sheets[wb], spec)
+                if wb in workbook_errors:  # a list this source may be in cannot be read
+                    raise ExtractError(workbook_errors[wb])
+                sheet = _match_sheet(workbook_sheets[wb] or [], spec)
                 if sheet is not None:
-                    sources[name] = load_source(wb, name, column_map, sheet=sheet,
-                                                use_cache=use_cache)
-                    break
-            else:
-                sources[name] = SourceResult(source=name, file=None, data=empty_frame(name))
+                    return load_source(wb, name, column_map, sheet=sheet, use_cache=use_cache)
+            return SourceResult(source=name, file=None, data=empty_frame(name))
         except ExtractError as exc:
-            sources[name] = SourceResult(source=name, file=str(path or workbooks),
-                                         data=empty_frame(name), problems=[str(exc)])
+            where = path.name if path else ", ".join(wb.name for wb in workbooks)
+            return SourceResult(source=name, file=where, data=empty_frame(name),
+                                problems=[str(exc)])
+
+    workbook_errors: dict[Path, str] = {}
+    for wb in workbooks:  # read the sheet names once, before the sources load in parallel
+        try:
+            workbook_sheets[wb] = list_sheets(wb)
+        except ExtractError as exc:
+            workbook_errors[wb] = str(exc)
+    # Arrow's kernels release the GIL, so the sources validate side by side on the cores.
+    # Two workers keep the peak memory down: the largest source on one, the rest on the other.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        loaded = dict(zip(SOURCES, pool.map(one, SOURCES), strict=True))
+    sources = {name: loaded[name] for name in SOURCES}
     if not any(r.file for r in sources.values()):
         raise ExtractError(
             f"{data_dir}: holds none of referrals.csv, cp_plans.csv, early_help.csv, "

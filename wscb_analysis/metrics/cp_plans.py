@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import child_codes
 from ..periods import Period, add_months, in_period
 
 DURATION_BANDS = [
@@ -61,7 +62,7 @@ def plan_history(plans: pd.DataFrame) -> pd.DataFrame:
                       ("plan_number", "int64"), ("subsequent", bool), ("within_2_years", bool)):
             out[c] = pd.Series(dtype=dt)
         return out
-    child = pd.factorize(out["child_id"])[0]
+    child = child_codes(out)
     start = out["start_date"].to_numpy().astype("datetime64[D]")
     end = out["end_date"].to_numpy().astype("datetime64[D]")
     order = np.lexsort((out["row"].to_numpy(), start, child))

@@ -24,7 +24,7 @@ def episodes_in(missing: pd.DataFrame, period: Period) -> pd.DataFrame:
 def missing_figures(missing: pd.DataFrame, period: Period) -> dict:
     """The contract's ``missing`` block for the period."""
     ep = episodes_in(missing, period)
-    per_child = ep.groupby("child_id").size()
+    per_child = ep.groupby("child_id", observed=True).size()
     types = ep["missing_type"].value_counts()
     return {
         "episodes": len(ep),
@@ -47,7 +47,7 @@ def monthly_counts(missing: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """
     d = pd.to_datetime(missing["start_date"])
     month = d.dt.to_period("M")
-    grouped = missing.assign(month=month).groupby("month").agg(
+    grouped = missing.assign(month=month).groupby("month", observed=True).agg(
         episodes=("child_id", "size"), children=("child_id", "nunique"))
     if len(grouped) == 0:
         return pd.DataFrame(columns=["month", "episodes", "children"])
@@ -66,7 +66,7 @@ def children_by_year(missing: pd.DataFrame) -> pd.DataFrame:
     fy = d.dt.year - (d.dt.month < 4).astype(int)
     year = fy.astype(str) + "-" + ((fy + 1) % 100).astype(str).str.zfill(2)
     df = missing.assign(year=year)
-    per_child = df.groupby(["year", "child_id"]).size().rename("n").reset_index()
+    per_child = df.groupby(["year", "child_id"], observed=True).size().rename("n").reset_index()
     out = per_child.groupby("year").agg(children=("n", "size"),
                                         children_repeat=("n", lambda s: int((s >= 2).sum())),
                                         episodes=("n", "sum")).reset_index()

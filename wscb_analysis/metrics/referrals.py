@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import child_codes
 from ..periods import Period, add_months, in_period
 
 
@@ -29,16 +30,26 @@ def flag_rereferrals(referrals: pd.DataFrame) -> pd.DataFrame:
         out["previous_referral"] = pd.Series(dtype="datetime64[s]")
         out["rereferral"] = pd.Series(dtype=bool)
         return out
-    child = pd.factorize(out["child_id"])[0]
+    child = child_codes(out)
     dates = out["referral_date"].to_numpy().astype("datetime64[D]")
-    order = np.lexsort((out["row"].to_numpy(), dates, child))
+    # One integer key (child, then day) and a stable sort, so ties keep file order: much
+    # faster than a three-key lexsort at national volumes.
+    days = dates.astype(np.int64)
+    key = child.astype(np.int64) * (1 << 20) + (days - days.min() if n else days)
+    order = np.argsort(key, kind="stable")
     c, d = child[order], dates[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = c[1:] == c[:-1]
     prev = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     prev[1:] = d[:-1]
     prev[~same] = np.datetime64("NaT")
-    flag_sorted = same & (prev >= add_months(d, -12))
+    # Within 12 calendar months: any gap up to 365 days is; 366 days is only when a 29
+    # February falls between (checked by calendar for just those rows); longer never is.
+    gap = (d - prev).astype(np.int64)
+    flag_sorted = same & (gap <= 365)
+    edge = np.flatnonzero(same & (gap == 366))
+    if len(edge):
+        flag_sorted[edge] = prev[edge] >= add_months(d[edge], -12)
     rereferral = np.empty(n, dtype=bool)
     rereferral[order] = flag_sorted
     previous = np.empty(n, dtype="datetime64[D]")
@@ -48,9 +59,19 @@ def flag_rereferrals(referrals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def lookback_window(referrals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Referrals from 12 months before the period's start to its end: all that can decide
+    whether a referral in the period is a re-referral (an earlier previous referral is more
+    than 12 months before it anyway)."""
+    d = referrals["referral_date"].to_numpy().astype("datetime64[D]")
+    start = add_months(np.array([np.datetime64(period.start, "D")]), -12)[0]
+    keep = (d >= start) & (d <= np.datetime64(period.end, "D"))
+    return referrals.loc[keep]
+
+
 def referral_figures(referrals: pd.DataFrame, period: Period) -> dict:
     """``{referrals, rereferrals, rereferral_rate}`` for the period (rate a fraction or None)."""
-    flagged = flag_rereferrals(referrals)
+    flagged = flag_rereferrals(lookback_window(referrals, period))
     mask = in_period(flagged["referral_date"], period)
     n = int(mask.sum())
     x = int(flagged["rereferral"].to_numpy()[mask].sum())
@@ -59,7 +80,7 @@ def referral_figures(referrals: pd.DataFrame, period: Period) -> dict:
 
 def child_level_rereferrals(referrals: pd.DataFrame, period: Period) -> dict:
     """Child-level: children referred in the period, of whom with a re-referral in it."""
-    flagged = flag_rereferrals(referrals)
+    flagged = flag_rereferrals(lookback_window(referrals, period))
     in_p = flagged.loc[in_period(flagged["referral_date"], period)]
     children = int(in_p["child_id"].nunique())
     with_re = int(in_p.loc[in_p["rereferral"], "child_id"].nunique())
@@ -105,7 +126,7 @@ def rereferrals_by(referrals: pd.DataFrame, period: Period, by: str) -> pd.DataF
     Columns: the ``by`` column, ``referrals``, ``rereferrals``, ``value`` (fraction). A blank
     group shows as "Not recorded".
     """
-    flagged = flag_rereferrals(referrals)
+    flagged = flag_rereferrals(lookback_window(referrals, period))
     in_p = flagged.loc[in_period(flagged["referral_date"], period)]
     key = in_p[by].astype("str").fillna("Not recorded")
     out = in_p.assign(**{by: key}).groupby(by, as_index=False).agg(

@@ -1,0 +1,27 @@
+"""Statistical methods English public-sector indicator work trusts (no domain knowledge here).
+
+Sources: PHE/OHID Fingertips technical guidance and PHEindicatormethods (Wilson, Byar's,
+exact Poisson, funnels), NHS England "Making Data Count" (XmR), statsmodels (trend GLMs),
+DfE dfeR (round half up).
+"""
+
+from .intervals import (
+    compare_to_benchmark,
+    funnel,
+    funnel_limits,
+    proportion_table,
+    rate_ci,
+    rate_funnel_limits,
+    rate_table,
+    round_half_up,
+    wilson_ci,
+    z_value,
+)
+from .spc import xmr
+from .trend import SeasonalTrend, seasonal_trend, target_progress
+
+__all__ = [
+    "wilson_ci", "rate_ci", "funnel_limits", "rate_funnel_limits", "compare_to_benchmark",
+    "round_half_up", "proportion_table", "rate_table", "funnel", "z_value", "xmr",
+    "seasonal_trend", "target_progress", "SeasonalTrend",
+]

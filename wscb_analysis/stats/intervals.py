@@ -73,8 +73,9 @@ def wilson_ci(x, n, level: float = 0.95):
     centre = 2 * x + z**2
     spread = z * np.sqrt(z**2 + 4 * x * (1 - x / n))
     denom = 2 * (n + z**2)
-    lower = np.clip((centre - spread) / denom, 0, 1)
-    upper = np.clip((centre + spread) / denom, 0, 1)
+    # At x = 0 and x = n the bounds are exactly 0 and 1; say so rather than trust rounding.
+    lower = np.where(x == 0, 0.0, np.clip((centre - spread) / denom, 0, 1))
+    upper = np.where(x == n, 1.0, np.clip((centre + spread) / denom, 0, 1))
     return _out(lower, scalar), _out(upper, scalar)
 
 
