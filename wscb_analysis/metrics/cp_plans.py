@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import child_codes
 from ..periods import Period, add_months, in_period
+from . import child_codes
 
 DURATION_BANDS = [
     "3 months or less",

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import child_codes
 from ..periods import Period, add_months, in_period
+from . import child_codes
 
 
 def flag_rereferrals(referrals: pd.DataFrame) -> pd.DataFrame:
