@@ -73,15 +73,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(quality_report(extract, max_rows=10))
     figures = headline_figures(extract, financial_year(config.DEMO_PERIOD))
     (out / "figures.json").write_text(json.dumps(figures, indent=2))
-    print(f"\nHeadline figures for {config.DEMO_PERIOD} (unsuppressed, synthetic):")
-    print(json.dumps(figures, indent=2))
-    try:
-        from .publish import publish_pack
-    except ImportError:
-        print(f"\nFigures written to {out / 'figures.json'}. Publishing the HTML pack is not "
-              "built yet (see the publishing issue).")
-        return 0
-    return publish_pack(extract_dir, config.DEMO_PERIOD, None, out)
+    r, c = figures["referrals"], figures["cp_plans"]
+    print(f"\nHeadline figures for {config.DEMO_PERIOD} (synthetic): referrals "
+          f"{r['referrals']:,}, re-referral rate {r['rereferral_rate']:.1%}; CP plans started "
+          f"{c['started']:,}, second or subsequent {c['second_or_subsequent_rate']:.1%}; plans "
+          f"ended after 2+ years {c['ended_2_years_plus_rate']:.1%}. All figures: "
+          f"{out / 'figures.json'}\n")
+    from .publish import publish_pack
+
+    code = publish_pack(extract_dir, config.DEMO_PERIOD, None, out)
+    if code == 0:
+        print(f"\nOpen {out / 'index.html'} in a browser (it works offline).")
+    return code
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish_pack
+
+    financial_year(args.period, args.quarter)  # a bad period stops before any work
+    return publish_pack(args.data_dir, args.period, args.quarter, args.out,
+                        benchmarks_dir=args.benchmarks, workers=args.workers,
+                        timeout=args.timeout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     data_args(p)
     p.add_argument("--all", action="store_true", help="list every row set aside")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("publish", help="execute every notebook and write the HTML pack")
+    data_args(p)
+    p.add_argument("--period", required=True, help="financial year, e.g. 2016-17")
+    p.add_argument("--quarter", default=None, help="Q1..Q4 (Q1 = April to June)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the pack")
+    p.add_argument("--benchmarks", type=Path, default=None,
+                   help="a folder of newer DfE downloads (default: the shipped comparators)")
+    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default 2)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("figures", help="headline figures as JSON (unsuppressed)")
     data_args(p)

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .io.load import SYNTHETIC_MARKER
+from .local_context import POPULATION_0_17
 
 YEARS = ["2012-13", "2013-14", "2014-15", "2015-16", "2016-17", "2017-18"]
 FIRST_YEAR = 2012
@@ -65,13 +66,9 @@ EARLY_HELP = [1150, 1190, 1230, 1280, 1340, 1410]
 
 #: 0-17 population (ONS 2015 mid-year, the annual report's table) and a relative need weight
 #: that follows deprivation (IMD rank: N&B most deprived, Stratford least).
-DISTRICTS = {
-    "North Warwickshire": (12232, 1.1),
-    "Nuneaton and Bedworth": (27203, 1.5),
-    "Rugby": (23087, 1.0),
-    "Stratford-on-Avon": (23016, 0.7),
-    "Warwick": (27124, 0.8),
-}
+NEED = {"North Warwickshire": 1.1, "Nuneaton and Bedworth": 1.5, "Rugby": 1.0,
+        "Stratford-on-Avon": 0.7, "Warwick": 0.8}
+DISTRICTS = {d: (POPULATION_0_17[d], NEED[d]) for d in NEED}
 #: Relative referrals by month, April first (fewer in August and December).
 MONTH_WEIGHTS = np.array([8.0, 8.5, 9.0, 8.5, 6.5, 8.5, 9.0, 9.0, 7.0, 8.5, 8.5, 9.0])
 REFERRAL_SOURCES = {

@@ -190,7 +190,9 @@ def target_progress(
     Returns ``required_ratio`` (annual ratio needed: (1 - reduction)^(1/k), k years from the
     baseline year to the target year), ``verdict`` ("ahead", "behind" or "inconclusive" from
     the fitted ratio's interval), ``target_count`` (baseline x (1 - reduction)) and the
-    projected target-year total with its interval.
+    projected target-year count with its interval: the model's fitted target-year total
+    relative to its fitted baseline-year total, applied to ``baseline_count`` (so a yearly
+    count of distinct children is projected on its own scale).
     """
     from ..periods import financial_year
 
@@ -210,12 +212,19 @@ def target_progress(
         verdict = "inconclusive"
     months = pd.date_range(target.start, target.end, freq="MS")
     projected = trend.project_total(months, population)
+    # The model is of monthly counts; the target is of a yearly count (e.g. distinct children
+    # in a year, which is not the sum of monthly distinct children). Carry the fitted change
+    # from the baseline year to the target year over to the baseline's own count.
+    fitted_base = trend.project_total(pd.date_range(base.start, base.end, freq="MS"),
+                                      population)["value"]
+    scale = baseline_count / fitted_base if fitted_base else float("nan")
     return {
         "baseline_year": base.label, "target_year": target.label, "years": k,
         "reduction": reduction, "required_ratio": required,
         "rate_ratio": trend.rate_ratio, "lower": trend.lower, "upper": trend.upper,
         "verdict": verdict, "baseline_count": baseline_count,
         "target_count": baseline_count * (1 - reduction),
-        "projected": projected["value"], "projected_lower": projected["lower"],
-        "projected_upper": projected["upper"],
+        "projected": projected["value"] * scale,
+        "projected_lower": projected["lower"] * scale,
+        "projected_upper": projected["upper"] * scale,
     }

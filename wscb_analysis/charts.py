@@ -1,0 +1,322 @@
+"""Charts in the UK Government Analysis Function style, each with its data table.
+
+* Colour-blind-safe palette in order (#12436D, #28A197, #801650, #F46A25, then #3D3D3D,
+  #A285D1), four series at most, never colour alone: lines are labelled directly at their end
+  and vary in line style.
+* An active title (the finding, about ten words), a subtitle (measure, geography, period), the
+  source underneath, and the data table beside the chart.
+* ``title`` and ``alt`` are required: alt text states the message, not "a chart".
+* A chart draws what it is given: values the caller marked suppressed (``suppressed``) are not
+  drawn or labelled, so no count from 1 to 5 reaches a figure. Deciding what to suppress is
+  :mod:`wscb_analysis.disclosure`'s job.
+
+Each helper returns a :class:`Chart`, which shows itself in a notebook (and so on a published
+page) as a ``<figure>`` with an embedded PNG, its alt text and caption, then the table.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; pages embed PNGs
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .disclosure import DisclosedTable  # noqa: E402
+
+PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+LINE_STYLES = ["-", "--", "-.", ":"]
+GRID = "#BFBFBF"
+TEXT = "#0B0C0C"
+FORMATS = {
+    "percent": lambda v: f"{v * 100:.1f}%",
+    "count": lambda v: f"{v:,.0f}",
+    "rate": lambda v: f"{v:,.1f}",
+}
+
+
+@dataclass
+class Chart:
+    """A rendered chart: PNG bytes, its words, and the data table shown beside it."""
+
+    png: bytes
+    title: str
+    alt: str
+    subtitle: str = ""
+    source: str = ""
+    table: DisclosedTable | None = None
+    labels: list[str] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        parts = [
+            '<figure class="wscb-chart">',
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}">',
+            "<figcaption>",
+            f'<span class="chart-title">{html.escape(self.title)}</span>',
+        ]
+        if self.subtitle:
+            parts.append(f'<span class="chart-subtitle">{html.escape(self.subtitle)}</span>')
+        if self.source:
+            parts.append(f'<span class="chart-source">{html.escape(self.source)}</span>')
+        parts.append("</figcaption></figure>")
+        if self.table is not None:
+            parts.append('<details class="wscb-data"><summary>Data table</summary>')
+            parts.append(self.table.to_html())
+            parts.append("</details>")
+        return "\n".join(parts)
+
+
+def _require(title: str, alt: str) -> None:
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("a chart needs an active title that states the finding")
+    if not isinstance(alt, str) or len(alt.strip()) < 15:
+        raise ValueError("a chart needs alt text that states its message")
+    if alt.strip().lower() in {"chart", "a chart", "graph", "image", "figure"}:
+        raise ValueError("alt text must state the message, not just 'chart'")
+
+
+def _figure(width: float = 8.0, height: float = 4.2):
+    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.spines["left"].set_color(GRID)
+    ax.spines["bottom"].set_color(GRID)
+    ax.tick_params(colors=TEXT, labelsize=9)
+    ax.yaxis.grid(True, color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _finish(fig, ax, fmt: str, title: str, alt: str, subtitle: str, source: str,
+            table: DisclosedTable | None, labels: list[str]) -> Chart:
+    formatter = FORMATS[fmt]
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: formatter(v)))
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return Chart(png=buf.getvalue(), title=title, alt=alt, subtitle=subtitle, source=source,
+                 table=table, labels=labels)
+
+
+def _mask(data: pd.DataFrame, suppressed) -> np.ndarray:
+    if suppressed is None:
+        return np.zeros(len(data), dtype=bool)
+    if isinstance(suppressed, str):
+        return data[suppressed].fillna(False).to_numpy(dtype=bool)
+    return np.asarray(suppressed, dtype=bool)
+
+
+def line_chart(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    alt: str,
+    series: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    fmt: str = "percent",
+    subtitle: str = "",
+    source: str = "",
+    table: DisclosedTable | None = None,
+    suppressed=None,
+    zero_based: bool = True,
+) -> Chart:
+    """Lines over ``x``, one per ``series`` (at most four), with an optional interval band,
+    each labelled directly at its last point."""
+    _require(title, alt)
+    data = data.reset_index(drop=True)
+    hide = _mask(data, suppressed)
+    fig, ax = _figure()
+    groups = [(None, data)] if series is None else list(data.groupby(series, sort=False))
+    if len(groups) > 4:
+        raise ValueError("four series at most: split the chart or group the rest")
+    labels = []
+    for i, (name, g) in enumerate(groups):
+        g = g.loc[~hide[g.index]]
+        colour = PALETTE[i]
+        xs = g[x] if pd.api.types.is_datetime64_any_dtype(g[x]) else g[x].astype(str).tolist()
+        ax.plot(xs, g[y], color=colour, linestyle=LINE_STYLES[i], linewidth=2,
+                marker="o", markersize=3)
+        if lower and upper:
+            ax.fill_between(xs, g[lower], g[upper], color=colour, alpha=0.15, linewidth=0)
+        if len(g):
+            label = f"{name}: {FORMATS[fmt](g[y].iloc[-1])}" if name is not None else \
+                FORMATS[fmt](g[y].iloc[-1])
+            ax.annotate(label, (xs[-1] if isinstance(xs, list) else xs.iloc[-1], g[y].iloc[-1]),
+                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=9,
+                        color=colour, fontweight="bold")
+            labels.append(label)
+    if zero_based:
+        ax.set_ylim(bottom=0)
+    ax.margins(x=0.12)
+    if len(data[x].unique()) > 8:
+        plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    return _finish(fig, ax, fmt, title, alt, subtitle, source, table, labels)
+
+
+def bar_chart(
+    data: pd.DataFrame,
+    category: str,
+    value: str,
+    *,
+    title: str,
+    alt: str,
+    lower: str | None = None,
+    upper: str | None = None,
+    fmt: str = "count",
+    subtitle: str = "",
+    source: str = "",
+    table: DisclosedTable | None = None,
+    suppressed=None,
+    highlight: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Chart:
+    """Horizontal bars labelled with their values; suppressed bars are left out and marked
+    "c" in the axis label; an optional reference line (e.g. England) is labelled directly."""
+    _require(title, alt)
+    data = data.reset_index(drop=True)
+    hide = _mask(data, suppressed)
+    fig, ax = _figure(height=max(2.4, 0.42 * len(data) + 1.2))
+    ax.yaxis.grid(False)
+    ax.xaxis.grid(True, color=GRID, linewidth=0.6)
+    names = [f"{c} (c)" if h else str(c) for c, h in zip(data[category], hide, strict=True)]
+    values = data[value].where(~hide).astype(float)
+    colours = [PALETTE[1] if highlight is not None and str(c) == highlight else PALETTE[0]
+               for c in data[category]]
+    ypos = np.arange(len(data))[::-1]
+    ax.barh(ypos, values.fillna(0), color=colours, height=0.6)
+    if lower and upper:
+        lo = data[lower].where(~hide).astype(float)
+        hi = data[upper].where(~hide).astype(float)
+        ax.errorbar(values, ypos, xerr=[values - lo, hi - values], fmt="none", ecolor=TEXT,
+                    elinewidth=1, capsize=3)
+    labels = []
+    for yv, v, h in zip(ypos, values, hide, strict=True):
+        if h or np.isnan(v):
+            continue
+        label = FORMATS[fmt](v)
+        ax.annotate(label, (v, yv), xytext=(4, -8 if lower else 0), textcoords="offset points",
+                    va="center", fontsize=9, color=TEXT)
+        labels.append(label)
+    if reference is not None:
+        ax.axvline(reference, color=PALETTE[3], linestyle="--", linewidth=1.5)
+        ref_label = f"{reference_label} {FORMATS[fmt](reference)}".strip()
+        ax.annotate(ref_label, (reference, ypos.max() + 0.5), xytext=(3, 0),
+                    textcoords="offset points", fontsize=9, color=PALETTE[3])
+        labels.append(ref_label)
+    ax.set_yticks(ypos, names)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda v, _: FORMATS[fmt](v)))
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return Chart(png=buf.getvalue(), title=title, alt=alt, subtitle=subtitle, source=source,
+                 table=table, labels=labels)
+
+
+def xmr_chart(
+    chart: pd.DataFrame,
+    x,
+    *,
+    title: str,
+    alt: str,
+    fmt: str = "count",
+    subtitle: str = "",
+    source: str = "",
+    table: DisclosedTable | None = None,
+) -> Chart:
+    """A Making Data Count XmR chart from :func:`wscb_analysis.stats.xmr` output: the values,
+    mean and process limits per segment, special-cause points marked (orange for concern,
+    blue for improvement, purple without a direction) and named in the key."""
+    _require(title, alt)
+    fig, ax = _figure()
+    xs = [str(v) for v in x]
+    ax.plot(xs, chart["value"], color=PALETTE[4], linewidth=1.5, marker="o", markersize=3,
+            label="Value")
+    for _, seg in chart.groupby("segment"):
+        idx = [xs[i] for i in seg.index.map(chart.index.get_loc)]
+        ax.plot(idx, seg["mean"], color=PALETTE[0], linewidth=1.2, label="_mean")
+        ax.plot(idx, seg["upl"], color=PALETTE[0], linestyle="--", linewidth=1, label="_limit")
+        ax.plot(idx, seg["lpl"], color=PALETTE[0], linestyle="--", linewidth=1, label="_limit")
+    colours = {"concern": PALETTE[3], "improvement": PALETTE[0], "special cause": PALETTE[2]}
+    for variation, colour in colours.items():
+        pts = chart["variation"].to_numpy() == variation
+        if pts.any():
+            ax.scatter([xs[i] for i in np.flatnonzero(pts)], chart["value"][pts], s=36,
+                       color=colour, zorder=3, label=f"Special cause: {variation}")
+    last = chart.iloc[-1]
+    ax.annotate(f"Mean {FORMATS[fmt](last['mean'])}", (xs[-1], last["mean"]), xytext=(6, 0),
+                textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
+    ax.annotate("Process limits", (xs[-1], last["upl"]), xytext=(6, 0),
+                textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
+    handles = [h for h in ax.get_legend_handles_labels()[0]]
+    if len(handles) > 1:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_ylim(bottom=min(0, float(chart["lpl"].min())))
+    ax.margins(x=0.1)
+    step = max(1, len(xs) // 12)
+    ax.set_xticks(range(0, len(xs), step), [xs[i] for i in range(0, len(xs), step)],
+                  rotation=45, ha="right")
+    return _finish(fig, ax, fmt, title, alt, subtitle, source, table,
+                   [f"Mean {FORMATS[fmt](last['mean'])}"])
+
+
+def funnel_chart(
+    limits: pd.DataFrame,
+    areas: pd.DataFrame,
+    average: float,
+    *,
+    title: str,
+    alt: str,
+    label: str = "area_name",
+    highlight: str = "highlight",
+    subtitle: str = "",
+    source: str = "",
+    table: DisclosedTable | None = None,
+    suppressed=None,
+) -> Chart:
+    """A funnel plot for proportions: 95% and 99.8% limits around the pooled average, every
+    area as a point, highlighted areas labelled."""
+    _require(title, alt)
+    hide = _mask(areas.reset_index(drop=True), suppressed)
+    areas = areas.reset_index(drop=True).loc[~hide]
+    fig, ax = _figure(height=4.6)
+    ax.plot(limits["n"], limits["upper_95"], color=PALETTE[0], linestyle="--", linewidth=1)
+    ax.plot(limits["n"], limits["lower_95"], color=PALETTE[0], linestyle="--", linewidth=1)
+    ax.plot(limits["n"], limits["upper_998"], color=PALETTE[0], linestyle=":", linewidth=1)
+    ax.plot(limits["n"], limits["lower_998"], color=PALETTE[0], linestyle=":", linewidth=1)
+    ax.axhline(average, color=PALETTE[4], linewidth=1)
+    n_col = "denominator" if "denominator" in areas else areas.columns[0]
+    flag = areas[highlight].to_numpy(dtype=bool) if highlight in areas else np.zeros(
+        len(areas), dtype=bool)
+    ax.scatter(areas.loc[~flag, n_col], areas.loc[~flag, "value"], s=14, color=PALETTE[5],
+               alpha=0.8, zorder=2)
+    labels = [f"Average {FORMATS['percent'](average)}"]
+    ax.annotate(labels[0], (limits["n"].iloc[-1], average), xytext=(-4, 4),
+                textcoords="offset points", ha="right", fontsize=8, color=PALETTE[4])
+    for _, row in areas.loc[flag].iterrows():
+        ax.scatter([row[n_col]], [row["value"]], s=50, color=PALETTE[3], zorder=3)
+        text = f"{row[label]}: {FORMATS['percent'](row['value'])}"
+        ax.annotate(text, (row[n_col], row["value"]), xytext=(6, 4), textcoords="offset points",
+                    fontsize=9, color=PALETTE[3], fontweight="bold")
+        labels.append(text)
+    ax.annotate("95% limits (dashed), 99.8% (dotted)", (limits["n"].iloc[-1],
+                limits["upper_998"].iloc[-1]), xytext=(-4, 8), textcoords="offset points",
+                ha="right", fontsize=8, color=PALETTE[0])
+    ax.set_xscale("log")
+    ax.set_xlabel("Number in the denominator (log scale)", fontsize=9, color=TEXT)
+    return _finish(fig, ax, "percent", title, alt, subtitle, source, table, labels)

@@ -1,0 +1,184 @@
+"""Execute the topic notebooks with papermill, in parallel, on warm kernels.
+
+Each worker thread owns one Jupyter kernel and runs notebooks through
+``papermill.execute_notebook`` on it, clearing the namespace (``%reset -f``) before each, so a
+notebook starts with nothing defined but the imported modules are already loaded: start-up
+and imports are paid once per worker, not once per notebook. A kernel that fails to start is
+retried once (parallel kernels can collide on ports); a notebook that fails is recorded with
+its failing cell and the run carries on; its worker's kernel is restarted.
+
+Parameters are checked against ``papermill.inspect_notebook`` first: papermill itself only
+warns about a misspelt parameter.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+KERNEL = "python3"
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class ParameterError(ValueError):
+    """A run parameter the notebook does not declare."""
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    output: Path
+    seconds: float = 0.0
+    ok: bool = False
+    error: str = ""
+    cell: int | None = None
+    attempts: int = 0
+    nb: nbformat.NotebookNode | None = field(default=None, repr=False)
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    declared = pm.inspect_notebook(str(notebook))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ParameterError(
+            f"{notebook.name}: no parameter named {', '.join(unknown)} in its parameters cell "
+            f"(it declares {', '.join(sorted(declared)) or 'none'})")
+
+
+def _start_kernel():
+    """A ready kernel; one retry (parallel kernels can collide on TCP ports)."""
+    from jupyter_client.manager import KernelManager
+
+    last = None
+    for _ in range(2):
+        km = KernelManager(kernel_name=KERNEL)
+        try:
+            # The kernel process's own stderr is start-up chatter (e.g. ipykernel's note that
+            # local TCP is unencrypted); notebook output still comes back over the protocol.
+            km.start_kernel(stderr=subprocess.DEVNULL)
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+            finally:
+                kc.stop_channels()
+            return km
+        except Exception as exc:  # jupyter_client raises several kinds here
+            last = exc
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+    raise RuntimeError(f"the Jupyter kernel would not start: {last}")
+
+
+def _reset(km) -> None:
+    """Clear the namespace between notebooks, with a short-lived client of its own."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        kc.execute_interactive(RESET, timeout=60, store_history=False)
+    finally:
+        kc.stop_channels()
+
+
+def _failing_cell(nb: nbformat.NotebookNode | None) -> tuple[int | None, str]:
+    if nb is None:
+        return None, ""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return i, f"{out.get('ename')}: {out.get('evalue')}"
+    return None, ""
+
+
+def execute_all(
+    notebooks: list[Path],
+    parameters: dict,
+    out_dir: Path,
+    workers: int = 2,
+    timeout: int = 600,
+    progress=None,
+) -> list[NotebookRun]:
+    """Run every notebook with ``parameters``; executed copies go to ``out_dir``.
+
+    Returns one :class:`NotebookRun` per notebook, in the order given.
+    """
+    for nb in notebooks:
+        check_parameters(nb, parameters)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = [NotebookRun(name=nb.stem, output=out_dir / nb.name) for nb in notebooks]
+    todo: queue.Queue = queue.Queue()
+    for nb, run in zip(notebooks, runs, strict=True):
+        todo.put((nb, run))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        km = None
+        try:
+            while True:
+                try:
+                    nb, run = todo.get_nowait()
+                except queue.Empty:
+                    return
+                start = time.perf_counter()
+                try:
+                    if km is None:
+                        km = _start_kernel()
+                    else:
+                        _reset(km)
+                    run.attempts += 1
+                    run.nb = pm.execute_notebook(
+                        str(nb), str(run.output), parameters=parameters, kernel_name=KERNEL,
+                        progress_bar=False, execution_timeout=timeout, km=km,
+                        cwd=str(nb.parent), log_output=False)
+                    run.ok = True
+                except pm.PapermillExecutionError as exc:
+                    run.error = f"{exc.ename}: {exc.evalue}"
+                    run.nb = nbformat.read(run.output, as_version=4) if run.output.exists() \
+                        else None
+                    cell, _ = _failing_cell(run.nb)
+                    run.cell = cell if cell is not None else exc.exec_count
+                    km = _restart(km)
+                except Exception as exc:  # kernel death, timeout, unreadable notebook
+                    run.error = f"{type(exc).__name__}: {exc}"
+                    km = _restart(km)
+                run.seconds = time.perf_counter() - start
+                if progress is not None:
+                    with lock:
+                        progress(run)
+        finally:
+            if km is not None:
+                try:
+                    km.shutdown_kernel(now=True)
+                except Exception:
+                    pass
+
+    threads = [threading.Thread(target=worker, name=f"wscb-nb-{i}", daemon=True)
+               for i in range(max(1, min(workers, len(notebooks))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return runs
+
+
+def _restart(km):
+    """A fresh kernel after a failure, so the next notebook does not inherit a broken one."""
+    try:
+        if km is not None:
+            km.shutdown_kernel(now=True)
+    except Exception:
+        pass
+    try:
+        return _start_kernel()
+    except RuntimeError:
+        return None
