@@ -32,6 +32,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_figures.py
+	$(BIN)/python benchmarks/bench_publish.py
 
 clean-cache:
 	rm -rf data/processed/*/ && touch data/processed/.gitkeep

@@ -312,8 +312,9 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str) -> Block:
         subtitle=f"{what.capitalize()} by size of denominator, {ctx.year.label}, published "
                  "DfE figures", source=bm.SOURCE_NOTE, table=shown)
     left_out = areas.attrs.get("left_out", 0)
-    note = Finding(f"{left_out} authorities with suppressed counts are left out."
-                   if left_out else "Every authority's counts are published for this year.")
+    noun = "authority" if left_out == 1 else "authorities"
+    note = Finding(f"{left_out} {noun} with suppressed counts left out." if left_out
+                   else "Every authority's counts are published for this year.")
     return Block([chart, note])
 
 

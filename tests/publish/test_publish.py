@@ -1,0 +1,199 @@
+"""Publishing end to end on a small synthetic extract: pages readers can use, nothing that
+identifies a child, a failing notebook that leaves the last good pack alone."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from wscb_analysis import config
+from wscb_analysis.io.load import load_extract
+from wscb_analysis.publish import notebooks, publish_pack
+from wscb_analysis.publish.guard import scan_pack
+from wscb_analysis.synth import write_synthetic_extract
+
+TOPICS = ["01_overview", "02_rereferrals", "03_repeat_plans", "04_plan_duration",
+          "05_missing", "06_diversity", "07_early_help"]
+
+
+@pytest.fixture(scope="module")
+def extract_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("extract")
+    write_synthetic_extract(folder, scale=0.3, seed=11)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pack(extract_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("packs") / "2016-17"
+    assert publish_pack(extract_dir, "2016-17", None, out) == 0
+    return out
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.imgs, self.headings, self.links = [], [], [], []
+        self.lang = None
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "img":
+            self.imgs.append(a)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag in ("a", "link", "script"):
+            self.links.append(a.get("href") or a.get("src"))
+        if tag == "title":
+            self._in_title = True
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def parse(path: Path) -> tuple[Page, str]:
+    text = path.read_text(encoding="utf-8")
+    p = Page()
+    p.feed(text)
+    return p, re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "DATA", text)
+
+
+def test_every_page_is_there(pack):
+    names = {p.name for p in pack.iterdir()}
+    assert {f"{t}.html" for t in TOPICS} | {"index.html", "figures.json", "manifest.json",
+                                           "run.log", "notebooks"} <= names
+    assert {p.stem for p in (pack / "notebooks").glob("*.ipynb")} == set(TOPICS)
+
+
+def test_pages_are_readable_and_self_contained(pack):
+    for page in pack.glob("*.html"):
+        p, text = parse(page)
+        assert p.lang == "en-GB" and p.title.strip(), page.name
+        assert p.headings and p.headings[0] == 1, page.name
+        # Headings in order: never skip a level going down.
+        assert all(b - a <= 1 for a, b in zip(p.headings, p.headings[1:], strict=False)), page
+        for img in p.imgs:
+            assert len(img.get("alt", "")) > 15, page.name
+            assert img["src"].startswith("data:image/png;base64,"), page.name
+        assert "No description has been provided" not in text
+        for link in p.links:
+            assert not (link or "").startswith(("http:", "https:", "//")), (page.name, link)
+        assert "<script" not in text  # no require.js / MathJax
+        for bad in ("Traceback", "In&nbsp;[", "jp-InputArea", "highlight-ipynb",
+                    "r.context(", "import "):
+            assert bad not in text, (page.name, bad)
+        assert "Synthetic data" in text  # the banner on every page of a synthetic pack
+        assert "commit" in text and "wscb-analysis" in text  # the footer
+
+
+def test_index_tiles_and_provenance(pack):
+    _, text = parse(pack / "index.html")
+    for t in TOPICS:
+        assert f'href="{t}.html"' in text
+    assert "95% CI" in text and "England" in text
+    assert "percentage points since the previous period" in text
+    manifest = json.loads((pack / "manifest.json").read_text())
+    assert manifest["failures"] == [] and manifest["leaks"] == []
+    assert set(manifest["inputs"]) >= {"referrals.csv", "cp_plans.csv"}
+    assert all(len(h) == 64 for h in manifest["inputs"].values())
+    assert manifest["parameters"]["period"] == "2016-17"
+    figures = json.loads((pack / "figures.json").read_text())
+    assert figures["synthetic"] is True and figures["period"]["label"] == "2016-17"
+
+
+def test_executed_notebooks_have_no_errors_or_warnings(pack):
+    for path in (pack / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                assert out.get("output_type") != "error", path.name
+                assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), (
+                    path.name, out.get("text"))
+
+
+def test_no_identifier_or_small_count_leaks(pack, extract_dir):
+    extract = load_extract(extract_dir)
+    assert scan_pack(pack, extract) == []
+
+
+def test_guard_catches_a_planted_id(pack, extract_dir, tmp_path):
+    extract = load_extract(extract_dir)
+    copy = tmp_path / "copy"
+    shutil.copytree(pack, copy)
+    child = str(extract["referrals"]["child_id"].iloc[0])
+    page = copy / "02_rereferrals.html"
+    page.write_text(page.read_text().replace("</main>", f"<p>Child {child}</p></main>"))
+    (copy / "03_repeat_plans.html").write_text(
+        (copy / "03_repeat_plans.html").read_text().replace("</main>",
+                                                            "<table><tr><td>3</td></tr></table>"
+                                                            "</main>"))
+    leaks = scan_pack(copy, extract)
+    kinds = {(leak.page, leak.kind) for leak in leaks}
+    assert ("02_rereferrals.html", "child identifier") in kinds
+    assert ("03_repeat_plans.html", "unsuppressed count from 1 to 5") in kinds
+    assert child not in " ".join(str(leak) for leak in leaks)  # never echoes the id
+
+
+def test_quarter_pack(extract_dir, tmp_path):
+    out = tmp_path / "q3"
+    assert publish_pack(extract_dir, "2016-17", "Q3", out) == 0
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["period"] == {"label": "2016-17 Q3", "start": "2016-10-01",
+                                 "end": "2016-12-31"}
+    assert "2016-17 Q3" in (out / "02_rereferrals.html").read_text()
+
+
+def test_failing_notebook_names_itself_and_keeps_the_last_good_pack(pack, extract_dir,
+                                                                    tmp_path, capsys):
+    books = tmp_path / "books"
+    books.mkdir()
+    shutil.copy(config.NOTEBOOKS_DIR / "06_diversity.ipynb", books)
+    broken = nbformat.read(config.NOTEBOOKS_DIR / "07_early_help.ipynb", as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("1 / 0"))
+    nbformat.write(broken, books / "07_early_help.ipynb")
+    out = tmp_path / "pack"
+    shutil.copytree(pack, out)
+    before = (out / "index.html").read_bytes()
+    code = publish_pack(extract_dir, "2016-17", None, out, notebook_dir=books)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "07_early_help" in err and "ZeroDivisionError" in err and "cell" in err
+    assert (out / "index.html").read_bytes() == before  # last good pack untouched
+    assert (tmp_path / "pack.failed" / "run.log").exists()
+
+
+def test_misspelt_parameter_is_an_error(extract_dir, tmp_path):
+    from wscb_analysis.publish.run import ParameterError, check_parameters
+
+    with pytest.raises(ParameterError, match="no parameter named perod"):
+        check_parameters(notebooks()[0], {"perod": "2016-17"})
+
+
+def test_cli_publish_unusable_extract_exits_1(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "referrals.csv").write_text("Child Unique ID,Gender\nA,M\n")
+    res = subprocess.run([sys.executable, "-m", "wscb_analysis.cli", "publish", "--data-dir",
+                          str(bad), "--period", "2016-17", "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "Date of referral" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
