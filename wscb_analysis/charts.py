@@ -160,8 +160,12 @@ def line_chart(
     if zero_based:
         ax.set_ylim(bottom=0)
     ax.margins(x=0.12)
-    if len(data[x].unique()) > 8:
-        plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    categories = list(dict.fromkeys(str(v) for v in data[x]))
+    if len(categories) > 8 and not pd.api.types.is_datetime64_any_dtype(data[x]):
+        # About a dozen labels: more are unreadable (and slow to lay out).
+        step = max(1, -(-len(categories) // 12))
+        ax.set_xticks(range(0, len(categories), step), categories[::step], rotation=45,
+                      ha="right")
     return _finish(fig, ax, fmt, title, alt, subtitle, source, table, labels)
 
 

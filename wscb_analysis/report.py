@@ -107,15 +107,43 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return Path(data_dir)
 
 
+_CACHE: dict = {}
+
+
+def _files_key(folder: Path | None) -> tuple:
+    """What a cached load depends on: each file's name, size and modification time."""
+    if folder is None:
+        return ()
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in Path(folder).iterdir() if p.is_file()))
+
+
+def _cached(key: tuple, load):
+    if key not in _CACHE:
+        _CACHE[key] = load()
+    return _CACHE[key]
+
+
 def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
             quarter: str | None = None, benchmarks_dir: str | Path | None = None,
             area_code: str = config.LA_CODE, neighbour_grouping: str = "2021") -> Context:
-    """Load the extract and the comparators once for a notebook."""
+    """Load the extract and the comparators once for a notebook.
+
+    Loads are kept in memory for the kernel's life, keyed by each input file's name, size and
+    modification time, so re-running a notebook (or the next notebook of a pack on the same
+    kernel) reuses them; a changed file is loaded afresh.
+    """
     per = financial_year(period, quarter)
-    extract = load_extract(resolve_data_dir(data_dir), strict=True)
-    reference = bm.load_reference(benchmarks_dir)
-    neighbours = bm.statistical_neighbours(reference, bm.reference_neighbours(benchmarks_dir),
-                                           area_code, neighbour_grouping)
+    folder = resolve_data_dir(data_dir).resolve()
+    extract = _cached(("extract", str(folder), _files_key(folder)),
+                      lambda: load_extract(folder, strict=True))
+    bdir = Path(benchmarks_dir).resolve() if benchmarks_dir else None
+    reference = _cached(("reference", str(bdir), _files_key(bdir)),
+                        lambda: bm.load_reference(bdir))
+    all_neighbours = _cached(("neighbours", str(bdir), _files_key(bdir)),
+                             lambda: bm.reference_neighbours(bdir))
+    neighbours = bm.statistical_neighbours(reference, all_neighbours, area_code,
+                                           neighbour_grouping)
     return Context(extract=extract, period=per, year=financial_year(per.year_label),
                    reference=reference, neighbours=neighbours, area_code=area_code,
                    figures=headline_figures(extract, per))

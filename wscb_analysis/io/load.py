@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .. import config
+from ..errors import ExtractError
 from .dates import parse_dates
 from .schemas import (
     CODE,
@@ -62,10 +63,6 @@ SYNTHETIC_MARKER = "SYNTHETIC.txt"
 PLAUSIBLE_FROM = np.datetime64("1990-01-01", "D")
 PLAUSIBLE_TO = np.datetime64("2100-01-01", "D")
 SET_ASIDE_COLUMNS = ["file", "row", "column", "reason"]
-
-
-class ExtractError(Exception):
-    """A problem with the analyst's files that stops a run; the message says what to fix."""
 
 
 @dataclass

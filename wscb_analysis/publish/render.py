@@ -68,7 +68,18 @@ class DropStderrAndErrors(Preprocessor):
         return cell, resources
 
 
+_EXPORTER: HTMLExporter | None = None
+
+
 def _exporter() -> HTMLExporter:
+    """One configured exporter per process (building one loads its templates)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        _EXPORTER = _new_exporter()
+    return _EXPORTER
+
+
+def _new_exporter() -> HTMLExporter:
     c = Config()
     c.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "parameters",
                                                 "injected-parameters"}

@@ -20,9 +20,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-import papermill as pm
-
 KERNEL = "python3"
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
@@ -40,10 +37,18 @@ class NotebookRun:
     error: str = ""
     cell: int | None = None
     attempts: int = 0
-    nb: nbformat.NotebookNode | None = field(default=None, repr=False)
+    nb: object | None = field(default=None, repr=False)
+
+
+def default_workers() -> int:
+    import os
+
+    return min(2, os.cpu_count() or 1)
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
+    import papermill as pm
+
     declared = pm.inspect_notebook(str(notebook))
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
@@ -90,7 +95,7 @@ def _reset(km) -> None:
         kc.stop_channels()
 
 
-def _failing_cell(nb: nbformat.NotebookNode | None) -> tuple[int | None, str]:
+def _failing_cell(nb) -> tuple[int | None, str]:
     if nb is None:
         return None, ""
     for i, cell in enumerate(nb.cells):
@@ -100,6 +105,50 @@ def _failing_cell(nb: nbformat.NotebookNode | None) -> tuple[int | None, str]:
     return None, ""
 
 
+WARM_UP = "import wscb_analysis.report  # noqa: F401 - loaded once per kernel"
+
+
+class KernelPool:
+    """Kernels started (and the package imported in them) in the background as soon as the
+    pool is made, so start-up overlaps with the caller's own work (validating the extract)."""
+
+    def __init__(self, workers: int) -> None:
+        self.kernels: queue.Queue = queue.Queue()
+        self.workers = max(1, workers)
+        self._threads = [threading.Thread(target=self._start, daemon=True)
+                         for _ in range(self.workers)]
+        for t in self._threads:
+            t.start()
+
+    def _start(self) -> None:
+        try:
+            km = _start_kernel()
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                kc.execute_interactive(WARM_UP, timeout=120, store_history=False)
+            finally:
+                kc.stop_channels()
+            self.kernels.put(km)
+        except Exception:
+            self.kernels.put(None)  # the worker will try to start one itself
+
+    def take(self):
+        return self.kernels.get()
+
+    def shutdown(self) -> None:
+        for t in self._threads:
+            t.join()
+        while not self.kernels.empty():
+            km = self.kernels.get()
+            if km is not None:
+                try:
+                    km.shutdown_kernel(now=True)
+                except Exception:
+                    pass
+
+
 def execute_all(
     notebooks: list[Path],
     parameters: dict,
@@ -107,11 +156,15 @@ def execute_all(
     workers: int = 2,
     timeout: int = 600,
     progress=None,
+    pool: KernelPool | None = None,
 ) -> list[NotebookRun]:
     """Run every notebook with ``parameters``; executed copies go to ``out_dir``.
 
     Returns one :class:`NotebookRun` per notebook, in the order given.
     """
+    import nbformat
+    import papermill as pm
+
     for nb in notebooks:
         check_parameters(nb, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -120,9 +173,11 @@ def execute_all(
     for nb, run in zip(notebooks, runs, strict=True):
         todo.put((nb, run))
     lock = threading.Lock()
+    pool = pool or KernelPool(min(workers, len(notebooks)))
 
     def worker() -> None:
-        km = None
+        km = pool.take()
+        fresh = True
         try:
             while True:
                 try:
@@ -133,8 +188,9 @@ def execute_all(
                 try:
                     if km is None:
                         km = _start_kernel()
-                    else:
+                    elif not fresh:
                         _reset(km)
+                    fresh = False
                     run.attempts += 1
                     run.nb = pm.execute_notebook(
                         str(nb), str(run.output), parameters=parameters, kernel_name=KERNEL,
@@ -147,10 +203,10 @@ def execute_all(
                         else None
                     cell, _ = _failing_cell(run.nb)
                     run.cell = cell if cell is not None else exc.exec_count
-                    km = _restart(km)
+                    km, fresh = _restart(km), True
                 except Exception as exc:  # kernel death, timeout, unreadable notebook
                     run.error = f"{type(exc).__name__}: {exc}"
-                    km = _restart(km)
+                    km, fresh = _restart(km), True
                 run.seconds = time.perf_counter() - start
                 if progress is not None:
                     with lock:
@@ -163,7 +219,7 @@ def execute_all(
                     pass
 
     threads = [threading.Thread(target=worker, name=f"wscb-nb-{i}", daemon=True)
-               for i in range(max(1, min(workers, len(notebooks))))]
+               for i in range(pool.workers)]
     for t in threads:
         t.start()
     for t in threads:
