@@ -857,3 +857,73 @@ def early_help_findings(ctx: Context) -> Block:
             which="kept the lead professional role with the agency that started early help",
             period_label=ctx.period.label)),
     ])
+
+
+# --------------------------------------------------------------------------- comparator trends
+
+
+def rereferral_trend(ctx: Context) -> Block:
+    """Yearly re-referral rate of the extract against England and the neighbours (pooled)."""
+    ref = ctx.extract["referrals"]
+    years = [y for y in _years_held(ref["referral_date"], ctx.year)][1:]  # first: no look-back
+    rows = []
+    for y in years:
+        f = rf.referral_figures(ref, financial_year(y))
+        rows.append({"year": y, "series": "This extract", "rereferrals": f["rereferrals"],
+                     "referrals": f["referrals"], "value": f["rereferral_rate"]})
+    local = pd.DataFrame(rows)
+    published = bm.authority_series(ctx.reference, "rereferral_rate", ctx.area_code,
+                                     ctx.neighbours)
+    published = published[published["year"].isin(years)
+                          & published["series"].isin(["England",
+                                                      "Statistical neighbours (pooled)"])]
+    lines = pd.concat([local[["year", "series", "value"]],
+                       published[["year", "series", "value"]]], ignore_index=True)
+    shown = disclose(local.drop(columns="series"), counts=["rereferrals", "referrals"],
+                     percents={"value": ("rereferrals", "referrals")},
+                     caption="Re-referral rate by year (this extract)")
+    last = local.iloc[-1] if len(local) else None
+    eng = published[(published["series"] == "England")]
+    title = ("The re-referral rate stayed above England's every year" if len(eng) and all(
+        local.set_index("year")["value"].get(y, 0) > v for y, v in
+        zip(eng["year"], eng["value"], strict=True)) else "Re-referral rate against England")
+    chart = line_chart(
+        lines, "year", "value", series="series", title=title,
+        alt=("Line chart of the yearly re-referral rate for this extract, England and the "
+             "statistical neighbours pooled" + (f"; this extract ends at "
+                                               f"{say.pct(last['value'])}" if last is not None
+                                               else "") + "."),
+        subtitle="Re-referrals within 12 months / referrals, by financial year",
+        source=ctx.source + "; " + bm.SOURCE_NOTE, table=shown)
+    return Block([chart])
+
+
+def missing_looked_after_against_dfe(ctx: Context) -> Block:
+    """Looked-after children with a missing incident: the extract beside DfE's published
+    SSDA903 figures (the authority and England). Police episodes of children missing from
+    home are a different population and are not in DfE's figures."""
+    miss = ctx.extract["missing"]
+    lac = miss[miss["looked_after"].fillna(False).astype(bool)
+               & (miss["missing_type"] == "Missing")]
+    years = _years_held(miss["start_date"], ctx.year)
+    rows = []
+    for y in years:
+        ep = ms.episodes_in(lac, financial_year(y))
+        rec = {"year": y, "extract_children": ep["child_id"].nunique(),
+               "extract_incidents": len(ep)}
+        for code, label in ((ctx.area_code, "published"), (bm.ENGLAND, "england")):
+            for ind, col in (("cla_missing_children", "children"),
+                             ("cla_missing_incidents", "incidents")):
+                r = ctx.reference[(ctx.reference["indicator"] == ind)
+                                  & (ctx.reference["year"] == y)
+                                  & (ctx.reference["area_code"] == code)]
+                rec[f"{label}_{col}"] = r["value"].iloc[0] if len(r) else np.nan
+        rows.append(rec)
+    t = pd.DataFrame(rows)
+    shown = disclose(t, counts=[c for c in t.columns if c != "year"],
+                     caption="Looked-after children who went missing: this extract and DfE's "
+                             "published figures (authority and England)")
+    return Block([shown, Finding(
+        "DfE's figures count looked-after children with a missing incident (SSDA903); DfE "
+        "says its years up to 2016-17 are experimental and not comparable with each other. "
+        "x: not published for that year.")])

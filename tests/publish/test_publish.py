@@ -119,14 +119,21 @@ def test_index_tiles_and_provenance(pack):
     assert figures["synthetic"] is True and figures["period"]["label"] == "2016-17"
 
 
-def test_executed_notebooks_have_no_errors_or_warnings(pack):
-    for path in (pack / "notebooks").glob("*.ipynb"):
+def assert_clean(folder: Path) -> None:
+    """No error and no stderr (warnings) in any executed notebook's outputs."""
+    books = list(folder.glob("*.ipynb"))
+    assert len(books) == len(TOPICS)
+    for path in books:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 assert out.get("output_type") != "error", path.name
                 assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), (
                     path.name, out.get("text"))
+
+
+def test_executed_notebooks_have_no_errors_or_warnings(pack):
+    assert_clean(pack / "notebooks")
 
 
 def test_no_identifier_or_small_count_leaks(pack, extract_dir):
@@ -159,6 +166,7 @@ def test_quarter_pack(extract_dir, tmp_path):
     assert figures["period"] == {"label": "2016-17 Q3", "start": "2016-10-01",
                                  "end": "2016-12-31"}
     assert "2016-17 Q3" in (out / "02_rereferrals.html").read_text()
+    assert_clean(out / "notebooks")
 
 
 def test_failing_notebook_names_itself_and_keeps_the_last_good_pack(pack, extract_dir,
