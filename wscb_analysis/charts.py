@@ -96,9 +96,10 @@ def _figure(width: float = 8.0, height: float = 4.2):
 
 
 def _finish(fig, ax, fmt: str, title: str, alt: str, subtitle: str, source: str,
-            table: DisclosedTable | None, labels: list[str]) -> Chart:
+            table: DisclosedTable | None, labels: list[str], axis: str = "y") -> Chart:
     formatter = FORMATS[fmt]
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: formatter(v)))
+    getattr(ax, f"{axis}axis").set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _: formatter(v)))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -221,15 +222,8 @@ def bar_chart(
                     textcoords="offset points", fontsize=9, color=PALETTE[3])
         labels.append(ref_label)
     ax.set_yticks(ypos, names)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-        lambda v, _: FORMATS[fmt](v)))
     ax.margins(x=0.15)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return Chart(png=buf.getvalue(), title=title, alt=alt, subtitle=subtitle, source=source,
-                 table=table, labels=labels)
+    return _finish(fig, ax, fmt, title, alt, subtitle, source, table, labels, axis="x")
 
 
 def xmr_chart(

@@ -84,15 +84,21 @@ def _start_kernel():
     raise RuntimeError(f"the Jupyter kernel would not start: {last}")
 
 
-def _reset(km) -> None:
-    """Clear the namespace between notebooks, with a short-lived client of its own."""
+def _run_code(km, code: str, timeout: int = 60) -> None:
+    """Run code in a kernel through a short-lived client of its own (papermill's clients
+    stay attached to the kernel; sharing one with them stalls)."""
     kc = km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=30)
-        kc.execute_interactive(RESET, timeout=60, store_history=False)
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive(code, timeout=timeout, store_history=False)
     finally:
         kc.stop_channels()
+
+
+def _reset(km) -> None:
+    """Clear the namespace between notebooks."""
+    _run_code(km, RESET)
 
 
 def _failing_cell(nb) -> tuple[int | None, str]:
@@ -123,13 +129,7 @@ class KernelPool:
     def _start(self) -> None:
         try:
             km = _start_kernel()
-            kc = km.client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=60)
-                kc.execute_interactive(WARM_UP, timeout=120, store_history=False)
-            finally:
-                kc.stop_channels()
+            _run_code(km, WARM_UP, timeout=120)
             self.kernels.put(km)
         except Exception:
             self.kernels.put(None)  # the worker will try to start one itself
