@@ -698,7 +698,9 @@ def missing_trend_and_target(ctx: Context, baseline_year: str = "2016-17",
         "interval": f"{trend.lower:.3f} to {trend.upper:.3f}", "method": trend.method}, {
         "measure": f"Required annual ratio for {say.pct_short(reduction)} fewer by {target_year}",
         "value": f"{progress['required_ratio']:.3f}", "interval": "", "method": "target"}])
+    chart = _target_chart(ctx, trend, progress, base, baseline_year, target_year)
     return Block([
+        chart,
         disclose(table, counts=[], caption="Seasonal trend and the target"),
         Finding(say.trend_sentence(trend, what="children going missing each month")),
         Finding(say.target_sentence(progress, what="children going missing")),
@@ -707,6 +709,49 @@ def missing_trend_and_target(ctx: Context, baseline_year: str = "2016-17",
                 f"{baseline_year} count of children. The baseline year is an assumption: the "
                 "report names none."),
     ])
+
+
+def _target_chart(ctx: Context, trend, progress: dict, base: int, baseline_year: str,
+                  target_year: str):
+    """Children missing each year held, the path the target needs, and the fitted trend."""
+    first = int(baseline_year[:4])
+    last = int(target_year[:4])
+    held = ms.children_by_year(ctx.extract["missing"])
+    held = held[held["year"] <= ctx.year.label]
+    rows = [{"year": r.year, "series": "Children missing (this extract)", "value": r.children}
+            for r in held.itertuples()]
+    fitted_base = trend.project_total(pd.date_range(*_span(baseline_year), freq="MS"))["value"]
+    for k, y in enumerate(range(first, last + 1)):
+        label = f"{y}-{(y + 1) % 100:02d}"
+        rows.append({"year": label, "series": "Path to the target",
+                     "value": base * progress["required_ratio"] ** k})
+        fitted = trend.project_total(pd.date_range(*_span(label), freq="MS"))["value"]
+        rows.append({"year": label, "series": "On the current trend",
+                     "value": base * fitted / fitted_base})
+    lines = pd.DataFrame(rows)
+    lines = lines.sort_values(["series", "year"]).reset_index(drop=True)
+    table = held[["year", "children", "episodes"]]
+    shown = disclose(table, counts=["children", "episodes"],
+                     caption="Children going missing and episodes by year (this extract)")
+    word = {"ahead": "ahead of", "behind": "behind", "inconclusive": "not clearly on"}[
+        progress["verdict"]]
+    return line_chart(
+        lines, "year", "value", series="series", fmt="count",
+        title=f"Children going missing: {word} the path to {say.pct_short(progress['reduction'])}"
+              f" fewer by {target_year}",
+        alt=(f"Line chart of children going missing each year, the path from "
+             f"{say.count_text(base)} in {baseline_year} to "
+             f"{say.count_text(round(progress['target_count']))} in {target_year}, and the "
+             f"current trend reaching about {say.count_text(round(progress['projected']))}."),
+        subtitle="Distinct children with a missing episode per financial year",
+        source=ctx.source, table=shown,
+        suppressed=((lines["series"] == "Children missing (this extract)")
+                    & lines["value"].between(1, 5)).to_numpy())
+
+
+def _span(year: str) -> tuple:
+    p = financial_year(year)
+    return p.start, p.end
 
 
 def missing_by_district(ctx: Context) -> Block:

@@ -187,3 +187,17 @@ def test_rate_interval_contains_the_rate_and_widens(x, d):
     lo998, hi998 = rate_ci(x, d, level=0.998)
     rate = x / d * 10_000
     assert 0 <= lo998 <= lo95 <= rate + 1e-9 and rate <= hi95 <= hi998
+
+
+def test_rate_funnel_limits_are_exact_poisson_around_the_expected_count():
+    from wscb_analysis.stats import rate_funnel_limits
+
+    # Average 10 per 10,000 at a denominator of 10,000: expected count E = 10, so the limits
+    # are the exact Poisson limits for 10 (tables: 4.795 and 18.390), per 10,000.
+    lo, hi = rate_funnel_limits(10_000, 10.0)
+    assert lo == pytest.approx(4.795, abs=1e-3) and hi == pytest.approx(18.390, abs=1e-3)
+    # Twice the denominator halves the spread in rate terms, roughly: limits narrow.
+    lo2, hi2 = rate_funnel_limits(20_000, 10.0)
+    assert lo < lo2 < 10 < hi2 < hi
+    lo998, hi998 = rate_funnel_limits(10_000, 10.0, level=0.998)
+    assert lo998 < lo and hi998 > hi
