@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from .stats.intervals import round_half_up
 
@@ -112,6 +111,8 @@ def _recoverable(values: np.ndarray, mask: np.ndarray, lines) -> list[tuple[int,
             b_eq.append(rhs)
     if not a_eq:
         return []
+    from scipy.optimize import linprog  # only tables with totals need the audit
+
     a_eq, b_eq = np.array(a_eq), np.array(b_eq)
     out = []
     for i, c in enumerate(cells):

@@ -1,7 +1,7 @@
 """Sentences generated from the figures, never typed by hand.
 
 Verdict words follow the interval: "higher"/"lower" only when the benchmark lies outside the
-local figure's confidence interval (Fingertips rule, :func:`stats.compare_to_benchmark`),
+local figure's confidence interval (Fingertips rule, :func:`stats.benchmark_verdict`),
 otherwise "similar". A count from 1 to 5 is written "fewer than 6", and no proportion is
 stated on such a count. Percentages are rounded half up to 1 decimal place.
 """
@@ -9,7 +9,7 @@ stated on such a count. Percentages are rounded half up to 1 decimal place.
 from __future__ import annotations
 
 from .disclosure import format_count, format_percent, is_small
-from .stats.intervals import compare_to_benchmark, round_half_up
+from .stats.intervals import benchmark_verdict, round_half_up, wilson_ci
 
 
 def count_text(n) -> str:
@@ -63,7 +63,9 @@ def proportion_sentence(
     if is_small(x) or is_small(n):
         return (f"{count_text(x).capitalize()} of {count_text(n)} {of_what} in {period_label} "
                 f"{which}: too few to publish a percentage or compare it.")
-    cmp = compare_to_benchmark(x, n, benchmark if benchmark is not None else 0.5, level)
+    lower, upper = wilson_ci(x, n, level)
+    cmp = {"lower": lower, "upper": upper, "verdict": benchmark_verdict(
+        lower, upper, benchmark) if benchmark is not None else None}
     ci = f"{round_half_up(level * 100, 1):g}% CI {pct(cmp['lower'])} to {pct(cmp['upper'])}"
     sentence = (f"{count_text(x)} of {count_text(n)} {of_what} in {period_label} "
                 f"({pct(x / n)}, {ci}) {which}")

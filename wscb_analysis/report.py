@@ -36,7 +36,15 @@ from .metrics import early_help as eh
 from .metrics import missing as ms
 from .metrics import referrals as rf
 from .periods import Period, financial_year
-from .stats import compare_to_benchmark, funnel, rate_ci, seasonal_trend, target_progress
+from .stats import (
+    benchmark_verdict,
+    compare_to_benchmark,
+    funnel,
+    rate_ci,
+    seasonal_trend,
+    target_progress,
+    wilson_ci,
+)
 from .stats import xmr as xmr_chart_data
 
 EXTRACT_SOURCE = "Source: the partnership's extract (Annex A lists and local records)"
@@ -181,8 +189,8 @@ def headline(ctx: Context) -> Block:
         row = {"measure": label, "count": x, "of": n, "value": x / n if n else np.nan,
                "lower": np.nan, "upper": np.nan, "england": england, "verdict": "z"}
         if n and england is not None:
-            c = compare_to_benchmark(x, n, england)
-            row.update(lower=c["lower"], upper=c["upper"], verdict=c["verdict"])
+            lo, hi = wilson_ci(x, n)
+            row.update(lower=lo, upper=hi, verdict=benchmark_verdict(lo, hi, england))
         rows.append(row)
     table = pd.DataFrame(rows)
     shown = disclose(table, counts=["count", "of"],
@@ -290,8 +298,7 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
         return Block([Finding(f"No published comparators for {ctx.year.label}.")])
     f = ctx.figures["referrals"]
     if ctx.period.quarter is None and f["referrals"]:
-        c = compare_to_benchmark(f["rereferrals"], f["referrals"], 0.5)
-        lo, hi = c["lower"], c["upper"]
+        lo, hi = wilson_ci(f["rereferrals"], f["referrals"])
         local = pd.DataFrame([{"role": "This extract", "area_name": "This extract",
                                "numerator": f["rereferrals"], "denominator": f["referrals"],
                                "value": f["rereferral_rate"], "lower": lo, "upper": hi}])
@@ -389,9 +396,8 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
     if by != "district":
         return Block([shown])
     ok = t["referrals"] > 0
-    c = compare_to_benchmark(t.loc[ok, "rereferrals"].to_numpy(),
-                             t.loc[ok, "referrals"].to_numpy(), 0.5)
-    t.loc[ok, "lower"], t.loc[ok, "upper"] = c["lower"], c["upper"]
+    t.loc[ok, "lower"], t.loc[ok, "upper"] = wilson_ci(t.loc[ok, "rereferrals"].to_numpy(),
+                                                       t.loc[ok, "referrals"].to_numpy())
     top = t.sort_values("value", ascending=False).iloc[0]
     chart = bar_chart(t, by, "value", lower="lower", upper="upper", fmt="percent",
                       title=f"{top[by]} has the highest re-referral rate of the districts",

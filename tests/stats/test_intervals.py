@@ -201,3 +201,16 @@ def test_rate_funnel_limits_are_exact_poisson_around_the_expected_count():
     assert lo < lo2 < 10 < hi2 < hi
     lo998, hi998 = rate_funnel_limits(10_000, 10.0, level=0.998)
     assert lo998 < lo and hi998 > hi
+
+
+def test_chi_square_quantiles_match_scipy_stats():
+    # The exact Poisson limits use chi2 quantiles via the incomplete gamma function; they must
+    # be scipy.stats.chi2.ppf's numbers (an independent implementation).
+    from scipy.stats import chi2
+
+    from wscb_analysis.stats.intervals import _chi2_ppf
+
+    for q in (0.001, 0.025, 0.5, 0.975, 0.999):
+        for df in (1, 2, 7, 20, 55.5):
+            assert _chi2_ppf(q, df) == pytest.approx(chi2.ppf(q, df), rel=1e-10)
+    assert np.isnan(_chi2_ppf(0.5, 0))  # like chi2.ppf(q, 0)

@@ -53,20 +53,17 @@ def git_commit() -> str:
 
 
 def _versions() -> dict:
-    import matplotlib
-    import nbconvert
-    import numpy
-    import pandas
-    import papermill
-    import pyarrow
-    import scipy
-    import statsmodels
+    """Versions of what produced the pack, read from package metadata (no imports)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"wscb-analysis": __version__, "python": platform.python_version(),
-            "pandas": pandas.__version__, "numpy": numpy.__version__,
-            "pyarrow": pyarrow.__version__, "scipy": scipy.__version__,
-            "statsmodels": statsmodels.__version__, "matplotlib": matplotlib.__version__,
-            "papermill": papermill.__version__, "nbconvert": nbconvert.__version__}
+    out = {"wscb-analysis": __version__, "python": platform.python_version()}
+    for name in ("pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
+                 "papermill", "nbconvert", "nbclient", "ipykernel"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 class _Reporter:
@@ -96,7 +93,7 @@ class _Reporter:
 def _tiles(figures: dict, previous: dict, reference, year: str) -> str:
     from ..benchmarks import comparator_table
     from ..disclosure import format_count, format_percent, is_small
-    from ..stats import compare_to_benchmark
+    from ..stats import benchmark_verdict, wilson_ci
 
     specs = [
         ("Re-referral rate", "referrals", "rereferrals", "referrals", "rereferral_rate",
@@ -116,9 +113,10 @@ def _tiles(figures: dict, previous: dict, reference, year: str) -> str:
         if not n or is_small(x) or is_small(n):
             value, interval, verdict = "c" if n else "x", "", "too few to compare"
         else:
-            c = compare_to_benchmark(x, n, england if england is not None else 0.5)
+            lo, hi = wilson_ci(x, n)
+            c = {"verdict": benchmark_verdict(lo, hi, england) if england is not None else ""}
             value = format_percent(x / n)
-            interval = f"95% CI {format_percent(c['lower'])} to {format_percent(c['upper'])}"
+            interval = f"95% CI {format_percent(lo)} to {format_percent(hi)}"
             verdict = (f"{c['verdict']} {'to' if c['verdict'] == 'similar' else 'than'} "
                        f"England ({format_percent(england)})" if england is not None
                        else "no England figure for this year")

@@ -195,7 +195,9 @@ def execute_all(
                     run.nb = pm.execute_notebook(
                         str(nb), str(run.output), parameters=parameters, kernel_name=KERNEL,
                         progress_bar=False, execution_timeout=timeout, km=km,
-                        cwd=str(nb.parent), log_output=False)
+                        cwd=str(nb.parent), log_output=False,
+                        # Save once at the end, not after every cell (pages carry images).
+                        request_save_on_cell_execute=False)
                     run.ok = True
                 except pm.PapermillExecutionError as exc:
                     run.error = f"{exc.ename}: {exc.evalue}"

@@ -6,6 +6,7 @@ DfE dfeR (round half up).
 """
 
 from .intervals import (
+    benchmark_verdict,
     compare_to_benchmark,
     funnel,
     funnel_limits,
@@ -21,7 +22,8 @@ from .spc import xmr
 from .trend import SeasonalTrend, seasonal_trend, target_progress
 
 __all__ = [
-    "wilson_ci", "rate_ci", "funnel_limits", "rate_funnel_limits", "compare_to_benchmark",
+    "wilson_ci", "rate_ci", "benchmark_verdict", "funnel_limits", "rate_funnel_limits",
+    "compare_to_benchmark",
     "round_half_up", "proportion_table", "rate_table", "funnel", "z_value", "xmr",
     "seasonal_trend", "target_progress", "SeasonalTrend",
 ]

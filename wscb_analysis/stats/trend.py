@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from .intervals import z_value
 
@@ -124,6 +122,10 @@ def seasonal_trend(
     "negative binomial". Seasonality (a month-of-year factor) needs 24 months or more;
     shorter series are fitted without it and say so.
     """
+    # statsmodels is imported here, not at module load: only the trend pages need it.
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
     df = monthly[[date, count] + ([population] if population else [])].copy()
