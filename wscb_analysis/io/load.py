@@ -683,6 +683,29 @@ def _cache_dir(key: str) -> Path:
     return config.PROCESSED_DIR / key
 
 
+def _stat_pointer(path: Path) -> Path:
+    st = path.stat()
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return config.PROCESSED_DIR / "hashes" / h.hexdigest()
+
+
+def _known_hash(path: Path) -> str | None:
+    try:
+        return _stat_pointer(path).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _remember_hash(path: Path, digest: str) -> None:
+    try:
+        pointer = _stat_pointer(path)
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        pointer.write_text(digest)
+    except OSError:
+        pass  # the pointer only saves time
+
+
 def _cache_key(source: Source, input_hash: str, extra: str) -> str:
     h = hashlib.blake2b(digest_size=12)
     h.update(f"{LOADER_VERSION}|{source.name}|{input_hash}|{extra}".encode())
@@ -758,17 +781,19 @@ def load_source(
     extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label},
                        sort_keys=True)
     if use_cache:
-        input_hash = file_hash(path)
-        key = _cache_key(spec, input_hash, extra)
-        cached = _read_cache(key, spec)
-        if cached is not None:
-            return cached
-        hashing = None
-    else:
-        # Hashing (for the run manifest) overlaps with parsing: hashlib releases the GIL.
-        pool = ThreadPoolExecutor(max_workers=1)
-        hashing = pool.submit(file_hash, path)
-        pool.shutdown(wait=False)
+        # A pointer from the file's path, size and modification time to its content hash
+        # saves hashing an unchanged file again; the cache itself is keyed by the hash. A new
+        # or touched file is validated afresh (its hash computed alongside), so a cold run
+        # pays no separate hashing pass.
+        known = _known_hash(path)
+        if known is not None:
+            cached = _read_cache(_cache_key(spec, known, extra), spec)
+            if cached is not None:
+                return cached
+    # Hashing overlaps with parsing (hashlib releases the GIL).
+    pool = ThreadPoolExecutor(max_workers=1)
+    hashing = pool.submit(file_hash, path)
+    pool.shutdown(wait=False)
     if path.stat().st_size == 0:
         result = SourceResult(source=source, file=label, input_hash=file_hash(path),
                               data=empty_frame(source))
@@ -780,8 +805,10 @@ def load_source(
     else:
         table, header_row = _read_sheet_text(path, 0 if sheet is None else sheet)
     result = validate_table(table, spec, label, first_row=header_row + 1, column_map=column_map)
-    result.input_hash = input_hash if hashing is None else hashing.result()
+    result.input_hash = hashing.result()
     if use_cache and result.usable:
+        _remember_hash(path, result.input_hash)
+        key = _cache_key(spec, result.input_hash, extra)
         # Written in the background while the caller computes; the interpreter waits for it
         # before exiting, so the cache is complete when a command returns.
         _CACHE_WRITER.submit(_write_cache, key, result)
