@@ -8,6 +8,7 @@ ever displayed.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from .metrics import diversity as dv
 from .metrics import early_help as eh
 from .metrics import missing as ms
 from .metrics import referrals as rf
-from .periods import Period, financial_year
+from .periods import Period, financial_year, in_period
 from .stats import (
     benchmark_verdict,
     compare_to_benchmark,
@@ -101,6 +102,35 @@ class Context:
         t = bm.comparator_table(self.reference, indicator, year or self.year.label)
         row = t[t["role"] == "England"]
         return None if row.empty or pd.isna(row["value"].iloc[0]) else float(row["value"].iloc[0])
+
+
+EVENT_DATE = {"referrals": "referral_date", "cp_plans": "start_date",
+              "early_help": "assessment_start", "missing": "start_date"}
+SOURCE_FILES = {"referrals": "referrals.csv (Annex A List 3)",
+                "cp_plans": "cp_plans.csv (Annex A List 7)",
+                "early_help": "early_help.csv (Annex A List 2)",
+                "missing": "missing.csv (missing episodes)"}
+
+
+def needs(source: str):
+    """A section that needs a source says so, instead of failing, when the extract has no
+    rows of it (an analyst may hold only some of the lists)."""
+    def wrap(section):
+        @functools.wraps(section)
+        def run(ctx: Context, *args, **kwargs):
+            frame = ctx.extract[source]
+            what = source.replace("_", " ")
+            if len(frame) == 0:
+                return Block([Finding(f"This extract holds no {what} records "
+                                      f"({SOURCE_FILES[source]} was not supplied or has no "
+                                      "usable rows), so this section is empty.")])
+            dates = frame[EVENT_DATE[source]].to_numpy().astype("datetime64[D]")
+            if not in_period(dates, ctx.year).any():
+                return Block([Finding(f"This extract holds no {what} records in "
+                                      f"{ctx.year.label}, so this section is empty.")])
+            return section(ctx, *args, **kwargs)
+        return run
+    return wrap
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
@@ -243,6 +273,7 @@ def front_door_note(ctx: Context) -> Finding:
         "care.")
 
 
+@needs("referrals")
 def rereferral_headline(ctx: Context) -> Block:
     f = ctx.figures["referrals"]
     child = rf.child_level_rereferrals(ctx.extract["referrals"], ctx.period)
@@ -268,6 +299,7 @@ def _first_complete(referrals: pd.DataFrame) -> str:
     return quarter_starts[0].date().isoformat()
 
 
+@needs("referrals")
 def rereferrals_by_quarter(ctx: Context) -> Block:
     ref = ctx.extract["referrals"]
     q = rf.rereferrals_over_time(ref, by="quarter", first_complete=_first_complete(ref))
@@ -361,6 +393,7 @@ def _funnel_words(label: str) -> str:
             "Low (99.8%)": "well below average (beyond 99.8% limits)"}.get(label, label)
 
 
+@needs("referrals")
 def referrals_xmr(ctx: Context) -> Block:
     ref = ctx.extract["referrals"]
     monthly = ref.assign(month=pd.to_datetime(ref["referral_date"]).dt.to_period("M")).groupby(
@@ -384,6 +417,7 @@ def referrals_xmr(ctx: Context) -> Block:
     return Block([chart, Finding(say.xmr_sentence(chart_data, what="monthly referrals"))])
 
 
+@needs("referrals")
 def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
     t = rf.rereferrals_by(ctx.extract["referrals"], ctx.period, by)
     if by == "referral_source":
@@ -413,6 +447,7 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
 # --------------------------------------------------------------------------- 03 repeat plans
 
 
+@needs("cp_plans")
 def repeat_plans_headline(ctx: Context) -> Block:
     f = ctx.figures["cp_plans"]
     return Block([
@@ -431,6 +466,7 @@ def repeat_plans_headline(ctx: Context) -> Block:
     ])
 
 
+@needs("cp_plans")
 def repeat_plans_by_category(ctx: Context) -> Block:
     t = cp.started_by_category(ctx.extract["cp_plans"], ctx.period)
     wide = t.pivot_table(index="category", columns="plan", values="plans", aggfunc="sum",
@@ -462,6 +498,7 @@ def repeat_plans_by_category(ctx: Context) -> Block:
     return Block([chart])
 
 
+@needs("cp_plans")
 def cp_trend(ctx: Context) -> Block:
     plans = ctx.extract["cp_plans"]
     years = _years_held(plans["start_date"], ctx.year)
@@ -504,6 +541,7 @@ def _years_held(dates: pd.Series, last: Period) -> list[str]:
 # --------------------------------------------------------------------------- 04 duration
 
 
+@needs("cp_plans")
 def duration_bands(ctx: Context) -> Block:
     ended = cp.plans_ended(ctx.extract["cp_plans"], ctx.period)
     counts = ended["duration_band"].value_counts()
@@ -529,6 +567,7 @@ def duration_bands(ctx: Context) -> Block:
     return Block([chart])
 
 
+@needs("cp_plans")
 def two_year_plans(ctx: Context, report_benchmark: float = 0.038,
                    report_benchmark_year: str = "2015-16") -> Block:
     f = ctx.figures["cp_plans"]
@@ -559,6 +598,7 @@ def two_year_plans(ctx: Context, report_benchmark: float = 0.038,
     return Block(items)
 
 
+@needs("cp_plans")
 def duration_funnel(ctx: Context) -> Block:
     """Districts (or, where DfE publishes D7 by authority for the year, authorities)."""
     if ctx.england("cp_ended_2_years_plus_rate") is not None:
@@ -600,6 +640,7 @@ def duration_funnel(ctx: Context) -> Block:
 # --------------------------------------------------------------------------- 05 missing
 
 
+@needs("missing")
 def missing_headline(ctx: Context) -> Block:
     f = ctx.figures["missing"]
     prev = ms.missing_figures(ctx.extract["missing"], ctx.period.previous())
@@ -623,6 +664,7 @@ def missing_headline(ctx: Context) -> Block:
     ])
 
 
+@needs("missing")
 def missing_by_group(ctx: Context) -> Block:
     ep = ms.episodes_in(ctx.extract["missing"], ctx.period)
     la = np.where(ep["looked_after"].fillna(False).astype(bool), "Looked after",
@@ -648,6 +690,7 @@ def missing_by_group(ctx: Context) -> Block:
         "apart and never added together unlabelled.")])
 
 
+@needs("missing")
 def missing_monthly(ctx: Context) -> Block:
     m = ms.monthly_counts(ctx.extract["missing"], end=ctx.period.end)
     long = m.melt(id_vars="month", value_vars=["episodes", "children"], var_name="series",
@@ -673,6 +716,7 @@ def _count_title(m: pd.DataFrame, col: str, what: str) -> str:
     return f"{what} {word} over the years held"
 
 
+@needs("missing")
 def missing_xmr(ctx: Context) -> Block:
     m = ms.monthly_counts(ctx.extract["missing"], end=ctx.period.end)
     months = m["month"].dt.strftime("%Y-%m").tolist()
@@ -692,6 +736,7 @@ def missing_xmr(ctx: Context) -> Block:
     return Block([chart, Finding(say.xmr_sentence(data, what="monthly missing episodes"))])
 
 
+@needs("missing")
 def missing_trend_and_target(ctx: Context, baseline_year: str = "2016-17",
                              target_year: str = "2019-20", reduction: float = 0.4) -> Block:
     m = ms.monthly_counts(ctx.extract["missing"], end=ctx.year.end)
@@ -760,6 +805,7 @@ def _span(year: str) -> tuple:
     return p.start, p.end
 
 
+@needs("missing")
 def missing_by_district(ctx: Context) -> Block:
     ep = ms.episodes_in(ctx.extract["missing"], ctx.period)
     children = ep.groupby(ep["district"].fillna("Not recorded"))["child_id"].nunique()
@@ -788,6 +834,7 @@ def missing_by_district(ctx: Context) -> Block:
 # --------------------------------------------------------------------------- 06 diversity
 
 
+@needs("referrals")
 def diversity_headline(ctx: Context) -> Block:
     d = ctx.figures["diversity"]
     items = []
@@ -804,6 +851,7 @@ def diversity_headline(ctx: Context) -> Block:
     return Block(items)
 
 
+@needs("referrals")
 def diversity_by_quarter(ctx: Context) -> Block:
     t = dv.not_recorded_by(ctx.extract["referrals"], by="quarter", period=ctx.year)
     t["field"] = t["field"].map({"ethnicity": "Ethnicity", "first_language": "First language",
@@ -832,6 +880,7 @@ def diversity_by_quarter(ctx: Context) -> Block:
     return Block([chart])
 
 
+@needs("referrals")
 def diversity_by_source(ctx: Context) -> Block:
     from .io.schemas import REFERRAL_SOURCES
 
@@ -854,6 +903,7 @@ def diversity_by_source(ctx: Context) -> Block:
     return Block([shown])
 
 
+@needs("referrals")
 def bme_share(ctx: Context) -> Block:
     b = dv.bme_share(ctx.extract["referrals"], ctx.period)
     return Block([Finding(say.proportion_sentence(
@@ -866,6 +916,7 @@ def bme_share(ctx: Context) -> Block:
 # --------------------------------------------------------------------------- 07 early help
 
 
+@needs("early_help")
 def early_help_by_agency(ctx: Context) -> Block:
     t = eh.by_agency_and_year(ctx.extract["early_help"])
     years = [y for y in _years_held(ctx.extract["early_help"]["assessment_start"], ctx.year)]
@@ -894,6 +945,7 @@ def early_help_by_agency(ctx: Context) -> Block:
     return Block([chart])
 
 
+@needs("early_help")
 def early_help_findings(ctx: Context) -> Block:
     ey = eh.early_years_share(ctx.extract["early_help"], ctx.period)
     lead = eh.lead_professional_retention(ctx.extract["early_help"], ctx.period)
@@ -913,6 +965,7 @@ def early_help_findings(ctx: Context) -> Block:
 # --------------------------------------------------------------------------- comparator trends
 
 
+@needs("referrals")
 def rereferral_trend(ctx: Context) -> Block:
     """Yearly re-referral rate of the extract against England and the neighbours (pooled)."""
     ref = ctx.extract["referrals"]
@@ -949,6 +1002,7 @@ def rereferral_trend(ctx: Context) -> Block:
     return Block([chart])
 
 
+@needs("missing")
 def missing_looked_after_against_dfe(ctx: Context) -> Block:
     """Looked-after children with a missing incident: the extract beside DfE's published
     SSDA903 figures (the authority and England). Police episodes of children missing from

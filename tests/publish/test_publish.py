@@ -205,3 +205,25 @@ def test_cli_publish_unusable_extract_exits_1(tmp_path):
     assert res.returncode == 1
     assert "Date of referral" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ("referrals.csv", "cp_plans.csv"):
+        shutil.copy(extract_dir / name, partial / name)
+    out = tmp_path / "pack"
+    assert publish_pack(partial, "2016-17", None, out) == 0
+    missing_page = (out / "05_missing.html").read_text()
+    assert "This extract holds no missing records" in missing_page
+    assert "missing.csv (missing episodes) was not supplied" in missing_page
+    assert "This extract holds no early help records" in (out / "07_early_help.html").read_text()
+
+
+def test_a_period_the_extract_does_not_cover_says_so(extract_dir):
+    from wscb_analysis import report as r
+
+    ctx = r.context(extract_dir, "2019-20")
+    block = r.diversity_by_quarter(ctx)
+    assert block.findings() == [
+        "This extract holds no referrals records in 2019-20, so this section is empty."]
