@@ -101,6 +101,7 @@ def test_overlapping_missing_episodes_of_one_child(write_file):
     assert "overlaps the episode at row 2" in r.set_aside.set_index("row").loc[3, "reason"]
     assert r.rows_kept == 3 and r.accounts()
     assert set(r.data["missing_type"]) == {"Missing"}
+    assert r.data["looked_after"].all()  # SSDA903: looked-after children only
 
 
 def test_missing_required_column_names_file_and_column(tmp_path, write_file):
@@ -215,6 +216,7 @@ def test_real_ssda903_fixture_loads():
     assert r.usable and r.layout == "SSDA903 Missing"
     assert r.accounts()
     assert set(r.data["missing_type"].dropna()) <= {"Missing", "Away"}
+    assert r.data["looked_after"].all()  # the 903 return is of looked-after children
 
 
 def test_unreadable_annex_a_workbook_is_reported_not_ignored(tmp_path):

@@ -542,6 +542,10 @@ def validate_table(
             set_aside[i] = True
     result.set_aside = reasons.frame(file_label, rownums, keep=~dup)
     keep = ~(dup | set_aside)
+    if source.name == "missing" and result.layout == "SSDA903 Missing" \
+            and "looked_after" not in mapping:
+        # The SSDA903 return covers looked-after children only.
+        arrays["looked_after"] = pa.array(np.ones(n, dtype=bool))
     arrays["row"] = pa.array(rownums)
     kept = pa.table(arrays).filter(pa.array(keep))
     result.data = _to_frame(kept, source)
