@@ -154,3 +154,15 @@ def test_la_funnel_flags_warwickshire_high(ref):
     row = areas[areas["highlight"]].iloc[0]
     assert row["area_name"] == "Warwickshire" and row["significance"] == "High (99.8%)"
     assert isinstance(areas, pd.DataFrame) and len(areas) >= 150
+
+
+@needs_dfe
+def test_notebooks_can_take_newer_downloads(tmp_path):
+    # The benchmarks_dir parameter / --benchmarks option reads a folder of DfE downloads.
+    from wscb_analysis import report
+    from wscb_analysis.synth import write_synthetic_extract
+
+    write_synthetic_extract(tmp_path / "x", scale=0.1, seed=3)
+    ctx = report.context(tmp_path / "x", "2016-17", benchmarks_dir=DFE)
+    assert ctx.england("rereferral_rate") == pytest.approx(141680 / 646120)
+    assert len(ctx.neighbours) == 10
