@@ -176,6 +176,27 @@ def suppression_mask(counts: pd.DataFrame, row_total: Hashable | None = None,
     return pd.DataFrame(mask, index=counts.index, columns=counts.columns)
 
 
+#: Headings for a reader where a column's name is not already plain words.
+COLUMN_LABELS = {
+    "imd_rank": "IMD rank (of 326)", "children_0_17": "Children aged 0-17",
+    "low_income": "Children in low-income families", "rhi_offered": "RHI offered",
+    "rhi_accepted": "RHI accepted", "lower": "Lower 95% limit", "upper": "Upper 95% limit",
+    "england": "England", "value": "Rate", "rows_in": "Rows in", "rows_kept": "Rows kept",
+    "rows_set_aside": "Rows set aside", "nfa": "NFA", "offered_share": "Share offered",
+    "accepted_share": "Share accepted", "numerator": "Count", "denominator": "Of",
+    "area_name": "Area", "special_cause": "Special cause", "referral_source": "Referral source",
+}
+
+
+def column_label(name) -> str:
+    """"rows_in" -> "Rows in"; known names get their plain-words heading."""
+    text = str(name)
+    if text in COLUMN_LABELS:
+        return COLUMN_LABELS[text]
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 @dataclass
 class DisclosedTable:
     """A table ready to publish: ``display`` (text) and ``suppressed`` (bool, same shape).
@@ -186,9 +207,18 @@ class DisclosedTable:
     display: pd.DataFrame
     suppressed: pd.DataFrame
     caption: str | None = None
+    #: Columns shown as text (left-aligned); numbers are right-aligned.
+    text_columns: tuple = ()
 
     def _repr_html_(self) -> str:
-        styler = self.display.style.hide(axis="index")
+        shown = self.display.rename(columns=column_label)
+        styler = shown.style.hide(axis="index")
+        text = [column_label(c) for c in self.text_columns if c in self.display.columns]
+        if text:
+            styler = styler.set_properties(subset=text, **{"text-align": "left"})
+            styler = styler.set_table_styles(
+                {c: [{"selector": "th", "props": "text-align: left"}] for c in text},
+                overwrite=False)
         if self.caption:
             styler = styler.set_caption(self.caption)
         return styler.to_html()
@@ -247,4 +277,7 @@ def disclose(
             shown = table[col].astype(object).where(table[col].notna(), NOT_AVAILABLE).astype(
                 str)
         display[col] = shown.where(~suppressed[col], SUPPRESSED)
-    return DisclosedTable(display=display, suppressed=suppressed, caption=caption)
+    text_columns = tuple(c for c in table.columns
+                         if c not in counts and c not in percents and c not in rates)
+    return DisclosedTable(display=display, suppressed=suppressed, caption=caption,
+                          text_columns=text_columns)

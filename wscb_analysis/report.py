@@ -258,7 +258,7 @@ def data_quality(ctx: Context) -> Block:
         f"{say.count_text(int(summary['rows_in'].sum()))} rows were read; "
         f"{say.count_text(int(summary['duplicates'].sum()))} repeated rows from overlapping "
         f"extracts were counted once, and {say.count_text(total_aside)} rows that could not be "
-        "used were set aside and are listed for the data team by `wscb validate`."))
+        "used were set aside and are listed for the data team by wscb validate."))
     return Block(items)
 
 

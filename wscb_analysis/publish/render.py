@@ -40,7 +40,8 @@ figcaption span { display: block; }
 .chart-source { color: var(--grey); font-size: 0.85rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.95rem; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.3rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.6rem; text-align: right; }
+th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.6rem; text-align: right;
+  vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 details.wscb-data summary { cursor: pointer; color: var(--blue); text-decoration: underline; }
 footer { border-top: 1px solid var(--line); color: var(--grey); font-size: 0.85rem;
