@@ -1,8 +1,9 @@
 """The demo pack in a real browser: Debian's Chromium driven by Playwright, network blocked.
 
 Every page loads from file:// without console errors, every image decodes, every link
-resolves. Runs wherever /usr/bin/chromium exists (.ci/run installs it); elsewhere it skips and
-says why.
+resolves, and axe-core (axe-playwright-python, which ships axe's script) finds no
+accessibility violation. Runs wherever /usr/bin/chromium exists (.ci/run installs it);
+elsewhere it skips and says why.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from wscb_analysis.synth import write_synthetic_extract
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
                                         else None)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright",
+                          reason="axe-playwright-python is not installed").Axe
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
@@ -63,6 +66,8 @@ def test_pages_load_offline_without_errors(pack):
                 "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
                 ".length")
             assert broken == 0, html_file.name
+            violations = Axe().run(page).response["violations"]
+            assert [(v["id"], v["impact"]) for v in violations] == [], html_file.name
             for href in page.evaluate(
                     "Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"):
                 target = urlparse(href)

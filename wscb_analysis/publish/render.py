@@ -97,14 +97,17 @@ def _new_exporter() -> HTMLExporter:
 
 def page(title: str, body: str, *, synthetic: bool, footer: str, nav: str = "") -> str:
     """The shared page shell."""
-    banner = f'<div class="banner" role="note">{html.escape(SYNTHETIC_BANNER)}</div>' \
+    banner = f'<div class="banner">{html.escape(SYNTHETIC_BANNER)}</div>' \
         if synthetic else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<header class="site"><a href="index.html">Safeguarding children: board pack</a>'
-        f"{nav}</header>\n{banner}\n<main>\n{body}\n</main>\n"
+        f"{nav}</header>\n"
+        # The banner sits in a labelled region so every part of the page is in a landmark.
+        + (f'<section aria-label="About the data">{banner}</section>\n' if banner else "")
+        + f"<main>\n{body}\n</main>\n"
         f"<footer>{footer}</footer>\n</body>\n</html>\n")
 
 
