@@ -67,3 +67,17 @@ def test_in_period_is_inclusive_and_ignores_nat():
     d = np.array(["2016-03-31", "2016-04-01", "2017-03-31", "2017-04-01", "NaT"],
                  dtype="datetime64[D]")
     assert list(in_period(d, financial_year("2016-17"))) == [False, True, True, False, False]
+
+
+def test_period_labels_for_tables():
+    import pandas as pd
+
+    from wscb_analysis.periods import period_labels
+
+    d = pd.Series(pd.to_datetime(["2016-03-31", "2016-04-01", "2016-12-31", "2017-01-01"]))
+    assert period_labels(d).tolist() == ["2015-16", "2016-17", "2016-17", "2016-17"]
+    assert period_labels(d, "quarter").tolist() == ["2015-16 Q4", "2016-17 Q1", "2016-17 Q3",
+                                                    "2016-17 Q4"]
+    assert period_labels(d, "month").tolist() == ["2016-03", "2016-04", "2016-12", "2017-01"]
+    with pytest.raises(ValueError):
+        period_labels(d, "week")

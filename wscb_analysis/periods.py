@@ -140,3 +140,20 @@ def in_period(dates, period: Period):
 
     d = np.asarray(dates).astype("datetime64[D]")
     return (d >= np.datetime64(period.start, "D")) & (d <= np.datetime64(period.end, "D"))
+
+
+def period_labels(dates, by: str = "year"):
+    """Financial-year ("2016-17"), quarter ("2016-17 Q3") or month ("2016-10") label for each
+    date of a pandas Series: one rule for every table and chart that groups by period."""
+    import pandas as pd
+
+    d = pd.to_datetime(pd.Series(dates))
+    first = d.dt.year - (d.dt.month < 4).astype(int)
+    year = first.astype(str) + "-" + ((first + 1) % 100).astype(str).str.zfill(2)
+    if by == "year":
+        return year
+    if by == "quarter":
+        return year + " Q" + (((d.dt.month - 4) % 12) // 3 + 1).astype(str)
+    if by == "month":
+        return d.dt.to_period("M").astype(str)
+    raise ValueError(f"by must be 'year', 'quarter' or 'month', not {by!r}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..io.schemas import ETHNICITY_NOT_RECORDED, WHITE_BRITISH
-from ..periods import Period, in_period
+from ..periods import Period, in_period, period_labels
 
 FIELDS = ("ethnicity", "first_language", "religion")
 
@@ -50,11 +50,7 @@ def not_recorded_by(referrals: pd.DataFrame, by: str = "quarter",
         df = df.loc[in_period(df["referral_date"], period)]
     flags = not_recorded_flags(df)
     if by == "quarter":
-        d = pd.to_datetime(df["referral_date"])
-        fy = d.dt.year - (d.dt.month < 4).astype(int)
-        q = ((d.dt.month - 4) % 12) // 3 + 1
-        key = fy.astype(str) + "-" + ((fy + 1) % 100).astype(str).str.zfill(2) + " Q" + q.astype(
-            str)
+        key = period_labels(df["referral_date"], "quarter")
     else:
         key = df[by].fillna("Not recorded").astype(str)
     long = flags.assign(group=key.to_numpy()).melt(id_vars="group", var_name="field",

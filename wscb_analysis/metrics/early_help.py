@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from ..periods import Period, in_period
+from ..periods import Period, in_period, period_labels
 
 EARLY_YEARS_PATTERN = re.compile(
     r"nurser|pre-?school|playgroup|child(?:ren)?'?s'? cent(?:re|er)|health visit|early years|"
@@ -37,11 +37,8 @@ def is_early_years(organisation: pd.Series) -> pd.Series:
 def by_agency_and_year(early_help: pd.DataFrame) -> pd.DataFrame:
     """Assessments per financial year and organisation. Columns: year, organisation,
     assessments."""
-    d = pd.to_datetime(early_help["assessment_start"])
-    fy = d.dt.year - (d.dt.month < 4).astype(int)
-    year = fy.astype(str) + "-" + ((fy + 1) % 100).astype(str).str.zfill(2)
-    df = early_help.assign(year=year, organisation=early_help["organisation"].fillna(
-        "Not recorded"))
+    df = early_help.assign(year=period_labels(early_help["assessment_start"]).to_numpy(),
+                           organisation=early_help["organisation"].fillna("Not recorded"))
     return (df.groupby(["year", "organisation"], as_index=False).size()
             .rename(columns={"size": "assessments"}))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..periods import Period, in_period
+from ..periods import Period, in_period, period_labels
 
 
 def episodes_in(missing: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -62,10 +62,7 @@ def monthly_counts(missing: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
 
 def children_by_year(missing: pd.DataFrame) -> pd.DataFrame:
     """Per financial year: episodes, children, children_repeat. Column ``year`` ("2016-17")."""
-    d = pd.to_datetime(missing["start_date"])
-    fy = d.dt.year - (d.dt.month < 4).astype(int)
-    year = fy.astype(str) + "-" + ((fy + 1) % 100).astype(str).str.zfill(2)
-    df = missing.assign(year=year)
+    df = missing.assign(year=period_labels(missing["start_date"]).to_numpy())
     per_child = df.groupby(["year", "child_id"], observed=True).size().rename("n").reset_index()
     out = per_child.groupby("year").agg(children=("n", "size"),
                                         children_repeat=("n", lambda s: int((s >= 2).sum())),

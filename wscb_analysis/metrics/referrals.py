@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..periods import Period, add_months, in_period
+from ..periods import Period, add_months, in_period, period_labels
 from . import child_codes
 
 
@@ -88,20 +88,6 @@ def child_level_rereferrals(referrals: pd.DataFrame, period: Period) -> dict:
             "rate": with_re / children if children else None}
 
 
-def _period_label(dates: pd.Series, by: str) -> pd.Series:
-    d = pd.to_datetime(dates)
-    fy_start = d.dt.year - (d.dt.month < 4).astype(int)
-    year = fy_start.astype(str) + "-" + ((fy_start + 1) % 100).astype(str).str.zfill(2)
-    if by == "year":
-        return year
-    if by == "quarter":
-        q = ((d.dt.month - 4) % 12) // 3 + 1
-        return year + " Q" + q.astype(str)
-    if by == "month":
-        return d.dt.to_period("M").astype(str)
-    raise ValueError(f"by must be 'year', 'quarter' or 'month', not {by!r}")
-
-
 def rereferrals_over_time(referrals: pd.DataFrame, by: str = "quarter",
                           first_complete: str | None = None) -> pd.DataFrame:
     """Referrals and re-referrals per financial year, quarter or month.
@@ -113,7 +99,7 @@ def rereferrals_over_time(referrals: pd.DataFrame, by: str = "quarter",
     flagged = flag_rereferrals(referrals)
     if first_complete is not None:
         flagged = flagged.loc[flagged["referral_date"] >= pd.Timestamp(first_complete)]
-    flagged = flagged.assign(period=_period_label(flagged["referral_date"], by))
+    flagged = flagged.assign(period=period_labels(flagged["referral_date"], by).to_numpy())
     out = flagged.groupby("period", as_index=False).agg(
         referrals=("rereferral", "size"), rereferrals=("rereferral", "sum"))
     out["value"] = out["rereferrals"] / out["referrals"]
