@@ -261,8 +261,7 @@ def xmr_chart(
                 textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
     ax.annotate("Process limits", (xs[-1], last["upl"]), xytext=(6, 0),
                 textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
-    handles = [h for h in ax.get_legend_handles_labels()[0]]
-    if len(handles) > 1:
+    if len(ax.get_legend_handles_labels()[0]) > 1:
         ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_ylim(bottom=min(0, float(chart["lpl"].min())))
     ax.margins(x=0.1)

@@ -110,9 +110,9 @@ def trend_sentence(trend, *, what: str) -> str:
 
 
 def _signed(change: float) -> str:
+    """-15.7% for a fall; no minus sign on a change that rounds to nothing."""
     text = pct(abs(change))
-    return f"-{text}" if change < 0 and text not in ("0.0%", "low") else text if change >= 0 \
-        else text
+    return f"-{text}" if change < 0 and text not in ("0.0%", "low") else text
 
 
 def target_sentence(progress: dict, *, what: str) -> str:

@@ -36,7 +36,7 @@ from .metrics import diversity as dv
 from .metrics import early_help as eh
 from .metrics import missing as ms
 from .metrics import referrals as rf
-from .periods import Period, financial_year, in_period
+from .periods import Period, financial_year, financial_years, in_period, year_of
 from .stats import (
     benchmark_verdict,
     compare_to_benchmark,
@@ -526,16 +526,17 @@ def cp_trend(ctx: Context) -> Block:
 
 
 def _years_held(dates: pd.Series, last: Period) -> list[str]:
+    """Financial years from the first one the dates fully cover to ``last``."""
     d = pd.to_datetime(dates).dropna()
     if d.empty:
         return [last.label]
     first = d.min()
-    start = first.year if first.month >= 4 else first.year - 1
-    # Skip a first year that is only partly held.
-    if (first.month, first.day) != (4, 1):
-        start += 1
-    end = int(last.label[:4])
-    return [f"{y}-{(y + 1) % 100:02d}" for y in range(start, end + 1)]
+    if (first.month, first.day) != (4, 1):  # a first year only partly held is skipped
+        first = first + pd.DateOffset(years=1)
+    first_year = year_of(first.date())
+    if first_year > last.label:
+        return []
+    return financial_years(first_year, last.label)
 
 
 # --------------------------------------------------------------------------- 04 duration
@@ -667,9 +668,8 @@ def missing_headline(ctx: Context) -> Block:
 @needs("missing")
 def missing_by_group(ctx: Context) -> Block:
     ep = ms.episodes_in(ctx.extract["missing"], ctx.period)
-    la = np.where(ep["looked_after"].fillna(False).astype(bool), "Looked after",
-                  np.where(ep["looked_after"].isna(), "Not recorded", "Not looked after"))
-    t = ep.assign(group=la).groupby(["group", "missing_type"]).size().unstack(fill_value=0)
+    t = (ep.assign(group=ms.looked_after_group(ep)).groupby(["group", "missing_type"]).size()
+         .unstack(fill_value=0))
     t["Total"] = t.sum(axis=1)
     t.loc["Total"] = t.sum()
     t = t.reset_index()
@@ -919,7 +919,7 @@ def bme_share(ctx: Context) -> Block:
 @needs("early_help")
 def early_help_by_agency(ctx: Context) -> Block:
     t = eh.by_agency_and_year(ctx.extract["early_help"])
-    years = [y for y in _years_held(ctx.extract["early_help"]["assessment_start"], ctx.year)]
+    years = _years_held(ctx.extract["early_help"]["assessment_start"], ctx.year)
     t = t[t["year"].isin(years)]
     wide = t.pivot_table(index="organisation", columns="year", values="assessments",
                          aggfunc="sum", fill_value=0)
@@ -969,7 +969,7 @@ def early_help_findings(ctx: Context) -> Block:
 def rereferral_trend(ctx: Context) -> Block:
     """Yearly re-referral rate of the extract against England and the neighbours (pooled)."""
     ref = ctx.extract["referrals"]
-    years = [y for y in _years_held(ref["referral_date"], ctx.year)][1:]  # first: no look-back
+    years = _years_held(ref["referral_date"], ctx.year)[1:]  # the first has no look-back
     rows = []
     for y in years:
         f = rf.referral_figures(ref, financial_year(y))

@@ -70,12 +70,18 @@ def children_by_year(missing: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def looked_after_group(episodes: pd.DataFrame) -> np.ndarray:
+    """"Looked after", "Not looked after" or "Not recorded" for each episode."""
+    flag = episodes["looked_after"]
+    return np.where(flag.fillna(False).astype(bool), "Looked after",
+                    np.where(flag.isna(), "Not recorded", "Not looked after"))
+
+
 def rhi_rates(missing: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Return home interviews offered and accepted, by looked-after status."""
     ep = episodes_in(missing, period)
-    group = np.where(ep["looked_after"].fillna(False).astype(bool), "Looked after",
-                     np.where(ep["looked_after"].isna(), "Not recorded", "Not looked after"))
-    ep = ep.assign(group=group, offered=ep["rhi_offered"].fillna(False).astype(bool),
+    ep = ep.assign(group=looked_after_group(ep),
+                   offered=ep["rhi_offered"].fillna(False).astype(bool),
                    accepted=ep["rhi_accepted"].fillna(False).astype(bool))
     return ep.groupby("group", as_index=False).agg(
         episodes=("offered", "size"), rhi_offered=("offered", "sum"),

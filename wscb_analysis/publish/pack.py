@@ -93,6 +93,7 @@ class _Reporter:
 def _tiles(figures: dict, previous: dict, reference, year: str) -> str:
     from ..benchmarks import comparator_table
     from ..disclosure import format_count, format_percent, is_small
+    from ..narrative import verdict_phrase
     from ..stats import benchmark_verdict, wilson_ci
 
     specs = [
@@ -114,12 +115,10 @@ def _tiles(figures: dict, previous: dict, reference, year: str) -> str:
             value, interval, verdict = "c" if n else "x", "", "too few to compare"
         else:
             lo, hi = wilson_ci(x, n)
-            c = {"verdict": benchmark_verdict(lo, hi, england) if england is not None else ""}
             value = format_percent(x / n)
             interval = f"95% CI {format_percent(lo)} to {format_percent(hi)}"
-            verdict = (f"{c['verdict']} {'to' if c['verdict'] == 'similar' else 'than'} "
-                       f"England ({format_percent(england)})" if england is not None
-                       else "no England figure for this year")
+            verdict = (verdict_phrase(benchmark_verdict(lo, hi, england), england)
+                       if england is not None else "no England figure for this year")
         if pn and not (is_small(px) or is_small(pn)) and n and not (is_small(x) or is_small(n)):
             change = (x / n - px / pn) * 100
             change_text = f"{change:+.1f} percentage points since the previous period"
@@ -243,10 +242,9 @@ def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, 
             encoding="utf-8")
         rendered.append((run.name, title))
 
-    kernels = pool
     with ThreadPoolExecutor(max_workers=1) as background:
         running = background.submit(execute_all, books, parameters, tmp / "notebooks",
-                                    kernels.workers, timeout, finished, kernels)
+                                    pool.workers, timeout, finished, pool)
         figures = headline_figures(extract, per)
         previous = headline_figures(extract, per.previous())
         reference = load_reference(benchmarks_dir)
