@@ -1,11 +1,16 @@
-"""The contract's headline figures JSON (``wscb figures`` and ``figures.json`` in a pack).
+"""The contract's headline figures JSON (``wscb figures`` and, disclosed, ``figures.json`` in a
+pack).
 
-Keys are fixed by CONTRACT.md; rates are fractions, unrounded, and unsuppressed (for analysts,
-not for publication: the pack suppresses before showing).
+Keys are fixed by CONTRACT.md; rates are fractions, unrounded. A figure is None (JSON null),
+never 0, when its source was not supplied, when the source does not reach the period, or when
+the extract lacks the field it needs (a 903 missing table has no return-home-interview field).
+The ``coverage`` block says which. These figures are unsuppressed, for analysts:
+:func:`wscb_analysis.disclosure.disclose_figures` makes the version a pack may carry.
 """
 
 from __future__ import annotations
 
+from .coverage import SourceCoverage, check_period, extract_coverage
 from .io.load import Extract
 from .metrics.cp_plans import cp_plan_figures
 from .metrics.diversity import diversity_figures
@@ -14,19 +19,61 @@ from .metrics.missing import missing_figures
 from .metrics.referrals import referral_figures
 from .periods import Period
 
+#: Figures that need an optional field: source -> field -> keys (a key ending in "*" is a
+#: prefix). Without the field these figures are unknown, not 0.
+NEEDS_FIELD = {
+    "cp_plans": {"end_date": ["ended", "ended_2_years_plus", "ended_2_years_plus_rate",
+                              "ended_by_duration", "open_at_end", "open_2_years_plus"]},
+    "missing": {"rhi_offered": ["rhi_offered"], "rhi_accepted": ["rhi_accepted"],
+                "end_date": ["missing_at_end"],
+                "looked_after": ["looked_after_*", "not_looked_after_*"]},
+    "early_help": {},
+    "referrals": {},
+}
+BLOCKS = {"referrals": referral_figures, "cp_plans": cp_plan_figures,
+          "missing": missing_figures, "early_help": early_help_figures}
 
-def headline_figures(extract: Extract, period: Period) -> dict:
-    """Every block of the figures JSON for ``period``. A source the extract does not hold gives
-    zero counts and None rates, and is named under ``sources_missing``."""
-    referrals = extract["referrals"]
-    present = set(extract.sources["referrals"].columns_used) if extract.has("referrals") else set()
-    return {
-        "period": period.as_dict(),
-        "synthetic": bool(extract.synthetic),
-        "referrals": referral_figures(referrals, period),
-        "cp_plans": cp_plan_figures(extract["cp_plans"], period),
-        "missing": missing_figures(extract["missing"], period),
-        "early_help": early_help_figures(extract["early_help"], period),
-        "diversity": diversity_figures(referrals, period, present),
-        "sources_missing": [name for name in extract.sources if not extract.has(name)],
-    }
+
+def _unknown(value):
+    """The same shape with every figure None (nested dicts keep their keys)."""
+    if isinstance(value, dict) and value:
+        return {k: _unknown(v) for k, v in value.items()}
+    return None
+
+
+def _null_fields(block: dict, cov: SourceCoverage, source: str) -> dict:
+    out = dict(block)
+    for fname, keys in NEEDS_FIELD[source].items():
+        if cov.has(fname):
+            continue
+        for key in list(out):
+            if any(key == k or (k.endswith("*") and key.startswith(k[:-1])) for k in keys):
+                out[key] = _unknown(out[key])
+    return out
+
+
+def headline_figures(extract: Extract, period: Period, check: bool = False) -> dict:
+    """Every block of the figures JSON for ``period``.
+
+    ``check=True`` raises :class:`~wscb_analysis.coverage.PeriodNotHeldError` when no supplied
+    source reaches the period (the CLI exits 2 then, writing nothing).
+    """
+    coverage = extract_coverage(extract)
+    if check:
+        check_period(coverage, period)
+    out: dict = {"period": period.as_dict(), "synthetic": bool(extract.synthetic)}
+    for source, compute in BLOCKS.items():
+        block = compute(extract[source], period)
+        cov = coverage[source]
+        out[source] = (_unknown(block) if cov.period_covered(period) == "none"
+                       else _null_fields(block, cov, source))
+    ref = coverage["referrals"]
+    present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
+    diversity = diversity_figures(extract["referrals"], period, present)
+    out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
+                        else diversity)
+    out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
+    return out
+
+
+__all__ = ["headline_figures", "NEEDS_FIELD"]

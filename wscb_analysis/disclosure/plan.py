@@ -1,0 +1,136 @@
+"""One disclosed set of figures per pack.
+
+A pack publishes the same figure in many places (a headline, a tile, a sentence, a breakdown
+table, a chart, figures.json), and figures that add up (quarters to a year, districts to a
+total, types of episode to all episodes). Suppressing each table on its own let an attacker
+subtract across them. The plan holds every count a pack may publish, keyed by what it counts,
+with every sum between them, and suppresses them jointly once
+(:func:`~wscb_analysis.disclosure.suppress.suppress`): a figure is then hidden or shown the same
+way everywhere, and no hidden one can be worked out from the shown ones.
+
+Keys read ``measure|period|dim=value;dim=value`` (dims sorted, values percent-encoded), e.g.
+``referrals|2016-17 Q3|district=Rugby``. The plan holds raw counts: it lives in the analyst's
+session and is never written into a pack; only what it shows is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+import numpy as np
+
+from .formats import SUPPRESSED, format_count
+from .suppress import Line, primary, suppress
+
+
+def make_key(measure: str, period: str, dims: Mapping[str, object] | None = None) -> str:
+    """``measure|period|dim=value;...`` with values percent-encoded (a district named
+    "a|b=c" cannot forge another key)."""
+    text = f"{measure}|{period}|"
+    if dims:
+        text += ";".join(f"{d}={quote(str(v), safe=' ')}" for d, v in sorted(dims.items()))
+    return text
+
+
+def parse_key(key: str) -> tuple[str, str, dict[str, str]]:
+    """The inverse of :func:`make_key`."""
+    measure, period, rest = key.split("|", 2)
+    dims = {}
+    if rest:
+        for part in rest.split(";"):
+            d, _, v = part.partition("=")
+            dims[d] = unquote(v)
+    return measure, period, dims
+
+
+class PlanError(ValueError):
+    """A figure given two different values, or asked for and never planned (a bug)."""
+
+
+@dataclass
+class PlanBuilder:
+    keys: list[str] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+
+    def cell(self, key: str, value) -> int:
+        value = float(value) if value is not None else np.nan
+        if key in self.index:
+            i = self.index[key]
+            old = self.values[i]
+            if not (np.isnan(old) and np.isnan(value)) and old != value:
+                raise PlanError(f"{key} planned as {old} and as {value}")
+            return i
+        self.index[key] = len(self.keys)
+        self.keys.append(key)
+        self.values.append(value)
+        return self.index[key]
+
+    def total(self, total: str, parts: Iterable[str], exact: bool = True) -> None:
+        """``parts`` add up to ``total`` (all keys already planned)."""
+        parts = tuple(self.index[p] for p in parts)
+        if parts:
+            self.lines.append(Line(parts, self.index[total], exact))
+
+    def build(self) -> PackPlan:
+        values = np.array(self.values, dtype=float)
+        hidden = suppress(values, self.lines)
+        return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
+                        primary_mask=primary(values), index=dict(self.index),
+                        lines=list(self.lines))
+
+
+@dataclass
+class PackPlan:
+    """The planned figures and which are hidden. ``display`` gives what a page may print."""
+
+    keys: list[str]
+    values: np.ndarray
+    hidden_mask: np.ndarray
+    primary_mask: np.ndarray
+    index: dict[str, int]
+    lines: list[Line]
+
+    def has(self, key: str) -> bool:
+        return key in self.index
+
+    def _i(self, key: str) -> int:
+        try:
+            return self.index[key]
+        except KeyError:
+            raise PlanError(f"{key} is not in the pack's disclosure plan") from None
+
+    def value(self, key: str) -> float | None:
+        """The raw count (for computing, never for printing)."""
+        v = self.values[self._i(key)]
+        return None if np.isnan(v) else float(v)
+
+    def hidden(self, key: str) -> bool:
+        return bool(self.hidden_mask[self._i(key)])
+
+    def small(self, key: str) -> bool:
+        """Hidden because it is from 1 to 5 (a page may say "fewer than 6")."""
+        i = self._i(key)
+        return bool(self.hidden_mask[i] and self.primary_mask[i])
+
+    def shown(self, key: str) -> int | None:
+        """The count a page may print, or None when it is hidden or not available."""
+        i = self._i(key)
+        if self.hidden_mask[i] or np.isnan(self.values[i]):
+            return None
+        return int(self.values[i])
+
+    def display(self, key: str) -> str:
+        i = self._i(key)
+        return SUPPRESSED if self.hidden_mask[i] else format_count(self.value(key))
+
+    def summary(self) -> dict:
+        return {"figures": len(self.keys), "hidden": int(self.hidden_mask.sum()),
+                "hidden_secondary": int((self.hidden_mask & ~self.primary_mask).sum()),
+                "sums": len(self.lines)}
+
+
+__all__ = ["PackPlan", "PlanBuilder", "PlanError", "make_key", "parse_key"]

@@ -1,0 +1,219 @@
+"""Primary and secondary suppression over any set of published sums.
+
+Cells are numbered 0..n-1 with their counts; a :class:`Line` says that some cells add up to
+another (a row and its total, the months of a quarter and the quarter, the districts of a year
+and the year). The rules (DEFINITIONS.md):
+
+* primary: a count from 1 to 5 is hidden; 0 is shown (zeros stay zeros);
+* secondary: a line never holds exactly one hidden cell (it would be its total minus the rest),
+  so the smallest non-zero cell beside it is hidden too;
+* audit: an attacker who knows every shown cell, every exact line, that hidden cells are whole
+  numbers of at least 1 (zeros are shown) and at most 5 where the cell is primary, works out
+  the range each hidden cell can take by linear programming; a cell pinned to one whole number
+  is recovered, and one more cell beside it is hidden, until none is.
+
+Lines between distinct counts of children (a child can fall in two districts) are not exact
+sums: they get the "never one hidden cell" rule but not the exact audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .formats import SMALL
+
+
+@dataclass(frozen=True)
+class Line:
+    """``parts`` add up to ``total`` (cell numbers); ``exact`` False for distinct counts."""
+
+    parts: tuple[int, ...]
+    total: int
+    exact: bool = True
+
+
+def primary(values: np.ndarray) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    return np.isfinite(v) & (v >= SMALL[0]) & (v <= SMALL[1])
+
+
+def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[int],
+                                                                             list[Line]]]:
+    """Hidden cells grouped by the exact lines that connect them (solved one group at a time)."""
+    parent = {c: c for c in cells}
+
+    def find(c):
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    touching: list[tuple[Line, list[int]]] = []
+    for line in lines:
+        members = [c for c in (*line.parts, line.total) if c in parent]
+        if members:
+            touching.append((line, members))
+            for m in members[1:]:
+                parent[find(m)] = find(members[0])
+    groups: dict[int, tuple[list[int], list[Line]]] = {}
+    for c in cells:
+        groups.setdefault(find(c), ([], []))[0].append(c)
+    for line, members in touching:
+        groups[find(members[0])][1].append(line)
+    return list(groups.values())
+
+
+def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
+           upper_five: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
+    """The least and greatest value each hidden cell can take given the shown cells and the
+    exact lines (hidden cells are at least 1; at most 5 where ``upper_five``)."""
+    from scipy.optimize import linprog  # only tables with sums need the audit
+
+    values = np.asarray(values, dtype=float)
+    cells = [int(i) for i in np.flatnonzero(hidden)]
+    upper_five = np.zeros(len(values), bool) if upper_five is None else upper_five
+    exact = [ln for ln in lines if ln.exact]
+    out: dict[int, tuple[float, float]] = {}
+    for group, group_lines in _components(cells, exact):
+        pos = {c: i for i, c in enumerate(group)}
+        a_eq, b_eq = [], []
+        for line in group_lines:
+            row = np.zeros(len(group))
+            rhs = 0.0
+            for c in line.parts:
+                if c in pos:
+                    row[pos[c]] += 1
+                else:
+                    rhs -= values[c] if np.isfinite(values[c]) else 0.0
+            if line.total in pos:
+                row[pos[line.total]] -= 1
+            else:
+                rhs += values[line.total] if np.isfinite(values[line.total]) else 0.0
+            if row.any():
+                a_eq.append(row)
+                b_eq.append(rhs)
+        bounds = [(1, SMALL[1] if upper_five[c] else None) for c in group]
+        if not a_eq:
+            for c in group:
+                out[c] = (1.0, SMALL[1] if upper_five[c] else np.inf)
+            continue
+        a, b = np.array(a_eq), np.array(b_eq)
+        for i, c in enumerate(group):
+            obj = np.zeros(len(group))
+            obj[i] = 1
+            lo = linprog(obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+            hi = linprog(-obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+            low = lo.fun if lo.status == 0 else np.nan
+            high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else np.nan)
+            out[c] = (low, high)
+    return out
+
+
+def pinned(rng: tuple[float, float]) -> bool:
+    """One whole number only fits the range."""
+    lo, hi = rng
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return False
+    return int(np.floor(hi + 1e-6)) == int(np.ceil(lo - 1e-6))
+
+
+def suppress(values: Sequence[float], lines: Iterable[Line] = (),
+             upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
+             locked: np.ndarray | None = None) -> np.ndarray:
+    """The cells to hide (True): primary, then secondary until no line has exactly one hidden
+    cell and no hidden cell is pinned by the exact lines. NaN cells (not available) are never
+    hidden and never counted on.
+
+    ``hidden``: cells already hidden elsewhere (kept hidden); ``locked``: cells already shown
+    elsewhere, which may not be hidden here (secondary suppression works around them).
+    """
+    values = np.asarray(values, dtype=float)
+    lines = list(lines)
+    locked = np.zeros(len(values), bool) if locked is None else np.asarray(locked, bool)
+    hide = primary(values) & ~locked
+    if hidden is not None:
+        hide |= np.asarray(hidden, bool)
+    upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
+    finite = np.isfinite(values)
+    candidates = finite & (values > 0) & ~locked
+
+    def protect_line(line: Line) -> bool:
+        members = [*line.parts, line.total]
+        if sum(bool(hide[c]) for c in members) != 1:
+            return False
+        options = [c for c in line.parts if candidates[c] and not hide[c]]
+        if not options and candidates[line.total] and not hide[line.total]:
+            options = [line.total]
+        if not options:
+            return False
+        hide[min(options, key=lambda c: (values[c], c))] = True
+        return True
+
+    for _ in range(len(values) + 1):
+        changed = False
+        for line in lines:
+            changed |= protect_line(line)
+        if changed:
+            continue
+        if not any(ln.exact for ln in lines):
+            break
+        found = [c for c, r in ranges(values, hide, lines, upper).items() if pinned(r)]
+        if not found:
+            break
+        progressed = False
+        for cell in found:  # hide one more cell near each recovered one
+            choice = _nearest_candidate(cell, lines, hide, candidates, values)
+            if choice is not None:
+                hide[choice] = True
+                progressed = True
+        if not progressed:  # nothing left to hide: the audit will report it
+            break
+    return hide
+
+
+def _nearest_candidate(cell: int, lines: Sequence[Line], hide: np.ndarray,
+                       candidates: np.ndarray, values: np.ndarray) -> int | None:
+    """The smallest shown non-zero cell on the exact lines nearest ``cell``: first the lines
+    through it, then lines through the hidden cells on those, and so on (the shown cells
+    that pin a hidden one lie on the lines that connect it to them)."""
+    exact = [ln for ln in lines if ln.exact]
+    seen_cells = {cell}
+    frontier = {cell}
+    used: set[int] = set()
+    while frontier:
+        ring = [i for i, ln in enumerate(exact) if i not in used
+                and frontier & {*ln.parts, ln.total}]
+        if not ring:
+            return None
+        used.update(ring)
+        members = {c for i in ring for c in (*exact[i].parts, exact[i].total)}
+        options = [c for c in members if candidates[c] and not hide[c]]
+        if options:
+            totals = {exact[i].total for i in ring}
+            return min(options, key=lambda c: (c in totals, values[c], c))
+        frontier = {c for c in members if hide[c]} - seen_cells
+        seen_cells |= frontier
+    return None
+
+
+def grid_lines(shape: tuple[int, int], row_total: int | None, total_row: int | None,
+               exact: bool = True) -> list[Line]:
+    """Lines of a table stored row by row (cell = r * ncols + c): each row's cells add to its
+    ``row_total`` column, each column's cells to the ``total_row`` row."""
+    nrows, ncols = shape
+    out = []
+    if row_total is not None:
+        for r in range(nrows):
+            out.append(Line(tuple(r * ncols + c for c in range(ncols) if c != row_total),
+                            r * ncols + row_total, exact))
+    if total_row is not None:
+        for c in range(ncols):
+            out.append(Line(tuple(r * ncols + c for r in range(nrows) if r != total_row),
+                            total_row * ncols + c, exact))
+    return out
+
+
+__all__ = ["Line", "suppress", "ranges", "pinned", "primary", "grid_lines"]

@@ -1,0 +1,191 @@
+"""A table ready to publish: :func:`disclose` suppresses and formats, :class:`DisclosedTable`
+writes it as escaped HTML.
+
+Every text in a table can come from an analyst's extract (a district, a referral source, an
+organisation), so every cell, heading and caption is HTML-escaped: pandas' ``Styler.to_html``
+escapes nothing by default, which let ``<script>`` in a district name run on a page. Cells
+that come from the pack's disclosure plan carry their key (``data-key``) so the pack's
+disclosure audit can match the same figure across pages.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .formats import (
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    column_label,
+    format_count,
+    format_percent,
+    format_rate,
+    is_small,
+)
+from .suppress import grid_lines, suppress
+
+
+@dataclass
+class DisclosedTable:
+    """``display`` (text as published) and ``suppressed`` (bool, same shape); ``keys`` names
+    the disclosure-plan figure behind each count cell (None where a cell has none)."""
+
+    display: pd.DataFrame
+    suppressed: pd.DataFrame
+    caption: str | None = None
+    #: Columns shown as text (left-aligned); numbers are right-aligned.
+    text_columns: tuple = ()
+    keys: pd.DataFrame | None = None
+    #: Column labels for readers, where they differ from ``column_label``.
+    labels: Mapping[str, str] | None = None
+
+    def heading(self, column) -> str:
+        if self.labels and column in self.labels:
+            return str(self.labels[column])
+        return column_label(column)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self) -> str:
+        e = html.escape
+        cols = list(self.display.columns)
+        text = set(self.text_columns)
+        parts = ['<div class="table-scroll" role="region" tabindex="0"'
+                 + (f' aria-label="{e(self.caption, quote=True)}"' if self.caption else "")
+                 + '>', '<table class="wscb-table">']
+        if self.caption:
+            parts.append(f"<caption>{e(self.caption)}</caption>")
+        parts.append("<thead><tr>" + "".join(
+            f'<th scope="col"{" class=text" if c in text else ""}>{e(self.heading(c))}</th>'
+            for c in cols) + "</tr></thead>")
+        parts.append("<tbody>")
+        for i in range(len(self.display)):
+            cells = []
+            for j, c in enumerate(cols):
+                value = e(str(self.display.iat[i, j]))
+                attrs = ""
+                key = None if self.keys is None or c not in self.keys.columns else \
+                    self.keys[c].iat[i]
+                if isinstance(key, str) and key:
+                    attrs += f' data-key="{e(key, quote=True)}"'
+                if c in text:
+                    attrs += ' class="text"'
+                tag = "th" if j == 0 and c in text else "td"
+                scope = ' scope="row"' if tag == "th" else ""
+                cells.append(f"<{tag}{scope}{attrs}>{value}</{tag}>")
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("</tbody></table></div>")
+        return "\n".join(parts)
+
+
+def _plan_states(table, counts, keys, plan):
+    """(fixed hidden, fixed shown) masks for count cells the plan decides."""
+    hidden = np.zeros((len(table), len(counts)), bool)
+    decided = np.zeros_like(hidden)
+    if plan is None or keys is None:
+        return hidden, decided
+    for j, c in enumerate(counts):
+        if c not in keys.columns:
+            continue
+        for i, key in enumerate(keys[c]):
+            if isinstance(key, str) and key and plan.has(key):
+                decided[i, j] = True
+                hidden[i, j] = plan.hidden(key)
+    return hidden, decided
+
+
+def disclose(
+    table: pd.DataFrame,
+    counts: Sequence[str] | None = None,
+    percents: Mapping[str, tuple[str | None, str | None]] | None = None,
+    rates: Mapping[str, tuple[str | None, str | None]] | None = None,
+    row_total: str | None = None,
+    total_row: Hashable | None = None,
+    caption: str | None = None,
+    *,
+    keys: pd.DataFrame | None = None,
+    plan=None,
+    labels: Mapping[str, str] | None = None,
+    text_columns: Sequence[str] | None = None,
+) -> DisclosedTable:
+    """Suppress and format a table for publication.
+
+    ``counts``: count columns (default: every integer column). ``percents``: fraction columns
+    shown as percentages, each with the (numerator, denominator) count columns it is built
+    from; ``rates``: per-10,000 columns likewise. Other columns are shown as text. A percent
+    or rate is suppressed when its numerator or denominator is.
+
+    Count cells named in ``keys`` (a frame like ``table`` holding disclosure-plan keys) take
+    their hidden or shown state from ``plan`` (:class:`~wscb_analysis.disclosure.PackPlan`),
+    so a figure is hidden the same way on every page of a pack. Other count cells get primary
+    suppression (1 to 5) and, where ``row_total`` and/or ``total_row`` say where the table's
+    totals are, secondary suppression with an exact audit, never undoing a plan's decision.
+    """
+    percents = dict(percents or {})
+    rates = dict(rates or {})
+    if counts is None:
+        counts = [c for c in table.columns
+                  if pd.api.types.is_integer_dtype(table[c]) and c not in percents
+                  and c not in rates]
+    counts = list(counts)
+    for name in [*counts, *percents, *rates]:
+        if name not in table.columns:
+            raise KeyError(f"disclose: no column {name!r} in the table")
+    suppressed = pd.DataFrame(False, index=table.index, columns=table.columns)
+    if counts:
+        values = table[counts].apply(pd.to_numeric, errors="coerce").astype(float).to_numpy()
+        fixed_hidden, decided = _plan_states(table, counts, keys, plan)
+        rt = counts.index(row_total) if row_total is not None else None
+        tr = table.index.get_loc(total_row) if total_row is not None else None
+        lines = grid_lines(values.shape, rt, tr)
+        flat = values.ravel()
+        # Cells the plan decided keep their state; the rest are protected around them.
+        mask = suppress(flat, lines, hidden=(decided & fixed_hidden).ravel(),
+                        locked=(decided & ~fixed_hidden).ravel()).reshape(values.shape)
+        for j, c in enumerate(counts):
+            suppressed[c] = mask[:, j]
+    for col, (num, den) in {**percents, **rates}.items():
+        hide = pd.Series(False, index=table.index)
+        for part in (num, den):
+            if part is not None:
+                hide |= suppressed[part] if part in counts else table[part].map(is_small)
+        suppressed[col] = hide
+    display = pd.DataFrame(index=table.index)
+    for col in table.columns:
+        if col in counts:
+            shown = table[col].map(format_count)
+        elif col in percents:
+            shown = table[col].map(format_percent)
+        elif col in rates:
+            shown = table[col].map(format_rate)
+        else:
+            shown = table[col].astype(object).where(table[col].notna(), NOT_AVAILABLE).astype(
+                str)
+        display[col] = shown.where(~suppressed[col], SUPPRESSED)
+    if text_columns is None:
+        text_columns = [c for c in table.columns
+                        if c not in counts and c not in percents and c not in rates]
+    return DisclosedTable(display=display, suppressed=suppressed, caption=caption,
+                          text_columns=tuple(text_columns), keys=keys, labels=labels)
+
+
+def suppression_mask(counts: pd.DataFrame, row_total: Hashable | None = None,
+                     total_row: Hashable | None = None) -> pd.DataFrame:
+    """Which cells of a table of counts to suppress (True), primary and secondary.
+
+    ``row_total`` names the column that holds each row's total; ``total_row`` the index label
+    of the row that holds each column's total. Zeros and missing values are never suppressed.
+    """
+    values = counts.astype(float).to_numpy()
+    rt = counts.columns.get_loc(row_total) if row_total is not None else None
+    tr = counts.index.get_loc(total_row) if total_row is not None else None
+    mask = suppress(values.ravel(), grid_lines(values.shape, rt, tr)).reshape(values.shape)
+    return pd.DataFrame(mask, index=counts.index, columns=counts.columns)
+
+
+__all__ = ["DisclosedTable", "disclose", "suppression_mask"]

@@ -1,0 +1,409 @@
+"""Every count a pack may publish, with every sum between them, disclosed once.
+
+:func:`build_plan` counts, from the extract, each figure the pages, tiles, sentences and
+figures.json can show for a period (and the months, quarters and years before it that charts
+and comparisons use), records which figures add up to which, and suppresses them jointly
+(:mod:`wscb_analysis.disclosure.plan`). Pages read their counts from the plan, so a figure is
+hidden or shown the same way everywhere and no hidden one can be recovered by subtraction.
+
+Measures (keys ``measure|period|dim=value``; periods are months "Oct 2016", quarters
+"2016-17 Q3" or years "2016-17"):
+
+* referrals: ``referrals``, ``rereferrals`` (DfE C1, referral level); ``referrals_nfa`` and
+  ``referrals_nfa_known``; ``ethnicity_not_recorded``, ``first_language_not_recorded``,
+  ``religion_not_recorded``; ``referrals_bme``, ``referrals_ethnicity_known``; by ``district``
+  and ``referral_source`` in the period; ``children_referred``, ``children_rereferred``
+  (distinct children);
+* child protection plans: ``plans_started`` (by ``category`` x ``plan`` number in the period),
+  ``plans_second_or_subsequent``, ``plans_third_or_later``, ``plans_second_within_2_years``,
+  ``plans_previous_end_known``, ``plans_ended`` (by ``band`` and ``district``),
+  ``plans_ended_2_years_plus`` (by ``district``), ``plans_open_at_end``,
+  ``plans_open_2_years_plus`` (at the period's last day);
+* missing: ``episodes`` (by ``population`` x ``type``), ``missing_children`` (children with a
+  Missing episode; by ``district`` and ``population``), ``missing_children_repeat``,
+  ``missing_children_away``, ``missing_children_absent``, ``missing_at_end``,
+  ``rhi_offered``, ``rhi_accepted`` (by ``population``);
+* early help: ``assessments`` (by ``organisation``), ``assessments_early_years``,
+  ``lead_professional_same``, ``lead_professional_recorded``.
+
+Counts of distinct children do not add up exactly (a child can fall in two districts): their
+sums get the "never one hidden cell" rule only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .coverage import extract_coverage
+from .disclosure.plan import PackPlan, PlanBuilder, make_key
+from .io.schemas import ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from .metrics import cp_plans as cp
+from .metrics import early_help as eh
+from .metrics import referrals as rf
+from .periods import Period, add_months, financial_year, period_labels
+
+NOT_RECORDED = "Not recorded"
+POPULATIONS = ("Looked after", "Not looked after", NOT_RECORDED)
+TYPES = ("Missing", "Away", "Absent")
+PLAN_NUMBERS = ("First", "Second", "Third or later")
+
+
+@dataclass(frozen=True)
+class Grains:
+    """The months, quarters and years a plan holds for a source: from the source's first
+    month to the period's last day; quarters and years only when they end by then."""
+
+    months: tuple[str, ...]
+    quarters: tuple[str, ...]
+    years: tuple[str, ...]
+
+
+def grains_for(first: pd.Timestamp | None, period: Period) -> Grains:
+    if first is None or pd.Timestamp(first) > pd.Timestamp(period.end):
+        return Grains((), (), ())
+    months = pd.period_range(pd.Timestamp(first).to_period("M"),
+                             pd.Timestamp(period.end).to_period("M"), freq="M")
+    month_labels = tuple(m.strftime("%b %Y") for m in months)
+    starts = months.to_timestamp()
+    quarter_of = period_labels(pd.Series(starts), "quarter").tolist()
+    year_of = period_labels(pd.Series(starts), "year").tolist()
+    end = pd.Timestamp(period.end)
+    quarters = tuple(dict.fromkeys(q for q in quarter_of
+                                   if pd.Timestamp(_q_end(q)) <= end))
+    years = tuple(dict.fromkeys(y for y in year_of
+                                if pd.Timestamp(financial_year(y).end) <= end))
+    return Grains(month_labels, quarters, years)
+
+
+def _q_end(label: str):
+    year, q = label.split(" ")
+    return financial_year(year, q).end
+
+
+def _labels(dates: pd.Series) -> dict[str, np.ndarray]:
+    d = pd.Series(pd.to_datetime(dates))
+    return {"month": d.dt.strftime("%b %Y").to_numpy(dtype=object),
+            "quarter": period_labels(d, "quarter").to_numpy(dtype=object),
+            "year": period_labels(d, "year").to_numpy(dtype=object)}
+
+
+def _group(values: pd.Series) -> np.ndarray:
+    text = values.astype("string").str.strip()
+    return text.where(text.notna() & (text != ""), NOT_RECORDED).to_numpy(dtype=object)
+
+
+class _Counter:
+    """Counts one source's records into the builder."""
+
+    def __init__(self, b: PlanBuilder, grains: Grains, period: Period, labels: dict,
+                 child: np.ndarray | None = None) -> None:
+        self.b, self.g, self.period, self.labels, self.child = b, grains, period, labels, child
+
+    def _value(self, mask: np.ndarray, distinct: bool) -> int:
+        if distinct:
+            return int(len(np.unique(self.child[mask]))) if mask.any() else 0
+        return int(mask.sum())
+
+    def time(self, measure: str, flag: np.ndarray, *, months: bool = False,
+             distinct: bool = False) -> None:
+        """Cells for every quarter and year held (and month, when asked), with the sums of
+        months to quarters and quarters to years (exact unless distinct)."""
+        exact = not distinct
+        if months:
+            for m in self.g.months:
+                self.b.cell(make_key(measure, m), self._value(flag & (self.labels["month"] == m),
+                                                              distinct))
+        for q in self.g.quarters:
+            self.b.cell(make_key(measure, q), self._value(flag & (self.labels["quarter"] == q),
+                                                          distinct))
+            if months and not distinct:
+                ms = _months_of(q)
+                if all(m in self.g.months for m in ms):
+                    self.b.total(make_key(measure, q), [make_key(measure, m) for m in ms], exact)
+        for y in self.g.years:
+            self.b.cell(make_key(measure, y), self._value(flag & (self.labels["year"] == y),
+                                                          distinct))
+            qs = [f"{y} Q{i}" for i in range(1, 5)]
+            if not distinct and all(q in self.g.quarters for q in qs):
+                self.b.total(make_key(measure, y), [make_key(measure, q) for q in qs], exact)
+
+    def in_period(self, label: str) -> np.ndarray:
+        grain = "quarter" if " Q" in label else "year"
+        return self.labels[grain] == label
+
+    def total(self, measure: str, flag: np.ndarray, label: str, distinct: bool = False) -> str:
+        key = make_key(measure, label)
+        self.b.cell(key, self._value(flag & self.in_period(label), distinct))
+        return key
+
+    def by(self, measure: str, flag: np.ndarray, label: str, dims: dict[str, np.ndarray],
+           groups: dict[str, tuple] | None = None, distinct: bool = False) -> None:
+        """Cells by one dimension, or a two-way table by two, in period ``label``, with their
+        sums to the period's total (and, two-way, to each dimension's totals)."""
+        exact = not distinct
+        inside = flag & self.in_period(label)
+        total = self.total(measure, flag, label, distinct)
+        names = list(dims)
+        levels = {d: tuple(dict.fromkeys([*(groups or {}).get(d, ()),
+                                          *sorted(set(dims[d][inside]), key=str)]))
+                  for d in names}
+        one = {}
+        for d in names:
+            keys = []
+            for g in levels[d]:
+                k = make_key(measure, label, {d: g})
+                self.b.cell(k, self._value(inside & (dims[d] == g), distinct))
+                keys.append(k)
+            one[d] = keys
+            self.b.total(total, keys, exact)
+        if len(names) == 2:
+            a, c = names
+            for ga, ka in zip(levels[a], one[a], strict=True):
+                row = []
+                for gc in levels[c]:
+                    k = make_key(measure, label, {a: ga, c: gc})
+                    self.b.cell(k, self._value(inside & (dims[a] == ga) & (dims[c] == gc),
+                                               distinct))
+                    row.append(k)
+                self.b.total(ka, row, exact)
+            for gc, kc in zip(levels[c], one[c], strict=True):
+                col = [make_key(measure, label, {a: ga, c: gc}) for ga in levels[a]]
+                self.b.total(kc, col, exact)
+
+
+def _months_of(quarter: str) -> list[str]:
+    p = financial_year(*quarter.split(" "))
+    return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
+
+
+def plan_periods(period: Period) -> list[str]:
+    """The period and the one before it (tiles and change sentences compare the two)."""
+    return [period.label, period.previous().label]
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+    ref = extract["referrals"]
+    if not cov.supplied or len(ref) == 0:
+        return
+    flagged = rf.flag_rereferrals(ref)
+    labels = _labels(flagged["referral_date"])
+    g = grains_for(pd.Timestamp(cov.first_date), period)
+    c = _Counter(b, g, period, labels, child=flagged["child_id"].to_numpy(dtype=object))
+    allr = np.ones(len(flagged), bool)
+    rer = flagged["rereferral"].to_numpy(bool)
+    c.time("referrals", allr, months=True)
+    c.time("rereferrals", rer)
+    eth = flagged["ethnicity"].fillna("").astype(str).str.strip().str.upper()
+    nr = {"ethnicity_not_recorded": eth.isin(ETHNICITY_NOT_RECORDED).to_numpy(),
+          "first_language_not_recorded":
+              (flagged["first_language"].fillna("").astype(str).str.strip() == "").to_numpy(),
+          "religion_not_recorded":
+              (flagged["religion"].fillna("").astype(str).str.strip() == "").to_numpy()}
+    for measure, flag in nr.items():
+        field = measure.replace("_not_recorded", "")
+        if cov.has(field):
+            c.time(measure, flag)
+    dims = {"district": _group(flagged["district"]),
+            "referral_source": _group(flagged["referral_source"])}
+    groups = {"district": tuple(profile.district_names) if profile else ()}
+    known = ~eth.isin(ETHNICITY_NOT_RECORDED | {"REFU"}).to_numpy()
+    nfa = flagged["nfa"]
+    for label in plan_periods(period):
+        if label not in g.quarters and label not in g.years:
+            continue
+        for dim, values in dims.items():
+            if dim == "district" and not cov.has("district"):
+                continue
+            one = {dim: values}
+            c.by("referrals", allr, label, one, groups)
+            c.by("rereferrals", rer, label, one, groups)
+            if dim == "referral_source":
+                for measure, flag in nr.items():
+                    if cov.has(measure.replace("_not_recorded", "")):
+                        c.by(measure, flag, label, one)
+        if cov.has("nfa"):
+            c.total("referrals_nfa", nfa.fillna(False).to_numpy(bool), label)
+            c.total("referrals_nfa_known", nfa.notna().to_numpy(), label)
+        if cov.has("ethnicity"):
+            c.total("referrals_ethnicity_known", known, label)
+            c.total("referrals_bme", known & ~eth.isin(WHITE_BRITISH).to_numpy(), label)
+        c.total("children_referred", allr, label, distinct=True)
+        c.total("children_rereferred", rer, label, distinct=True)
+
+
+def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+    plans = extract["cp_plans"]
+    if not cov.supplied or len(plans) == 0:
+        return
+    g = grains_for(pd.Timestamp(cov.first_date), period)
+    hist = cp.plan_history(plans)
+    labels = _labels(hist["start_date"])
+    c = _Counter(b, g, period, labels)
+    allp = np.ones(len(hist), bool)
+    number = np.select([hist["plan_number"] == 1, hist["plan_number"] == 2],
+                       ["First", "Second"], default="Third or later").astype(object)
+    c.time("plans_started", allp)
+    c.time("plans_second_or_subsequent", hist["subsequent"].to_numpy(bool))
+    category = _group(hist["initial_category"])
+    known_end = (~hist["previous_end"].isna()).to_numpy() & hist["subsequent"].to_numpy(bool)
+    for label in plan_periods(period):
+        if label not in g.quarters and label not in g.years:
+            continue
+        c.by("plans_started", allp, label, {"category": category, "plan": number},
+             {"plan": PLAN_NUMBERS})
+        third = make_key("plans_third_or_later", label)
+        b.cell(third, b.values[b.index[make_key("plans_started", label,
+                                                {"plan": "Third or later"})]])
+        b.total(third, [make_key("plans_started", label, {"plan": "Third or later"})])
+        sos = make_key("plans_second_or_subsequent", label)
+        b.total(sos, [make_key("plans_started", label, {"plan": p}) for p in PLAN_NUMBERS[1:]])
+        c.total("plans_second_within_2_years", hist["within_2_years"].to_numpy(bool), label)
+        c.total("plans_previous_end_known", known_end, label)
+    if not cov.has("end_date"):
+        return
+    ended = plans.loc[plans["end_date"].notna()].reset_index(drop=True)
+    e_labels = _labels(ended["end_date"])
+    ce = _Counter(b, g, period, e_labels)
+    alle = np.ones(len(ended), bool)
+    band = cp.duration_band(ended["start_date"].to_numpy(), ended["end_date"].to_numpy())
+    band = np.asarray(band, dtype=object)
+    two = band == cp.DURATION_BANDS[-1]
+    ce.time("plans_ended", alle)
+    ce.time("plans_ended_2_years_plus", two)
+    district = _group(ended["district"])
+    for label in plan_periods(period):
+        if label not in g.quarters and label not in g.years:
+            continue
+        ce.by("plans_ended", alle, label, {"band": band}, {"band": tuple(cp.DURATION_BANDS)})
+        b.total(make_key("plans_ended_2_years_plus", label),
+                [make_key("plans_ended", label, {"band": cp.DURATION_BANDS[-1]})])
+        if cov.has("district"):
+            ce.by("plans_ended", alle, label, {"district": district},
+                  {"district": tuple(profile.district_names) if profile else ()})
+            ce.by("plans_ended_2_years_plus", two, label, {"district": district},
+                  {"district": tuple(profile.district_names) if profile else ()})
+    for label in plan_periods(period):
+        p = _period(label)
+        if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
+            continue
+        open_end = cp.plans_open_at(plans, p.end)
+        b.cell(make_key("plans_open_at_end", label), len(open_end))
+        b.cell(make_key("plans_open_2_years_plus", label),
+               int(open_end["open_2_years_plus"].sum()))
+
+
+def _period(label: str) -> Period:
+    return financial_year(*label.split(" ")) if " Q" in label else financial_year(label)
+
+
+def population_group(episodes: pd.DataFrame) -> np.ndarray:
+    flag = episodes["looked_after"]
+    return np.where(flag.fillna(False).astype(bool), POPULATIONS[0],
+                    np.where(flag.isna(), POPULATIONS[2], POPULATIONS[1])).astype(object)
+
+
+def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+    ep = extract["missing"]
+    if not cov.supplied or len(ep) == 0:
+        return
+    ep = ep.reset_index(drop=True)
+    g = grains_for(pd.Timestamp(cov.first_date), period)
+    labels = _labels(ep["start_date"])
+    c = _Counter(b, g, period, labels, child=ep["child_id"].to_numpy(dtype=object))
+    kind = ep["missing_type"].to_numpy(dtype=object)
+    alle = np.ones(len(ep), bool)
+    missing = kind == "Missing"
+    population = population_group(ep)
+    c.time("episodes", alle, months=True)
+    c.time("missing_children", missing, months=True, distinct=True)
+    district = _group(ep["district"])
+    groups = {"population": POPULATIONS if cov.has("looked_after") else (),
+              "type": TYPES}
+    for y in g.years:
+        c.by("episodes", alle, y, {"population": population, "type": kind}, groups)
+        if cov.has("looked_after"):
+            c.by("missing_children", missing, y, {"population": population}, groups,
+                 distinct=True)
+    for label in plan_periods(period):
+        if label not in g.quarters and label not in g.years:
+            continue
+        c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
+        if cov.has("looked_after"):
+            c.by("missing_children", missing, label, {"population": population}, groups,
+                 distinct=True)
+        if cov.has("district"):
+            c.by("missing_children", missing, label, {"district": district},
+                 {"district": tuple(profile.district_names) if profile else ()},
+                 distinct=True)
+        inside = c.in_period(label)
+        per_child = pd.Series(missing & inside).groupby(ep["child_id"].to_numpy()).sum()
+        b.cell(make_key("missing_children_repeat", label), int((per_child >= 2).sum()))
+        c.total("missing_children_away", kind == "Away", label, distinct=True)
+        c.total("missing_children_absent", kind == "Absent", label, distinct=True)
+        for field in ("rhi_offered", "rhi_accepted"):
+            if cov.has(field):
+                flag = ep[field].fillna(False).to_numpy(bool)
+                if cov.has("looked_after"):
+                    c.by(field, flag, label, {"population": population}, groups)
+                else:
+                    c.total(field, flag, label)
+        p = _period(label)
+        if cov.has("end_date") and p.end <= period.end:
+            d = np.datetime64(p.end, "D")
+            s = ep["start_date"].to_numpy().astype("datetime64[D]")
+            e = ep["end_date"].to_numpy().astype("datetime64[D]")
+            open_ = missing & (s <= d) & (np.isnat(e) | (e > d))
+            b.cell(make_key("missing_at_end", label),
+                   len(set(ep["child_id"].to_numpy(dtype=object)[open_])))
+
+
+def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+    ah = extract["early_help"]
+    if not cov.supplied or len(ah) == 0:
+        return
+    ah = ah.reset_index(drop=True)
+    g = grains_for(pd.Timestamp(cov.first_date), period)
+    labels = _labels(ah["assessment_start"])
+    c = _Counter(b, g, period, labels)
+    alla = np.ones(len(ah), bool)
+    c.time("assessments", alla)
+    org = _group(ah["organisation"])
+    early = eh.is_early_years(ah["organisation"]).to_numpy(bool)
+    c.time("assessments_early_years", early)
+    lead = ah["lead_professional_agency"]
+    recorded = lead.notna().to_numpy()
+    same = recorded & (lead.fillna("").astype(str).str.strip().str.lower()
+                       == ah["organisation"].fillna("").astype(str).str.strip().str.lower()
+                       ).to_numpy()
+    labels_held = [*g.years] + [p for p in plan_periods(period)
+                                if p in g.quarters and p not in g.years]
+    for label in labels_held:
+        c.by("assessments", alla, label, {"organisation": org})
+        inside = c.in_period(label)
+        early_orgs = sorted(set(org[early & inside]), key=str)
+        b.total(make_key("assessments_early_years", label),
+                [make_key("assessments", label, {"organisation": o}) for o in early_orgs])
+        if cov.has("lead_professional_agency"):
+            c.total("lead_professional_same", same, label)
+            c.total("lead_professional_recorded", recorded, label)
+
+
+def build_plan(extract, period: Period, profile=None) -> PackPlan:
+    """The pack's disclosure plan for ``period`` (see the module docstring)."""
+    cov = extract_coverage(extract)
+    b = PlanBuilder()
+    _referrals(b, extract, period, cov["referrals"], profile)
+    _cp_plans(b, extract, period, cov["cp_plans"], profile)
+    _missing(b, extract, period, cov["missing"], profile)
+    _early_help(b, extract, period, cov["early_help"], profile)
+    return b.build()
+
+
+__all__ = ["build_plan", "grains_for", "plan_periods", "population_group", "POPULATIONS",
+           "TYPES", "PLAN_NUMBERS", "NOT_RECORDED"]
