@@ -15,6 +15,7 @@ from .intervals import (
     rate_funnel_limits,
     rate_table,
     round_half_up,
+    score_test_p,
     wilson_ci,
     z_value,
 )
@@ -23,7 +24,7 @@ from .trend import SeasonalTrend, seasonal_trend, target_progress
 
 __all__ = [
     "wilson_ci", "rate_ci", "benchmark_verdict", "funnel_limits", "rate_funnel_limits",
-    "compare_to_benchmark",
+    "compare_to_benchmark", "score_test_p",
     "round_half_up", "proportion_table", "rate_table", "funnel", "z_value", "xmr",
     "seasonal_trend", "target_progress", "SeasonalTrend",
 ]
