@@ -20,11 +20,17 @@ from .intervals import (
     z_value,
 )
 from .spc import xmr
-from .trend import SeasonalTrend, seasonal_trend, target_progress
+from .trend import (
+    MIN_TREND_MONTHS,
+    SeasonalTrend,
+    TooFewMonths,
+    seasonal_trend,
+    target_progress,
+)
 
 __all__ = [
     "wilson_ci", "rate_ci", "benchmark_verdict", "funnel_limits", "rate_funnel_limits",
     "compare_to_benchmark", "score_test_p",
     "round_half_up", "proportion_table", "rate_table", "funnel", "z_value", "xmr",
-    "seasonal_trend", "target_progress", "SeasonalTrend",
+    "seasonal_trend", "target_progress", "SeasonalTrend", "TooFewMonths", "MIN_TREND_MONTHS",
 ]
