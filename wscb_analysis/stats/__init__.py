@@ -5,6 +5,7 @@ exact Poisson, funnels), NHS England "Making Data Count" (XmR), statsmodels (tre
 DfE dfeR (round half up).
 """
 
+from .compare import clear_leader, count_change_test
 from .intervals import (
     benchmark_verdict,
     compare_to_benchmark,
@@ -30,7 +31,7 @@ from .trend import (
 
 __all__ = [
     "wilson_ci", "rate_ci", "benchmark_verdict", "funnel_limits", "rate_funnel_limits",
-    "compare_to_benchmark", "score_test_p",
+    "compare_to_benchmark", "score_test_p", "count_change_test", "clear_leader",
     "round_half_up", "proportion_table", "rate_table", "funnel", "z_value", "xmr",
     "seasonal_trend", "target_progress", "SeasonalTrend", "TooFewMonths", "MIN_TREND_MONTHS",
 ]
