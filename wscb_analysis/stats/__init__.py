@@ -1,8 +1,14 @@
 """Statistical methods English public-sector indicator work trusts (no domain knowledge here).
 
 Sources: PHE/OHID Fingertips technical guidance and PHEindicatormethods (Wilson, Byar's,
-exact Poisson, funnels), NHS England "Making Data Count" (XmR), statsmodels (trend GLMs),
-DfE dfeR (round half up).
+exact Poisson, funnels; the score test the Wilson interval inverts for benchmark p-values),
+NHS England "Making Data Count" (XmR), statsmodels (trend GLMs), the conditional binomial test
+for a change between two counts (Breslow & Day; R ``poisson.test``'s interval), DfE dfeR
+(round half up).
+
+Modules: ``intervals`` (intervals, benchmark comparison, funnels, rounding), ``compare``
+(change between two counts, a clear leader among areas), ``spc`` (XmR charts), ``trend``
+(seasonal trend of monthly counts, target progress; no trend from fewer than 24 months).
 """
 
 from .compare import clear_leader, count_change_test
