@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wscb_analysis import narrative as say
 from wscb_analysis.charts import PALETTE, bar_chart, line_chart
 from wscb_analysis.disclosure import disclose
 
@@ -50,28 +49,3 @@ def test_suppressed_values_never_reach_a_label():
                        suppressed=shown.suppressed["v"].to_numpy())
     assert all("4" != lab.split(": ")[-1] for lab in chart.labels)
 
-
-def test_verdict_wording_follows_the_interval():
-    # 26 of 546 (4.8%): Wilson 95% interval 3.3% to 6.9% contains 3.8% -> "similar".
-    s = say.proportion_sentence(26, 546, of_what="plans that ended",
-                                which="had lasted 2 years or more", period_label="2016-17",
-                                benchmark=0.038)
-    assert "similar to England's 3.8%" in s and "higher" not in s
-    assert "(4.8%, 95% CI 3.3% to 6.9%)" in s
-    high = say.proportion_sentence(3715, 11330, of_what="referrals", which="were re-referrals",
-                                   period_label="2016-17", benchmark=0.219)
-    assert high.startswith("3,715 of 11,330 referrals in 2016-17 (32.8%")
-    assert "higher than England's 21.9%" in high
-    low = say.proportion_sentence(10, 1000, of_what="x", which="y", period_label="p",
-                                  benchmark=0.05)
-    assert "lower than England's 5.0%" in low
-
-
-def test_small_numbers_are_words_not_counts():
-    s = say.proportion_sentence(3, 40, of_what="plans", which="were third plans",
-                                period_label="2016-17 Q3", benchmark=0.1)
-    assert "Fewer than 6 of 40" in s and "3" not in s.replace("2016-17 Q3", "")
-    assert say.count_text(5) == "fewer than 6" and say.count_text(6) == "6"
-    assert say.change_sentence(11330, 5975, what="referrals", current_label="2016-17",
-                               previous_label="2015-16") == (
-        "Referrals rose from 5,975 in 2015-16 to 11,330 in 2016-17 (up 89.6%).")

@@ -30,6 +30,7 @@ from wscb_analysis.stats import (
     rate_ci,
     rate_table,
     round_half_up,
+    score_test_p,
     wilson_ci,
     z_value,
 )
@@ -214,3 +215,73 @@ def test_chi_square_quantiles_match_scipy_stats():
         for df in (1, 2, 7, 20, 55.5):
             assert _chi2_ppf(q, df) == pytest.approx(chi2.ppf(q, df), rel=1e-10)
     assert np.isnan(_chi2_ppf(0.5, 0))  # like chi2.ppf(q, 0)
+
+
+# ------------------------------------------------------------------ review case 2
+
+
+def test_case2_two_year_plans_p_value_is_the_score_test_and_agrees_with_the_verdict():
+    # 18 of 300 plans that ended had lasted 2+ years (6.0%) against England's 3.8%.
+    # Score test by hand: p0 (1 - p0) / n = 0.038 x 0.962 / 300 = 0.036556 / 300 = 0.00012185,
+    # sqrt = 0.011039; z = (0.060 - 0.038) / 0.011039 = 1.9930; two-sided
+    # p = 2 (1 - Phi(1.9930)) = 2 x 0.02313 = 0.0463 (normal table: 1 - Phi(1.99) = 0.02330,
+    # 1 - Phi(2.00) = 0.02275). Wilson lower limit 0.0383 > 0.038: "higher", and p < 0.05.
+    # (The exact binomial test gave p = 0.07 beside the same "higher": two tests, two answers.)
+    out = compare_to_benchmark(18, 300, 0.038)
+    assert out["verdict"] == "higher"
+    assert out["p_value"] == pytest.approx(0.0463, abs=2e-4)
+    assert out["p_value"] < 0.05
+    # 14 of 213 (6.6%): p0 (1 - p0) / n = 0.036556 / 213 = 0.00017162, sqrt = 0.013101;
+    # z = (0.065728 - 0.038) / 0.013101 = 2.1165; p = 2 (1 - Phi(2.1165)) = 2 x 0.01715 = 0.0343.
+    out = compare_to_benchmark(14, 213, 0.038)
+    assert out["verdict"] == "higher"
+    assert out["p_value"] == pytest.approx(0.0343, abs=2e-4)
+
+
+def test_case2_score_test_by_hand_at_the_edges():
+    # x = 0 of 20 against 0.1: z = (0 - 0.1) / sqrt(0.1 x 0.9 / 20) = -0.1 / 0.067082 = -1.4907;
+    # p = 2 (1 - Phi(1.4907)) = 2 x 0.06802 = 0.1360. Wilson (0, 0.1611) holds 0.1: similar.
+    out = compare_to_benchmark(0, 20, 0.1)
+    assert out["p_value"] == pytest.approx(0.1360, abs=2e-4) and out["verdict"] == "similar"
+    # x = n = 20 against 0.9: the mirror image, z = +1.4907, same p.
+    out = compare_to_benchmark(20, 20, 0.9)
+    assert out["p_value"] == pytest.approx(0.1360, abs=2e-4) and out["verdict"] == "similar"
+    # Benchmarks of exactly 0 or 1: no spread under the null, so any departure is certain.
+    assert score_test_p(0, 20, 0.0) == 1.0 and score_test_p(1, 20, 0.0) == 0.0
+    assert score_test_p(20, 20, 1.0) == 1.0 and score_test_p(19, 20, 1.0) == 0.0
+    assert compare_to_benchmark(1, 20, 0.0)["verdict"] == "higher"
+    assert compare_to_benchmark(19, 20, 1.0)["verdict"] == "lower"
+
+
+P0_GRID = [0.0, 0.001, 0.01, 0.038, 0.1, 0.219, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0]
+
+
+@pytest.mark.parametrize("level", [0.95, 0.998])
+def test_case2_p_below_alpha_exactly_when_the_benchmark_is_outside_wilson(level):
+    checked = 0
+    for n in (1, 2, 3, 5, 10, 29, 100, 213, 300, 1000):
+        for x in range(n + 1):
+            for p0 in P0_GRID:
+                out = compare_to_benchmark(x, n, p0, level)
+                outside = p0 < out["lower"] or p0 > out["upper"]
+                assert (out["p_value"] < 1 - level) == outside, (x, n, p0)
+                assert (out["verdict"] != "similar") == outside, (x, n, p0)
+                checked += 1
+    assert checked == 13 * sum(n + 1 for n in (1, 2, 3, 5, 10, 29, 100, 213, 300, 1000))
+
+
+@given(st.integers(0, 3000), st.integers(1, 3000), st.floats(0.0005, 0.9995))
+def test_case2_score_test_and_wilson_never_disagree(x, n, p0):
+    x = min(x, n)
+    out = compare_to_benchmark(x, n, p0)
+    if out["verdict"] == "similar":
+        assert out["p_value"] >= 0.05
+    else:
+        assert out["p_value"] < 0.05
+        assert (out["verdict"] == "higher") == (x / n > p0)
+
+
+def test_case2_vectorised_p_values():
+    vec = compare_to_benchmark([18, 14], [300, 213], 0.038)
+    assert np.allclose(vec["p_value"], [0.0463, 0.0343], atol=2e-4)
+    assert list(vec["verdict"]) == ["higher", "higher"]

@@ -84,3 +84,39 @@ def test_errors():
         xmr([1, float("nan"), 2])
     with pytest.raises(ValueError):
         xmr([1, 2, 3], improvement="up")
+
+
+# ------------------------------------------------------------------ review case 11
+
+
+def test_case11_a_short_baseline_gives_trial_limits_and_says_why():
+    out = xmr(list(range(20)), baseline_points=6)
+    # Limits from 0..5 only: mean 15/6 = 2.5, five moving ranges of 1 -> AMR 1,
+    # UPL = 2.5 + 2.66 = 5.16, LPL = 2.5 - 2.66 = -0.16. Six points, not 12: trial limits,
+    # however long the series (20 points) they are drawn across.
+    assert out["upl"].iloc[0] == pytest.approx(5.16) and out["lpl"].iloc[0] == pytest.approx(-0.16)
+    assert out["trial_limits"].all()
+    assert (out["baseline_n"] == 6).all()
+    reason = out["trial_reason"].iloc[-1]
+    assert "first 6 points" in reason and "12" in reason
+    # The Making Data Count rules still apply: 6..19 lie above the UPL (outside limits
+    # outranks the trend); 0..5 belong to a run of 20 strictly rising points (trend).
+    assert out["rule"].tolist() == ["trend"] * 6 + ["outside limits"] * 14
+
+
+def test_case11_firm_limits_from_twelve_points_and_reasons_per_segment():
+    values = [10, 12, 11, 13, 12, 11, 10, 12, 11, 13, 12, 11] * 2
+    firm = xmr(values, baseline_points=12)
+    assert not firm["trial_limits"].any() and (firm["trial_reason"] == "").all()
+    # A baseline longer than its segment uses the segment: 12 points here, so firm limits.
+    assert not xmr(values[:12], baseline_points=15)["trial_limits"].any()
+    # Rebased after 16 points: the first segment (16 points) is firm, the second (8) trial.
+    split = xmr(values, rebase_at=[16])
+    assert split["trial_limits"].tolist() == [False] * 16 + [True] * 8
+    assert split["baseline_n"].tolist() == [16] * 16 + [8] * 8
+    assert "only 8 points" in split["trial_reason"].iloc[-1]
+
+
+def test_case11_baseline_needs_a_moving_range():
+    with pytest.raises(ValueError, match="baseline_points must be 2 or more"):
+        xmr([1, 2, 3, 4], baseline_points=1)

@@ -11,8 +11,10 @@ Special causes, in priority order (a point takes the first rule that flags it):
    side of the mean; the points beyond the line are flagged;
 4. "shift": 7 or more consecutive points on one side of the mean (a point on the mean breaks
    it); every point of the run is flagged.
-Fewer than 12 points in a segment give trial limits. Limits may be recalculated from a stated
-point (a rebase, e.g. when the MASH opened); each segment has its own mean and limits.
+Limits set from fewer than 12 points are trial limits: a segment shorter than 12, or a
+baseline (``baseline_points``) of fewer than 12 however long the segment. Limits may be
+recalculated from a stated point (a rebase, e.g. when the MASH opened); each segment has its
+own mean and limits.
 Moving-range screening (optional; Making Data Count's own spreadsheet does not screen) drops
 moving ranges above 3.267 AMR and recomputes AMR once.
 Sources: NHS England / Making Data Count, "Making data count" (2019) and its SPC tool;
@@ -99,8 +101,9 @@ def xmr(
     Returns one row per point: ``value, mean, lpl, upl, lower_2sigma, upper_2sigma,
     special_cause`` (bool), ``rule`` (the first rule that flags it, or ""), ``direction``
     ("high"/"low"/""), ``variation`` ("common cause", "improvement", "concern", or
-    "special cause" without a direction), ``segment`` and ``trial_limits`` (bool: fewer than
-    12 points in the segment).
+    "special cause" without a direction), ``segment``, ``baseline_n`` (how many points the
+    segment's limits were computed from), ``trial_limits`` (bool: ``baseline_n`` below 12)
+    and ``trial_reason`` (why the limits are trial limits, in words, or "").
     """
     index = values.index if isinstance(values, pd.Series) else None
     y = np.asarray(values, dtype=float)
@@ -110,6 +113,9 @@ def xmr(
         raise ValueError("xmr values must not contain missing values")
     if improvement not in (None, "increase", "decrease"):
         raise ValueError("improvement must be 'increase', 'decrease' or None")
+    if baseline_points is not None and int(baseline_points) < 2:
+        raise ValueError("baseline_points must be 2 or more: limits need at least one moving "
+                         f"range (got {baseline_points})")
     n = len(y)
     cuts = sorted({int(c) for c in (rebase_at or []) if 0 < int(c) < n})
     bounds = [0, *cuts, n]
@@ -120,6 +126,8 @@ def xmr(
     direction = np.full(n, "", dtype=object)
     segment = np.empty(n, dtype=int)
     trial = np.empty(n, dtype=bool)
+    base_n = np.empty(n, dtype=int)
+    reason = np.full(n, "", dtype=object)
     for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         seg = y[a:b]
         mean, amr = _segment_limits(seg, baseline_points, screen_outliers)
@@ -129,7 +137,10 @@ def xmr(
         cols["upper_2sigma"][a:b] = mean + NEAR * amr
         cols["lower_2sigma"][a:b] = mean - NEAR * amr
         segment[a:b] = k
-        trial[a:b] = (b - a) < MIN_POINTS
+        used = (b - a) if baseline_points is None else min(int(baseline_points), b - a)
+        base_n[a:b] = used
+        trial[a:b] = used < MIN_POINTS
+        reason[a:b] = _trial_reason(used, b - a, baseline_points is not None, k > 0)
         above_upl = seg > mean + LIMIT * amr
         below_lpl = seg < mean - LIMIT * amr
         up, down = _trend(seg)
@@ -168,5 +179,19 @@ def xmr(
         np.where(good is None, "special cause",
                  np.where(direction == good, "improvement", "concern")))
     out["segment"] = segment
+    out["baseline_n"] = base_n
     out["trial_limits"] = trial
+    out["trial_reason"] = reason
     return out
+
+
+def _trial_reason(used: int, length: int, baseline: bool, rebased: bool) -> str:
+    """Why a segment's limits are trial limits ("" when they are not)."""
+    if used >= MIN_POINTS:
+        return ""
+    where = "since the limits were last recalculated" if rebased else "of the series"
+    if baseline and used < length:
+        return (f"limits set from the first {used} points {where}; {MIN_POINTS} are needed "
+                "for firm limits")
+    return f"limits set from only {used} points {where}; {MIN_POINTS} are needed for firm limits"
+

@@ -1,0 +1,135 @@
+"""Is a change between two counts real, and does any area clearly lead the others?
+
+* ``count_change_test``: the conditional binomial test for two Poisson counts (Przyborowski &
+  Wilenski 1940; Breslow & Day 1987, section 2.5; R ``poisson.test`` with two counts). Given
+  their sum N, the current count is Binomial(N, s) under "no change", s = current exposure /
+  total exposure. The two-sided p-value is twice the smaller tail (capped at 1), the test the
+  exact (Clopper-Pearson) interval inverts, so "rose"/"fell" is said exactly when the rate
+  ratio's interval excludes 1. (R's default two-sided p-value sums the outcomes no more likely
+  than the one seen; it can fall below 0.05 while the interval holds 1, e.g. 10 against 2:
+  p = 0.042 with interval 0.95 to 42. Fay 2010, "Two-sided exact tests and matching confidence
+  intervals for discrete data", R Journal 2(1), explains the mismatch.) The rate ratio's
+  interval is the Clopper-Pearson interval for s, mapped by s / (1 - s) x previous exposure /
+  current exposure.
+* ``clear_leader``: the top (or bottom) area only when its interval does not overlap any
+  other's; otherwise no area stands out beyond chance. Non-overlap is stricter than a test of
+  the difference, so a named leader is a safe claim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .intervals import _check_level
+
+
+def _whole(value, what: str) -> int:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise ValueError(f"the {what} count is missing: a change needs both counts")
+    v = float(value)
+    if v < 0 or v != int(v):
+        raise ValueError(f"the {what} count must be a whole number of zero or more (got {value})")
+    return int(v)
+
+
+def count_change_test(current, previous, current_exposure: float = 1,
+                      previous_exposure: float = 1, level: float = 0.95) -> dict:
+    """Test a change between two counts (e.g. children going missing this year and last).
+
+    ``current_exposure`` / ``previous_exposure``: the time or population each count comes
+    from (months, children aged 0-17), 1 and 1 for two periods alike. Returns a dict:
+    ``p_value`` (two-sided conditional binomial test of "no change in the rate"),
+    ``rate_ratio`` (current rate / previous rate; the count ratio when exposures are equal),
+    ``lower`` and ``upper`` (its exact interval at ``level``), ``verdict`` ("higher" /
+    "lower" when the interval excludes 1, which is exactly when p < 1 - level, else
+    "similar"), ``expected`` (the current count "no change" predicts: total x exposure
+    share), ``current``, ``previous`` and ``level``. Two zero counts give p = 1 and a rate
+    ratio that is not defined (NaN, interval 0 to infinity).
+    """
+    x = _whole(current, "current")
+    y = _whole(previous, "previous")
+    for e, what in ((current_exposure, "current"), (previous_exposure, "previous")):
+        if e is None or not (math.isfinite(float(e)) and float(e) > 0):
+            raise ValueError(f"the {what} exposure must be a number above zero (got {e})")
+    level = _check_level(level)
+    ce, pe = float(current_exposure), float(previous_exposure)
+    n = x + y
+    share = ce / (ce + pe)
+    out = {"current": x, "previous": y, "expected": n * share, "level": level}
+    if n == 0:
+        return out | {"p_value": 1.0, "rate_ratio": math.nan, "lower": 0.0,
+                      "upper": math.inf, "verdict": "similar"}
+    # P(X <= x) and P(X >= x) for X ~ Binomial(n, share).
+    below = float(special.bdtr(x, n, share))
+    above = 1.0 if x == 0 else float(special.bdtrc(x - 1, n, share))
+    p = min(1.0, 2 * min(below, above))
+    alpha = 1 - level
+    s_lo = 0.0 if x == 0 else float(special.betaincinv(x, n - x + 1, alpha / 2))
+    s_hi = 1.0 if x == n else float(special.betaincinv(x + 1, n - x, 1 - alpha / 2))
+
+    def ratio(s: float) -> float:
+        return math.inf if s >= 1 else s / (1 - s) * pe / ce
+
+    lower, upper = ratio(s_lo), ratio(s_hi)
+    rr = math.inf if y == 0 else (x / ce) / (y / pe)
+    verdict = "higher" if lower > 1 else "lower" if upper < 1 else "similar"
+    return out | {"p_value": p, "rate_ratio": rr, "lower": lower, "upper": upper,
+                  "verdict": verdict}
+
+
+def clear_leader(
+    table: pd.DataFrame,
+    name: str,
+    value: str = "value",
+    lower: str = "lower",
+    upper: str = "upper",
+    not_rankable: str | Sequence[bool] | pd.Series | None = None,
+    highest: bool = True,
+) -> str | None:
+    """The area with the highest (``highest=False``: lowest) value, named only when its
+    interval does not overlap any other rankable area's interval; else None (no area stands
+    out beyond chance). Touching intervals count as overlapping.
+
+    ``name`` is the column naming the areas; ``value``, ``lower`` and ``upper`` the figure and
+    its interval. ``not_rankable`` leaves rows out of the ranking: the name of a boolean
+    column, or a boolean sequence one per row (True = leave out), for a "Not recorded" group
+    or a suppressed row. A rankable row without a value or interval is an error, not dropped.
+    Fewer than two rankable rows: None.
+    """
+    for col in (name, value, lower, upper):
+        if col not in table.columns:
+            raise ValueError(f"the table has no column {col!r} (its columns: "
+                             f"{', '.join(map(str, table.columns))})")
+    if not_rankable is None:
+        skip = np.zeros(len(table), dtype=bool)
+    elif isinstance(not_rankable, str):
+        skip = table[not_rankable].fillna(False).astype(bool).to_numpy()
+    else:
+        skip = np.asarray(not_rankable, dtype=bool)
+        if skip.shape != (len(table),):
+            raise ValueError(f"not_rankable has {skip.size} flags for {len(table)} rows")
+    ranked = table.loc[~skip, [name, value, lower, upper]]
+    for col in (value, lower, upper):
+        gap = ranked[col].isna()
+        if gap.any():
+            i = int(np.flatnonzero(~skip)[int(np.flatnonzero(gap.to_numpy())[0])])
+            raise ValueError(
+                f"row {i + 1} ({table[name].iloc[i]!r}): column {col!r} is missing; flag the "
+                "row with not_rankable= if its figure is suppressed or not recorded")
+    if len(ranked) < 2:
+        return None
+    v = ranked[value].astype(float).to_numpy()
+    lo = ranked[lower].astype(float).to_numpy()
+    hi = ranked[upper].astype(float).to_numpy()
+    best = int(np.argmax(v) if highest else np.argmin(v))
+    others = np.arange(len(v)) != best
+    if highest:
+        clear = lo[best] > hi[others].max()
+    else:
+        clear = hi[best] < lo[others].min()
+    return str(ranked[name].iloc[best]) if clear else None
