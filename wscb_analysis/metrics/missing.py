@@ -43,7 +43,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..periods import Period, financial_year, in_period, period_labels
+from ..periods import Period, financial_year, in_period
 from . import child_codes
 
 TYPES = ("Missing", "Away", "Absent")
@@ -153,15 +153,13 @@ def _split(missing: pd.DataFrame, period: Period,
     at_end = open_at(missing, period.end)
     out: dict[str, dict | None] = {"All": _measures(ep, at_end, rhi_held)}
     held = _populations_held(missing, columns_present)
+    # Blank flags can be counted wherever the field is: they are what the page must caveat.
+    countable = held | {NOT_RECORDED} if held else set()
     ep_group, end_group = looked_after_group(ep), looked_after_group(at_end)
     for population in POPULATIONS:
-        if population == NOT_RECORDED and not held:
-            out[population] = None
-        elif population != NOT_RECORDED and population not in held:
-            out[population] = None
-        else:
-            out[population] = _measures(ep.loc[ep_group == population],
-                                        at_end.loc[end_group == population], rhi_held)
+        out[population] = (_measures(ep.loc[ep_group == population],
+                                     at_end.loc[end_group == population], rhi_held)
+                           if population in countable else None)
     return out
 
 
@@ -172,8 +170,7 @@ def missing_figures(missing: pd.DataFrame, period: Period,
     ``columns_present`` names the fields the file supplied (the loader's ``columns_used``);
     without it, a field blank on every row is taken as not held. Keys: every name in
     :data:`MEASURES`; the same with ``looked_after_`` and ``not_looked_after_`` in front;
-    ``looked_after_status_not_recorded_episodes``; and, kept for existing callers,
-    ``looked_after_episodes`` (the same as the prefixed key).
+    and ``looked_after_status_not_recorded_episodes`` (episodes with the flag blank).
     """
     split = _split(missing, period, columns_present)
     out = dict(split["All"])
@@ -209,20 +206,32 @@ _COUNT_COLUMNS = ["episodes", "missing_episodes", "away_episodes", "absent_episo
 
 
 def _per_group(df: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
-    """Counts per value of ``group`` (one per episode): episodes by type and distinct
-    children with a Missing / Away / Absent episode."""
-    codes = child_codes(df)
+    """Counts per value of the integer key ``group`` (one per episode), indexed by the keys
+    held in order: episodes (all types and by type), distinct children with a Missing / Away
+    / Absent episode, and ``children_repeat`` (2 or more Missing episodes). Plain numpy
+    counting: several times faster than a pandas groupby at national volumes."""
+    keys, g = np.unique(group, return_inverse=True)
+    n_groups = len(keys)
+    child = child_codes(df).astype(np.int64)
+    width = int(child.max()) + 1 if len(child) else 1
     types = {t: _is_type(df, t) for t in TYPES}
-    base = pd.DataFrame({"group": group, "child": codes,
-                         **{t: types[t].astype(np.int64) for t in TYPES}})
-    out = base.groupby("group", sort=True).agg(
-        episodes=("child", "size"), missing_episodes=("Missing", "sum"),
-        away_episodes=("Away", "sum"), absent_episodes=("Absent", "sum"))
-    for kind, col in (("Missing", "children"), ("Away", "children_away"),
-                      ("Absent", "children_absent")):
-        sub = base.loc[types[kind]]
-        out[col] = sub.groupby("group")["child"].nunique()
-    return out.fillna(0).astype(np.int64)
+    out = {"episodes": np.bincount(g, minlength=n_groups)}
+    for t, col in zip(TYPES, ("missing_episodes", "away_episodes", "absent_episodes"),
+                      strict=True):
+        out[col] = np.bincount(g[types[t]], minlength=n_groups)
+    for t, col in zip(TYPES, ("children", "children_away", "children_absent"), strict=True):
+        # One (group, child) pair per child and group: count the distinct pairs per group.
+        pairs, per_pair = np.unique(g[types[t]] * width + child[types[t]], return_counts=True)
+        out[col] = np.bincount(pairs // width, minlength=n_groups)
+        if t == "Missing":
+            out["children_repeat"] = np.bincount(pairs // width, weights=per_pair >= 2,
+                                                 minlength=n_groups).astype(np.int64)
+    return pd.DataFrame(out, index=keys).astype(np.int64)
+
+
+def _months(dates: pd.Series) -> np.ndarray:
+    """Months since January 1970 of each date (numpy's ``datetime64[M]`` as integers)."""
+    return dates.to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
 def monthly_counts(missing: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -236,24 +245,19 @@ def monthly_counts(missing: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     by the extract's coverage. Without ``start`` / ``end`` the first / last month held is
     used; an empty frame with neither gives no rows.
     """
-    month = pd.to_datetime(missing["start_date"]).dt.to_period("M")
-    grouped = _per_group(missing, month.to_numpy()) if len(missing) else None
-    lo = pd.Period(start, "M") if start is not None else None
-    hi = pd.Period(end, "M") if end is not None else None
-    if grouped is not None:
-        lo = lo if lo is not None else grouped.index.min()
-        hi = hi if hi is not None else grouped.index.max()
-    lo, hi = (lo if lo is not None else hi), (hi if hi is not None else lo)
-    if lo is None:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"),
-                             **{c: pd.Series(dtype=np.int64) for c in _COUNT_COLUMNS}})
-    full = pd.period_range(lo, hi, freq="M")
-    if grouped is None:
-        grouped = pd.DataFrame(0, index=full, columns=_COUNT_COLUMNS, dtype=np.int64)
-    out = grouped.reindex(full, fill_value=0)[_COUNT_COLUMNS].astype(np.int64)
-    out = out.rename_axis("month").reset_index()
-    out["month"] = out["month"].dt.to_timestamp()
-    return out
+    grouped = _per_group(missing, _months(missing["start_date"]))
+    as_month = {k: int(np.datetime64(pd.Period(v, "M").start_time.date(), "M").astype(np.int64))
+                for k, v in (("lo", start), ("hi", end)) if v is not None}
+    if len(grouped):
+        as_month.setdefault("lo", int(grouped.index.min()))
+        as_month.setdefault("hi", int(grouped.index.max()))
+    lo = as_month.get("lo", as_month.get("hi"))
+    hi = as_month.get("hi", lo)
+    months = np.arange(lo, hi + 1) if lo is not None else np.array([], dtype=np.int64)
+    out = grouped.reindex(months, fill_value=0)[_COUNT_COLUMNS].astype(np.int64)
+    out.insert(0, "month", pd.to_datetime(months.astype("datetime64[M]")).astype(
+        "datetime64[ns]"))
+    return out.reset_index(drop=True)
 
 
 def children_by_year(missing: pd.DataFrame, years: Iterable[str] | None = None) -> pd.DataFrame:
@@ -265,23 +269,23 @@ def children_by_year(missing: pd.DataFrame, years: Iterable[str] | None = None) 
 
     One row per year held, or exactly ``years`` when given (zeros for a year with none).
     """
-    labels = period_labels(missing["start_date"]).to_numpy(dtype=object)
-    counts = _per_group(missing, labels)
-    wanted = list(years) if years is not None else sorted(counts.index)
-    codes = child_codes(missing)
-    is_missing = _is_type(missing, "Missing")
-    rows = []
-    for year in wanted:
-        base = (counts.loc[year].to_dict() if year in counts.index
-                else dict.fromkeys(_COUNT_COLUMNS, 0))
-        at_end = open_at(missing.loc[is_missing], financial_year(year).end)
-        rows.append({"year": year, **base,
-                     "children_repeat": _repeat(codes, (labels == year) & is_missing),
-                     "missing_at_end": int(np.unique(child_codes(at_end)).size)})
+    month = _months(missing["start_date"])
+    first_year = 1970 + (month - 3) // 12  # April 1970 is month 3: 1970-71 starts then
+    counts = _per_group(missing, first_year)
+    counts.index = [_year_label(int(y)) for y in counts.index]
+    wanted = list(years) if years is not None else list(counts.index)
     cols = [*_COUNT_COLUMNS[:5], "children_repeat", *_COUNT_COLUMNS[5:], "missing_at_end"]
-    out = pd.DataFrame(rows, columns=["year", *cols])
-    out[cols] = out[cols].astype(np.int64)
+    out = counts.reindex(wanted, fill_value=0)
+    only_missing = missing.loc[_is_type(missing, "Missing")]
+    out["missing_at_end"] = [
+        int(np.unique(child_codes(open_at(only_missing, financial_year(y).end))).size)
+        for y in wanted]
+    out = out[cols].astype(np.int64).rename_axis("year").reset_index()
     return out
+
+
+def _year_label(first: int) -> str:
+    return f"{first}-{(first + 1) % 100:02d}"
 
 
 def rhi_rates(missing: pd.DataFrame, period: Period,
