@@ -156,7 +156,7 @@ def test_over_time_on_a_few_months_and_on_nothing():
 ])
 def test_referral_measures_on_empty_and_out_of_period(text):
     from wscb_analysis.io.load import empty_frame
-    from wscb_analysis.metrics.referrals import nfa_share
+    from wscb_analysis.metrics.referrals import nfa_share, recorded_rereferrals
 
     df = empty_frame("referrals") if text is None else frame("referrals", text)
     p = financial_year("2016-17")
@@ -166,6 +166,11 @@ def test_referral_measures_on_empty_and_out_of_period(text):
                                               "rate": None}
     assert nfa_share(df, p) == {"nfa": 0, "known": 0, "rate": None}
     assert len(rereferrals_by(df, p, "district")) == 0
+    # The return's own count: zeros for an empty frame; None where the column is absent.
+    recorded = recorded_rereferrals(df, p)
+    assert recorded is None if text else recorded == {
+        "referrals": 0, "recorded": 0, "rereferrals": 0, "rate": None, "both": 0,
+        "recorded_only": 0, "computed_only": 0, "recorded_zero": 0}
 
 
 def test_referral_measures_on_one_row_in_period():
