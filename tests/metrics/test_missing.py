@@ -228,3 +228,56 @@ def test_rhi_rates_per_missing_episode(episodes):
     assert out.loc["Looked after"].tolist() == [1, 1, 0]  # B
     assert out.loc["Not looked after"].tolist() == [4, 2, 1]  # C x2, D, E
     assert out.loc["Not recorded"].tolist() == [1, 0, 0]  # G
+
+
+# ------------------------------------------------------------------ invariants
+
+def _episodes_text(children: list[list[tuple[str, int, int | None, str]]]) -> str:
+    """CSV of episodes: per child, (type, days after 01/01/2016 the episode starts, length in
+    days or None for open, looked-after flag), laid end to end so none overlap."""
+    rows = ["Child ID,Type,Start,End,Looked After,RHI Offered,RHI Accepted"]
+    base = pd.Timestamp("2016-01-01")
+    for i, episodes in enumerate(children):
+        day = 0
+        for kind, gap, length, la in episodes:
+            start = base + pd.Timedelta(days=day + gap)
+            end = "" if length is None else (start + pd.Timedelta(days=length)).strftime(
+                "%d/%m/%Y")
+            rows.append(f"C{i},{kind},{start:%d/%m/%Y},{end},{la},Y,N")
+            if length is None:
+                break  # an open episode is the child's last
+            day += gap + length
+    return "\n".join(rows) + "\n"
+
+
+def test_counts_agree_across_functions_and_never_contradict():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    episode = st.tuples(st.sampled_from(["Missing", "Away", "Absent"]),
+                        st.integers(0, 200), st.one_of(st.none(), st.integers(0, 60)),
+                        st.sampled_from(["Y", "N", ""]))
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.lists(st.lists(episode, min_size=1, max_size=4), min_size=1, max_size=6))
+    def check(children):
+        df = frame("missing", _episodes_text(children))
+        f = missing_figures(df, Y2016)
+        assert f["episodes"] == (f["missing_episodes"] + f["away_episodes"]
+                                 + f["absent_episodes"])
+        assert f["children_repeat"] <= f["children"] <= f["missing_episodes"]
+        # Every episode records an offer: only the Missing ones count.
+        assert f["rhi_accepted"] == 0 and f["rhi_offered"] == f["missing_episodes"]
+        if f["looked_after_episodes"] is not None:  # None when every flag is blank
+            assert (f["looked_after_episodes"] + f["not_looked_after_episodes"]
+                    + f["looked_after_status_not_recorded_episodes"]) == f["episodes"]
+        # The yearly and monthly tables count the same episodes and children.
+        year = children_by_year(df, ["2016-17"]).iloc[0]
+        for key in ("episodes", "missing_episodes", "children", "children_repeat",
+                    "children_away", "children_absent", "missing_at_end"):
+            assert year[key] == f[key], key
+        months = monthly_counts(df, start="2016-04", end="2017-03")
+        assert months["episodes"].sum() == f["episodes"]
+        assert months["children"].sum() >= f["children"]  # a child may go missing in 2 months
+
+    check()
