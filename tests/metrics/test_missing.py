@@ -133,6 +133,19 @@ def test_extract_without_looked_after_or_rhi_fields_gives_none():
     assert t["All", "children"] == 1 and pd.isna(t["Looked after", "children"])
 
 
+def test_rhi_offered_without_an_accepted_field():
+    df = frame("missing", """
+        Child ID,Type,Start,End,RHI Offered
+        K,Missing,01/05/2016,02/05/2016,Y
+        K,Absent,01/06/2016,01/06/2016,Y
+        """)
+    f = missing_figures(df, Y2016)
+    # Offered on K's Missing episode (the Absent one does not count); acceptance not held.
+    assert f["rhi_offered"] == 1 and f["rhi_accepted"] is None
+    out = rhi_rates(df, Y2016)
+    assert out["rhi_offered"].tolist() == [1] and out["rhi_accepted"].isna().all()
+
+
 def test_ssda903_table_is_looked_after_only():
     text = """CHILD,DOB,MISSING,MIS_START,MIS_END
 L1,01/01/2005,M,01/05/2016,03/05/2016

@@ -21,8 +21,8 @@ Definitions (CONTRACT.md "Headline figures JSON"; DEFINITIONS.md "Children missi
   home or care (DfE 2014) requires the offer when a child who went missing is found, not
   after an Away episode (whereabouts known) or a police Absent episode (no apparent risk).
   So the rate of offers is ``rhi_offered / missing_episodes``. A blank RHI field on an episode
-  counts as no recorded offer. Where the extract has no RHI field at all (an SSDA903 table)
-  both are None.
+  counts as no recorded offer. Each is None where the extract lacks its field (an SSDA903
+  table has neither).
 * Looked-after (SSDA903) and from-home (police) episodes are different populations. Every
   measure above is also given for each population, by the episode's ``looked_after`` flag:
   ``looked_after_<measure>`` and ``not_looked_after_<measure>`` (see :data:`MEASURES`), plus
@@ -110,9 +110,9 @@ def _repeat(codes: np.ndarray, mask: np.ndarray) -> int:
     return int((counts >= 2).sum())
 
 
-def _measures(ep: pd.DataFrame, at_end: pd.DataFrame, rhi_held: bool) -> dict:
+def _measures(ep: pd.DataFrame, at_end: pd.DataFrame, rhi_held: set[str]) -> dict:
     """Every measure of :data:`MEASURES` for episodes starting in the period (``ep``) and
-    episodes open at its last day (``at_end``)."""
+    episodes open at its last day (``at_end``); an RHI field not in ``rhi_held`` is None."""
     codes = child_codes(ep)
     m, a, b = (_is_type(ep, t) for t in TYPES)
     end_codes = child_codes(at_end)
@@ -130,7 +130,7 @@ def _measures(ep: pd.DataFrame, at_end: pd.DataFrame, rhi_held: bool) -> dict:
         "away_at_end": _distinct(end_codes, _is_type(at_end, "Away")),
     }
     for key in _RHI:
-        out[key] = int((_flag(ep, key) & m).sum()) if rhi_held else None
+        out[key] = int((_flag(ep, key) & m).sum()) if key in rhi_held else None
     return out
 
 
@@ -148,7 +148,7 @@ def _populations_held(missing: pd.DataFrame, columns_present: set[str] | None) -
 def _split(missing: pd.DataFrame, period: Period,
            columns_present: set[str] | None) -> dict[str, dict | None]:
     """Measures for "All" and for each population (None where the extract cannot say)."""
-    rhi_held = all(_held(missing, f, columns_present) for f in _RHI)
+    rhi_held = {f for f in _RHI if _held(missing, f, columns_present)}
     ep = episodes_in(missing, period)
     at_end = open_at(missing, period.end)
     out: dict[str, dict | None] = {"All": _measures(ep, at_end, rhi_held)}
@@ -295,13 +295,13 @@ def rhi_rates(missing: pd.DataFrame, period: Period,
     (nullable integers: missing where the extract has no RHI field)."""
     ep = episodes_in(missing, period)
     ep = ep.loc[_is_type(ep, "Missing")]
-    held = all(_held(missing, f, columns_present) for f in _RHI)
     grouped = ep.assign(group=looked_after_group(ep), offered=_flag(ep, "rhi_offered"),
                         accepted=_flag(ep, "rhi_accepted")).groupby("group", as_index=False)
     out = grouped.agg(missing_episodes=("offered", "size"), rhi_offered=("offered", "sum"),
                       rhi_accepted=("accepted", "sum"))
     for c in ("missing_episodes", *_RHI):
         out[c] = out[c].astype("Int64")
-    if not held:
-        out[list(_RHI)] = pd.NA
+    for c in _RHI:
+        if not _held(missing, c, columns_present):
+            out[c] = pd.NA
     return out
