@@ -6,7 +6,10 @@
   is blank, an earlier plan of the same child in the extract makes the plan subsequent. The
   larger of the two counts is the plan's number of previous plans.
 * Within 2 years of the previous plan ending: a local variant, shown separately and labelled.
-  Only plans whose previous plan is in the extract (with an end date) can be judged.
+  Only a second or subsequent plan whose previous plan is in the extract, with an end date,
+  can be judged: ``second_previous_end_known`` counts those, and is the denominator of
+  ``second_within_2_years_rate``. A repeat plan whose earlier plans are known only from the
+  "Number of Previous Child Protection Plans" column cannot be judged and is in neither.
 * Duration of plans that ended (D7): end date minus start date, each plan counted, in DfE's
   bands, by calendar months: 3 months or less (end on or before start + 3 months); more than
   3 months to 6 months (on or before start + 6 months); more than 6 months to less than 1
@@ -52,14 +55,17 @@ def duration_band(start, end) -> np.ndarray:
 
 def plan_history(plans: pd.DataFrame) -> pd.DataFrame:
     """Add each plan's history: ``previous_in_extract`` (earlier plans of the child in the
-    extract), ``previous_end`` (end of the child's latest earlier plan), ``plan_number``
-    (1 = first plan), ``subsequent`` (bool) and ``within_2_years`` (bool: started within 24
-    months of the previous plan ending; False where no previous end is known)."""
+    extract), ``previous_end`` (end of the child's latest earlier plan in the extract),
+    ``plan_number`` (1 = first plan), ``subsequent`` (bool), ``previous_end_known`` (bool: a
+    subsequent plan whose previous plan is in the extract with an end date, so the next item
+    can be judged) and ``within_2_years`` (bool: started on or before the previous plan's end
+    + 24 calendar months; False where the previous end is not known)."""
     out = plans.copy()
     n = len(out)
     if n == 0:
         for c, dt in (("previous_in_extract", "int64"), ("previous_end", "datetime64[s]"),
-                      ("plan_number", "int64"), ("subsequent", bool), ("within_2_years", bool)):
+                      ("plan_number", "int64"), ("subsequent", bool),
+                      ("previous_end_known", bool), ("within_2_years", bool)):
             out[c] = pd.Series(dtype=dt)
         return out
     child = child_codes(out)
@@ -84,8 +90,9 @@ def plan_history(plans: pd.DataFrame) -> pd.DataFrame:
     out["previous_end"] = previous_end.astype("datetime64[s]")
     out["plan_number"] = previous + 1
     out["subsequent"] = previous > 0
-    within = ~np.isnat(previous_end) & (start <= add_months(previous_end, 24))
-    out["within_2_years"] = within & (previous_in_extract > 0)
+    known = ~np.isnat(previous_end) & (previous_in_extract > 0)
+    out["previous_end_known"] = known
+    out["within_2_years"] = known & (start <= add_months(previous_end, 24))
     return out
 
 
@@ -120,7 +127,12 @@ def plans_open_at(plans: pd.DataFrame, day) -> pd.DataFrame:
 
 
 def cp_plan_figures(plans: pd.DataFrame, period: Period) -> dict:
-    """The contract's ``cp_plans`` block for the period (rates are fractions or None)."""
+    """The contract's ``cp_plans`` block for the period (rates are fractions or None).
+
+    ``second_within_2_years`` (plans started within 2 years of the previous plan ending) is
+    out of ``second_previous_end_known`` (repeat plans whose previous plan's end is in the
+    extract), never out of all plans started: ``second_within_2_years_rate``.
+    """
     started = plans_started(plans, period)
     ended = plans_ended(plans, period)
     open_end = plans_open_at(plans, period.end)
@@ -128,11 +140,15 @@ def cp_plan_figures(plans: pd.DataFrame, period: Period) -> dict:
     subsequent = int(started["subsequent"].sum())
     by_band = ended["duration_band"].value_counts()
     two_plus = int(by_band.get("2 years and over", 0))
+    judged = int(started["previous_end_known"].sum())
+    within = int(started["within_2_years"].sum())
     return {
         "started": n_started,
         "second_or_subsequent": subsequent,
         "second_or_subsequent_rate": subsequent / n_started if n_started else None,
-        "second_within_2_years": int(started["within_2_years"].sum()),
+        "second_within_2_years": within,
+        "second_previous_end_known": judged,
+        "second_within_2_years_rate": within / judged if judged else None,
         "third_or_later": int((started["plan_number"] >= 3).sum()),
         "ended": n_ended,
         "ended_2_years_plus": two_plus,
