@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers; pages embed PNGs
+# Text from an extract ("$\\pounds 5$" in an organisation's name) is text, never TeX: with
+# mathtext on, a stray "$" fails the page or draws something the data did not say.
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

@@ -24,9 +24,8 @@ from .periods import Period
 NEEDS_FIELD = {
     "cp_plans": {"end_date": ["ended", "ended_2_years_plus", "ended_2_years_plus_rate",
                               "ended_by_duration", "open_at_end", "open_2_years_plus"]},
-    "missing": {"rhi_offered": ["rhi_offered"], "rhi_accepted": ["rhi_accepted"],
-                "end_date": ["missing_at_end"],
-                "looked_after": ["looked_after_*", "not_looked_after_*"]},
+    # Return home interviews and the looked-after split: metrics.missing nulls them itself.
+    "missing": {"end_date": ["missing_at_end", "away_at_end", "*_at_end"]},
     "early_help": {},
     "referrals": {},
 }
@@ -47,7 +46,7 @@ def _null_fields(block: dict, cov: SourceCoverage, source: str) -> dict:
         if cov.has(fname):
             continue
         for key in list(out):
-            if any(key == k or (k.endswith("*") and key.startswith(k[:-1])) for k in keys):
+            if any(key == k or (k.startswith("*") and key.endswith(k[1:])) for k in keys):
                 out[key] = _unknown(out[key])
     return out
 
@@ -63,7 +62,11 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
         check_period(coverage, period)
     out: dict = {"period": period.as_dict(), "synthetic": bool(extract.synthetic)}
     for source, compute in BLOCKS.items():
-        block = compute(extract[source], period)
+        if source == "missing" and extract.has("missing"):
+            used = set(extract.sources["missing"].columns_used)
+            block = missing_figures(extract["missing"], period, columns_present=used)
+        else:
+            block = compute(extract[source], period)
         cov = coverage[source]
         out[source] = (_unknown(block) if cov.period_covered(period) == "none"
                        else _null_fields(block, cov, source))

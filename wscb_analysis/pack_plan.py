@@ -43,7 +43,7 @@ from .io.schemas import ETHNICITY_NOT_RECORDED, WHITE_BRITISH
 from .metrics import cp_plans as cp
 from .metrics import early_help as eh
 from .metrics import referrals as rf
-from .periods import Period, add_months, financial_year, period_labels
+from .periods import Period, financial_year, period_labels
 
 NOT_RECORDED = "Not recorded"
 POPULATIONS = ("Looked after", "Not looked after", NOT_RECORDED)
@@ -235,6 +235,11 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("referrals_bme", known & ~eth.isin(WHITE_BRITISH).to_numpy(), label)
         c.total("children_referred", allr, label, distinct=True)
         c.total("children_rereferred", rer, label, distinct=True)
+        if cov.has("referrals_last_12_months"):
+            rec = rf.recorded_rereferrals(ref, _period(label),
+                                          columns_present={"referrals_last_12_months"})
+            b.cell(make_key("rereferrals_recorded", label), rec["rereferrals"])
+            b.cell(make_key("referrals_recorded_known", label), rec["recorded"])
 
 
 def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
@@ -321,12 +326,16 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     missing = kind == "Missing"
     population = population_group(ep)
     c.time("episodes", alle, months=True)
+    c.time("missing_episodes", missing, months=True)
     c.time("missing_children", missing, months=True, distinct=True)
     district = _group(ep["district"])
-    groups = {"population": POPULATIONS if cov.has("looked_after") else (),
-              "type": TYPES}
+    # A looked-after field the file supplied splits every population; an SSDA903 table
+    # without one is of looked-after children only (the loader flags every episode).
+    full_split = "looked_after" in extract.sources["missing"].columns_used
+    groups = {"population": POPULATIONS if full_split else (), "type": TYPES}
     for y in g.years:
         c.by("episodes", alle, y, {"population": population, "type": kind}, groups)
+        b.total(make_key("missing_episodes", y), [make_key("episodes", y, {"type": "Missing"})])
         if cov.has("looked_after"):
             c.by("missing_children", missing, y, {"population": population}, groups,
                  distinct=True)
@@ -334,6 +343,8 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if label not in g.quarters and label not in g.years:
             continue
         c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
+        b.total(make_key("missing_episodes", label),
+                [make_key("episodes", label, {"type": "Missing"})])
         if cov.has("looked_after"):
             c.by("missing_children", missing, label, {"population": population}, groups,
                  distinct=True)
@@ -341,26 +352,20 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.by("missing_children", missing, label, {"district": district},
                  {"district": tuple(profile.district_names) if profile else ()},
                  distinct=True)
-        inside = c.in_period(label)
-        per_child = pd.Series(missing & inside).groupby(ep["child_id"].to_numpy()).sum()
-        b.cell(make_key("missing_children_repeat", label), int((per_child >= 2).sum()))
-        c.total("missing_children_away", kind == "Away", label, distinct=True)
-        c.total("missing_children_absent", kind == "Absent", label, distinct=True)
         for field in ("rhi_offered", "rhi_accepted"):
             if cov.has(field):
-                flag = ep[field].fillna(False).to_numpy(bool)
+                # Per Missing episode (metrics.missing: the interview follows a Missing one).
+                flag = ep[field].fillna(False).to_numpy(bool) & missing
                 if cov.has("looked_after"):
                     c.by(field, flag, label, {"population": population}, groups)
                 else:
                     c.total(field, flag, label)
-        p = _period(label)
-        if cov.has("end_date") and p.end <= period.end:
-            d = np.datetime64(p.end, "D")
-            s = ep["start_date"].to_numpy().astype("datetime64[D]")
-            e = ep["end_date"].to_numpy().astype("datetime64[D]")
-            open_ = missing & (s <= d) & (np.isnat(e) | (e > d))
-            b.cell(make_key("missing_at_end", label),
-                   len(set(ep["child_id"].to_numpy(dtype=object)[open_])))
+        # Each population's children against all children: close to a sum, not exact.
+        for measure in _DISTINCT_MISSING:
+            parts = [make_key(measure, label, {"population": g}) for g in POPULATIONS[:2]]
+            total = make_key(measure, label)
+            if b.has(total) and all(b.has(k) for k in parts):
+                b.total(total, parts, exact=False)
 
 
 def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
@@ -394,10 +399,83 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("lead_professional_recorded", recorded, label)
 
 
+#: The figures JSON's keys as plan figures: (block, key) -> (measure, dims).
+FIGURE_KEYS: dict[tuple[str, str], tuple[str, dict]] = {
+    ("referrals", "referrals"): ("referrals", {}),
+    ("referrals", "rereferrals"): ("rereferrals", {}),
+    ("cp_plans", "started"): ("plans_started", {}),
+    ("cp_plans", "second_or_subsequent"): ("plans_second_or_subsequent", {}),
+    ("cp_plans", "second_within_2_years"): ("plans_second_within_2_years", {}),
+    ("cp_plans", "second_previous_end_known"): ("plans_previous_end_known", {}),
+    ("cp_plans", "third_or_later"): ("plans_third_or_later", {}),
+    ("cp_plans", "ended"): ("plans_ended", {}),
+    ("cp_plans", "ended_2_years_plus"): ("plans_ended_2_years_plus", {}),
+    ("cp_plans", "open_at_end"): ("plans_open_at_end", {}),
+    ("cp_plans", "open_2_years_plus"): ("plans_open_2_years_plus", {}),
+    ("early_help", "assessments"): ("assessments", {}),
+    ("diversity", "referrals"): ("referrals", {}),
+    ("diversity", "ethnicity_not_recorded"): ("ethnicity_not_recorded", {}),
+    ("diversity", "first_language_not_recorded"): ("first_language_not_recorded", {}),
+    ("diversity", "religion_not_recorded"): ("religion_not_recorded", {}),
+}
+_MISSING_MEASURES = {
+    "episodes": ("episodes", {}), "missing_episodes": ("episodes", {"type": "Missing"}),
+    "away_episodes": ("episodes", {"type": "Away"}),
+    "absent_episodes": ("episodes", {"type": "Absent"}),
+    "children": ("missing_children", {}), "children_repeat": ("missing_children_repeat", {}),
+    "children_away": ("missing_children_away", {}),
+    "children_away_repeat": ("missing_children_away_repeat", {}),
+    "children_absent": ("missing_children_absent", {}),
+    "missing_at_end": ("missing_at_end", {}), "away_at_end": ("away_at_end", {}),
+    "rhi_offered": ("rhi_offered", {}), "rhi_accepted": ("rhi_accepted", {}),
+}
+_DISTINCT_MISSING = ("missing_children", "missing_children_repeat", "missing_children_away",
+                     "missing_children_away_repeat", "missing_children_absent",
+                     "missing_at_end", "away_at_end")
+for _key, (_measure, _dims) in _MISSING_MEASURES.items():
+    FIGURE_KEYS[("missing", _key)] = (_measure, _dims)
+    for _population, _prefix in (("Looked after", "looked_after_"),
+                                 ("Not looked after", "not_looked_after_")):
+        FIGURE_KEYS[("missing", _prefix + _key)] = (_measure, {**_dims,
+                                                               "population": _population})
+FIGURE_KEYS[("missing", "looked_after_status_not_recorded_episodes")] = (
+    "episodes", {"population": NOT_RECORDED})
+
+
+def figure_key(block: str, key: str, label: str, band: str | None = None) -> str | None:
+    """The plan key of a figures-JSON figure (``band`` for ``ended_by_duration``)."""
+    if block == "cp_plans" and key == "ended_by_duration":
+        return make_key("plans_ended", label, {"band": band})
+    if block == "early_help" and key == "by_agency":
+        return make_key("assessments", label, {"organisation": band})
+    spec = FIGURE_KEYS.get((block, key))
+    return None if spec is None else make_key(spec[0], label, spec[1])
+
+
+def _seed(b: PlanBuilder, figures: dict, label: str) -> None:
+    """Every count of the figures JSON for ``label`` as a plan figure (None: not planned)."""
+    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
+        for key, value in (figures.get(block) or {}).items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    k = figure_key(block, key, label, sub)
+                    if k is not None and v is not None:
+                        b.cell(k, v)
+            elif value is not None and not key.endswith("_rate"):
+                k = figure_key(block, key, label)
+                if k is not None:
+                    b.cell(k, value)
+
+
 def build_plan(extract, period: Period, profile=None) -> PackPlan:
     """The pack's disclosure plan for ``period`` (see the module docstring)."""
+    from .figures import headline_figures
+
     cov = extract_coverage(extract)
     b = PlanBuilder()
+    for label in plan_periods(period):
+        p = _period(label)
+        _seed(b, headline_figures(extract, p), label)
     _referrals(b, extract, period, cov["referrals"], profile)
     _cp_plans(b, extract, period, cov["cp_plans"], profile)
     _missing(b, extract, period, cov["missing"], profile)
@@ -405,5 +483,53 @@ def build_plan(extract, period: Period, profile=None) -> PackPlan:
     return b.build()
 
 
-__all__ = ["build_plan", "grains_for", "plan_periods", "population_group", "POPULATIONS",
-           "TYPES", "PLAN_NUMBERS", "NOT_RECORDED"]
+__all__ = ["build_plan", "figure_key", "FIGURE_KEYS", "disclosed_figures", "grains_for",
+           "plan_periods", "population_group", "POPULATIONS", "TYPES", "PLAN_NUMBERS",
+           "NOT_RECORDED"]
+
+
+#: Rates of the figures JSON: key -> (numerator key, denominator key) in the same block.
+RATE_PARTS = {
+    ("referrals", "rereferral_rate"): ("rereferrals", "referrals"),
+    ("cp_plans", "second_or_subsequent_rate"): ("second_or_subsequent", "started"),
+    ("cp_plans", "second_within_2_years_rate"): ("second_within_2_years",
+                                                 "second_previous_end_known"),
+    ("cp_plans", "ended_2_years_plus_rate"): ("ended_2_years_plus", "ended"),
+}
+
+
+def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
+    """The figures JSON as a pack may carry it (CONTRACT.md): every count the plan hides is
+    "c", and a rate whose numerator or denominator is hidden is null. Counts the plan does not
+    hold get primary suppression."""
+    from .disclosure import SUPPRESSED, is_small
+
+    label = figures["period"]["label"]
+    out = {k: v for k, v in figures.items()
+           if k not in ("referrals", "cp_plans", "missing", "early_help", "diversity")}
+
+    def one(block: str, key: str, value, sub=None):
+        if value is None:
+            return None
+        k = figure_key(block, key, label, sub)
+        if k is not None and plan.has(k):
+            return SUPPRESSED if plan.hidden(k) else value
+        return SUPPRESSED if is_small(value) else value
+
+    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
+        src = figures.get(block) or {}
+        shown = {}
+        for key, value in src.items():
+            if isinstance(value, dict):
+                shown[key] = {sub: one(block, key, v, sub) for sub, v in value.items()}
+            elif (block, key) in RATE_PARTS:
+                continue
+            else:
+                shown[key] = one(block, key, value)
+        for (b, key), (num, den) in RATE_PARTS.items():
+            if b == block and key in src:
+                ok = all(isinstance(shown.get(p), int | float) and shown.get(p) is not True
+                         for p in (num, den))
+                shown[key] = src[key] if ok else None
+        out[block] = {k: shown[k] for k in src}
+    return out

@@ -69,6 +69,9 @@ class PlanBuilder:
         self.values.append(value)
         return self.index[key]
 
+    def has(self, key: str) -> bool:
+        return key in self.index
+
     def total(self, total: str, parts: Iterable[str], exact: bool = True) -> None:
         """``parts`` add up to ``total`` (all keys already planned)."""
         parts = tuple(self.index[p] for p in parts)

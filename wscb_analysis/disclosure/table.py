@@ -42,6 +42,10 @@ class DisclosedTable:
     keys: pd.DataFrame | None = None
     #: Column labels for readers, where they differ from ``column_label``.
     labels: Mapping[str, str] | None = None
+    #: What the counts are of: "children" (records about children: suppressed), "rows" (rows
+    #: of the extract's files) or "published" (figures others published, e.g. DfE's or ONS's).
+    #: The leak guard and the disclosure audit read it from the page (``data-counts``).
+    kind: str = "children"
 
     def heading(self, column) -> str:
         if self.labels and column in self.labels:
@@ -57,7 +61,7 @@ class DisclosedTable:
         text = set(self.text_columns)
         parts = ['<div class="table-scroll" role="region" tabindex="0"'
                  + (f' aria-label="{e(self.caption, quote=True)}"' if self.caption else "")
-                 + '>', '<table class="wscb-table">']
+                 + '>', f'<table class="wscb-table" data-counts="{e(self.kind, quote=True)}">']
         if self.caption:
             parts.append(f"<caption>{e(self.caption)}</caption>")
         parts.append("<thead><tr>" + "".join(
@@ -112,6 +116,7 @@ def disclose(
     plan=None,
     labels: Mapping[str, str] | None = None,
     text_columns: Sequence[str] | None = None,
+    kind: str = "children",
 ) -> DisclosedTable:
     """Suppress and format a table for publication.
 
@@ -171,7 +176,8 @@ def disclose(
         text_columns = [c for c in table.columns
                         if c not in counts and c not in percents and c not in rates]
     return DisclosedTable(display=display, suppressed=suppressed, caption=caption,
-                          text_columns=tuple(text_columns), keys=keys, labels=labels)
+                          text_columns=tuple(text_columns), keys=keys, labels=labels,
+                          kind=kind)
 
 
 def suppression_mask(counts: pd.DataFrame, row_total: Hashable | None = None,

@@ -1,0 +1,113 @@
+"""What a section returns for a notebook to show: findings, method notes and blocks.
+
+Every text is HTML-escaped here: a district, an organisation or a file name from an extract
+can hold markup, and a page must never run it. Numbers a finding prints from the pack's
+disclosure plan can be tagged with their plan key (``keys``), so the disclosure audit can
+check the sentence against every table that shows the same figure.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+
+def _tagged(text: str, keys: dict[str, str]) -> str:
+    """Escaped text with the first whole occurrence of each number wrapped in a span that
+    carries its plan key."""
+    out = html.escape(text)
+    for shown, key in keys.items():
+        token = html.escape(shown)
+        pattern = re.compile(r"(?<![\w,.])" + re.escape(token) + r"(?![\w,]|\.\d)")
+        out, n = pattern.subn(
+            f'<span data-key="{html.escape(key, quote=True)}">{token}</span>', out, count=1)
+    return out
+
+
+@dataclass
+class Finding:
+    """A sentence for the page, in plain words."""
+
+    text: str
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        return f'<p class="finding">{_tagged(self.text, self.keys)}</p>'
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Note:
+    """A plain note under a finding (what the data does not hold, a caveat)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f'<p class="note">{html.escape(self.text)}</p>'
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class MethodNote:
+    """The "How this was worked out" note: method terms, folded away for readers who want
+    them."""
+
+    texts: list[str]
+
+    def _repr_html_(self) -> str:
+        kept = list(dict.fromkeys(t.strip() for t in self.texts if t and t.strip()))
+        if not kept:
+            return ""
+        body = " ".join(html.escape(t) for t in kept)
+        return ('<details class="method"><summary>How this was worked out</summary>'
+                f'<p>{body} <a href="glossary.html">Glossary</a>.</p></details>')
+
+    def __str__(self) -> str:
+        return " ".join(self.texts)
+
+
+@dataclass
+class Block:
+    """A section: an optional heading and introduction, then findings, charts and tables.
+    A block with nothing in it shows nothing (a section whose source is absent)."""
+
+    items: list = field(default_factory=list)
+    heading: str | None = None
+    intro: str | None = None
+
+    def _repr_html_(self) -> str:
+        parts = []
+        if self.heading and (self.items or self.intro):
+            parts.append(f"<h2>{html.escape(self.heading)}</h2>")
+        if self.intro:
+            parts.append(f'<p class="intro">{html.escape(self.intro)}</p>')
+        for item in self.items:
+            if item is None:
+                continue
+            parts.append(item._repr_html_() if hasattr(item, "_repr_html_")
+                         else f"<p>{html.escape(str(item))}</p>")
+        return "\n".join(p for p in parts if p)
+
+    def findings(self) -> list[str]:
+        return [i.text for i in self.items if isinstance(i, Finding | Note)]
+
+    def texts(self) -> str:
+        """Every sentence of the block, for tests and for reading in a terminal."""
+        out = [self.heading or "", self.intro or ""]
+        for i in self.items:
+            if isinstance(i, Finding | Note | MethodNote):
+                out.append(str(i))
+            elif hasattr(i, "title"):
+                out.append(str(i.title))
+        return "\n".join(t for t in out if t)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+__all__ = ["Finding", "Note", "MethodNote", "Block"]

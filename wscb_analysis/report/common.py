@@ -1,0 +1,222 @@
+"""Blocks several pages share: periods held, ordered groups, a rate over time from the plan,
+titles that claim only what a test supports, and the all-authority funnel."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import benchmarks as bm
+from .. import narrative as say
+from ..charts import funnel_chart
+from ..disclosure import disclose
+from ..pack_plan import NOT_RECORDED
+from ..periods import Period, financial_year, financial_years
+from ..stats import count_change_test, wilson_ci
+from .blocks import Block, Finding, MethodNote, Note
+from .context import Context
+
+
+def subtitle(ctx: Context, measure: str, period: str | None = None) -> str:
+    return f"{measure}, {ctx.authority}, {period or ctx.period.label}"
+
+
+def years_held(ctx: Context, source: str, through: str | None = None) -> list[str]:
+    """Financial years the source holds in full, up to ``through`` (default: the pack's year
+    when the pack is a year; the year before when it is a quarter, whose year is not over)."""
+    cov = ctx.coverage[source]
+    if cov.first_date is None:
+        return []
+    last = through or (ctx.year.label if not ctx.is_quarter else ctx.year.previous().label)
+    first = financial_year(_fy_of(cov.first_date)).label
+    if first > last:
+        return []
+    return [y for y in financial_years(first, last)
+            if cov.period_covered(financial_year(y)) == "full"]
+
+
+def _fy_of(d) -> str:
+    y = d.year if d.month >= 4 else d.year - 1
+    return f"{y}-{(y + 1) % 100:02d}"
+
+
+def quarters_held(ctx: Context, source: str, year: str | None = None) -> list[str]:
+    """Quarters the source holds in full that end by the pack's period end (of one financial
+    year when ``year`` is given)."""
+    cov = ctx.coverage[source]
+    if cov.first_date is None:
+        return []
+    years = [year] if year else financial_years(_fy_of(cov.first_date), ctx.year.label)
+    out = []
+    for y in years:
+        for q in ("Q1", "Q2", "Q3", "Q4"):
+            p = financial_year(y, q)
+            if p.end <= ctx.period.end and cov.period_covered(p) == "full":
+                out.append(p.label)
+    return out
+
+
+def period_of(label: str) -> Period:
+    return financial_year(*label.split(" ")) if " Q" in label else financial_year(label)
+
+
+_CODE = re.compile(r"^(\d+)([A-Z]?)$")
+
+
+def source_order(code: str) -> tuple:
+    """Referral source codes in their natural order: 1A, 1B, ..., 2A, ..., 10; then codes the
+    CIN list does not have, then "Not recorded"."""
+    if code == NOT_RECORDED:
+        return (3, 0, "", code)
+    m = _CODE.match(str(code))
+    if m:
+        return (0, int(m.group(1)), m.group(2), "")
+    return (2, 0, "", str(code))
+
+
+def ordered_groups(values, listed: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(groups the profile lists, in its order; other values as they are, sorted; "Not
+    recorded" if present)."""
+    values = [str(v) for v in values]
+    known = list(listed)
+    others = sorted({v for v in values if v not in listed and v != NOT_RECORDED}, key=str.lower)
+    nr = [NOT_RECORDED] if NOT_RECORDED in values else []
+    return known, others, nr
+
+
+def shown_pct(ctx: Context, x_key: str, n_key: str) -> float | None:
+    """A proportion a page may print: both counts shown (not hidden), n above 0."""
+    x, n = ctx.plan.shown(x_key), ctx.plan.shown(n_key)
+    if x is None or not n:
+        return None
+    return x / n
+
+
+def rate_frame(ctx: Context, num: str, den: str, labels: list[str]) -> pd.DataFrame:
+    """A proportion over periods from the plan: period, numerator, denominator (raw), value,
+    lower, upper (Wilson), hidden (numerator or denominator hidden), with their keys."""
+    rows = []
+    for label in labels:
+        kx, kn = ctx.key(num, label), ctx.key(den, label)
+        if not (ctx.plan.has(kx) and ctx.plan.has(kn)):
+            continue
+        x, n = ctx.plan.value(kx), ctx.plan.value(kn)
+        hidden = ctx.plan.hidden(kx) or ctx.plan.hidden(kn)
+        lo, hi = wilson_ci(x, n) if n else (np.nan, np.nan)
+        rows.append({"period": label, "numerator": int(x), "denominator": int(n),
+                     "value": x / n if n else np.nan, "lower": lo, "upper": hi,
+                     "hidden": hidden, "num_key": kx, "den_key": kn})
+    return pd.DataFrame(rows, columns=["period", "numerator", "denominator", "value", "lower",
+                                       "upper", "hidden", "num_key", "den_key"])
+
+
+def keys_like(table: pd.DataFrame, columns: dict[str, pd.Series | list]) -> pd.DataFrame:
+    """A frame of plan keys shaped like ``table`` (other columns None)."""
+    out = pd.DataFrame(None, index=table.index, columns=table.columns, dtype=object)
+    for c, keys in columns.items():
+        out[c] = list(keys)
+    return out
+
+
+def rate_change_title(frame: pd.DataFrame, what: str, first: int = 0, last: int = -1
+                      ) -> str:
+    """"The re-referral rate rose from 24.2% in 2012-13 Q1 to 33.4% in 2016-17 Q3" only when
+    a test supports a change (the conditional binomial test of the numerators given the
+    denominators) and both values are shown; else a title that claims no change."""
+    shown = frame[~frame["hidden"]]
+    if len(shown) < 2:
+        return f"{say._cap(what)} by period"
+    a, b = shown.iloc[first], shown.iloc[last]
+    test = count_change_test(int(b["numerator"]), int(a["numerator"]), int(b["denominator"]),
+                             int(a["denominator"]))
+    pa, pb = say.pct(a["value"]), say.pct(b["value"])
+    if test["verdict"] == "similar":
+        return (f"{say._cap(what)} was about the same in {b['period']} ({pb}) as in "
+                f"{a['period']} ({pa})")
+    word = "rose" if test["verdict"] == "higher" else "fell"
+    return f"{say._cap(what)} {word} from {pa} in {a['period']} to {pb} in {b['period']}"
+
+
+def funnel_words(label: str) -> str:
+    return {"High (99.8%)": "well above average (beyond the 99.8% limits)",
+            "High (95%)": "above average (beyond the 95% limits)",
+            "Not significant": "within the range expected by chance",
+            "Low (95%)": "below average (beyond the 95% limits)",
+            "Low (99.8%)": "well below average (beyond the 99.8% limits)"}.get(label, label)
+
+
+def funnel_all_authorities(ctx: Context, indicator: str, what: str,
+                           heading: str = "Among all English authorities") -> Block:
+    """The profile's authority among every English authority in a funnel plot of DfE's
+    published figures for the year (a quarter pack shows the year's published figures)."""
+    try:
+        limits, areas, average = bm.la_funnel(ctx.reference, indicator, ctx.year.label,
+                                              ctx.area_code)
+    except (ValueError, KeyError):
+        areas = pd.DataFrame()
+    if areas.empty:
+        return Block([Note(f"DfE has published no {what} by authority for "
+                           f"{ctx.year.label}.")], heading=heading)
+    mine = areas[areas["highlight"]]
+    counts = areas["significance"].value_counts()
+    order = ["High (99.8%)", "High (95%)", "Not significant", "Low (95%)", "Low (99.8%)"]
+    table = pd.DataFrame({"significance": order,
+                          "authorities": [int(counts.get(s, 0)) for s in order]})
+    # Counts of authorities, from DfE's published figures: nothing about a child to suppress.
+    shown = disclose(table, counts=[], kind="published",
+                     caption=f"English authorities by where they fall, "
+                     f"{what}, {ctx.year.label}", labels={"significance": "Where they fall",
+                                                          "authorities": "Authorities"})
+    label = mine["significance"].iloc[0] if len(mine) else None
+    name = ctx.authority
+    title = (f"{name}'s {what} is {funnel_words(label)} among English authorities" if label
+             else f"{what.capitalize()} among English authorities ({name}'s not published)")
+    chart = funnel_chart(
+        limits, areas, average, title=title,
+        alt=(f"Funnel plot of {what} for {len(areas)} English authorities in "
+             f"{ctx.year.label} around the pooled average {say.pct(average)}; " +
+             (f"{name} is at {say.pct(mine['value'].iloc[0])}: {funnel_words(label)}."
+              if len(mine) else f"{name}'s figure is not published.")),
+        subtitle=f"{what.capitalize()} by size, {ctx.year.label}, published DfE figures",
+        source=bm.SOURCE_NOTE, table=shown)
+    left_out = areas.attrs.get("left_out", 0)
+    items: list = [chart]
+    if left_out:
+        noun = "authority" if left_out == 1 else "authorities"
+        items.append(Note(f"{left_out} {noun} whose counts DfE suppressed are left out."))
+    if ctx.is_quarter:
+        items.append(Note(f"These are DfE's published figures for the whole year "
+                          f"{ctx.year.label}, not for the quarter."))
+    items.append(MethodNote([
+        "A funnel plot sets each authority's figure against the pooled average of all "
+        "authorities, with limits that narrow as the number of cases grows: 95% of "
+        "authorities would fall inside the dashed lines, and 99.8% inside the dotted ones, "
+        "by chance alone."]))
+    return Block(items, heading=heading)
+
+
+def finding_of(text: str, ctx: Context, **numbers) -> Finding:
+    """A finding whose printed numbers (given as name=plan key) are tagged with their keys."""
+    keys = {}
+    for key in numbers.values():
+        if key and ctx.plan.has(key) and not ctx.plan.hidden(key):
+            keys[say.count_text(ctx.plan.value(key))] = key
+    return Finding(text, keys)
+
+
+__all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",
+           "ordered_groups", "shown_pct", "rate_frame", "keys_like", "rate_change_title",
+           "funnel_words", "funnel_all_authorities", "finding_of", "count_words"]
+
+
+def count_words(ctx: Context, key: str) -> str:
+    """A planned count for a sentence: the number when shown; "fewer than 6" when hidden for
+    being 1 to 5; "a number not shown" when hidden to protect another figure (saying more
+    would narrow it down)."""
+    if not ctx.plan.has(key):
+        return "not known"
+    if not ctx.plan.hidden(key):
+        return say.count_text(ctx.plan.value(key))
+    return "fewer than 6" if ctx.plan.small(key) else "a number not shown"

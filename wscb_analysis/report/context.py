@@ -1,0 +1,237 @@
+"""The context a notebook's sections share: the extract, its coverage, the period, the
+partnership profile, the headline figures, the pack's disclosure plan and the comparators.
+
+Loads are kept in memory for the kernel's life, keyed by what makes them valid (each input
+file's name, size, modification and change time and inode; the column map; the profile), so
+the next notebook of a pack on the same kernel reuses them and an edited file is read afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .. import benchmarks as bm
+from .. import config
+from ..coverage import SOURCE_FILES, SOURCE_WORDS, SourceCoverage, extract_coverage, long_date
+from ..disclosure.plan import PackPlan, make_key
+from ..figures import headline_figures
+from ..io.load import Extract, load_extract
+from ..pack_plan import build_plan
+from ..periods import Period, financial_year
+from ..profile import Profile, load_profile
+from .blocks import Block, Note
+
+EXTRACT_SOURCE = "Source: the partnership's extract (Annex A lists and local records)"
+
+
+@dataclass
+class Context:
+    extract: Extract
+    period: Period
+    year: Period
+    profile: Profile
+    coverage: dict[str, SourceCoverage]
+    figures: dict
+    plan: PackPlan
+    reference: pd.DataFrame
+    neighbours: list[str]
+
+    @property
+    def area_code(self) -> str:
+        return self.profile.la_code
+
+    @property
+    def authority(self) -> str:
+        return self.profile.authority
+
+    @property
+    def source(self) -> str:
+        return EXTRACT_SOURCE + (" (synthetic demo data)" if self.extract.synthetic else "")
+
+    @property
+    def is_quarter(self) -> bool:
+        return self.period.quarter is not None
+
+    def held(self, source: str, period: Period | None = None) -> str:
+        """"full", "part" or "none": how far the extract covers ``period`` (default: the
+        pack's period) for ``source``."""
+        return self.coverage[source].period_covered(period or self.period)
+
+    def has_field(self, source: str, field: str) -> bool:
+        return self.coverage[source].has(field)
+
+    def england(self, indicator: str, year: str | None = None) -> float | None:
+        t = bm.comparator_table(self.reference, indicator, year or self.year.label)
+        row = t[t["role"] == "England"]
+        return None if row.empty or pd.isna(row["value"].iloc[0]) else float(row["value"].iloc[0])
+
+    def key(self, measure: str, period: str | None = None, **dims) -> str:
+        return make_key(measure, period or self.period.label, dims)
+
+    def shown(self, measure: str, period: str | None = None, **dims) -> int | None:
+        """A planned count as a page may print it: None when hidden or not planned."""
+        k = self.key(measure, period, **dims)
+        return self.plan.shown(k) if self.plan.has(k) else None
+
+    def count(self, measure: str, period: str | None = None, **dims):
+        """(raw value, hidden, key) of a planned figure; raw value None when not planned."""
+        k = self.key(measure, period, **dims)
+        if not self.plan.has(k):
+            return None, False, k
+        return self.plan.value(k), self.plan.hidden(k), k
+
+    def benchmark_words(self) -> str:
+        """How England's figure relates to the period: the same year, or a quarter beside
+        England's annual figure."""
+        if self.is_quarter:
+            return f"England's figure for the whole year {self.year.label}"
+        return f"England's figure for {self.year.label}"
+
+    def period_words(self, period: Period | None = None) -> str:
+        p = period or self.period
+        return f"{p.label} ({long_date(p.start)} to {long_date(p.end)})"
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """``"demo"`` or None means the demo extract, written on first use."""
+    if data_dir in (None, "", "demo"):
+        target = config.DEMO_EXTRACT_DIR
+        if not (target / "referrals.csv").exists():
+            from ..synth import write_synthetic_extract
+
+            write_synthetic_extract(target, scale=1, seed=config.DEMO_SEED)
+        return target
+    return Path(data_dir)
+
+
+_CACHE: dict = {}
+
+
+def _fingerprint(path: Path) -> tuple:
+    st = path.stat()
+    return (path.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _files_key(folder: Path | None) -> tuple:
+    """What a cached load depends on: every file's name, size, times and inode."""
+    if folder is None:
+        return ()
+    return tuple(sorted(_fingerprint(p) for p in Path(folder).iterdir() if p.is_file()))
+
+
+def _cached(key: tuple, load, use: bool = True):
+    if not use:
+        return load()
+    if key not in _CACHE:
+        _CACHE[key] = load()
+    return _CACHE[key]
+
+
+def _profile_key(profile: str | Path | None) -> tuple:
+    if profile in (None, ""):
+        return ("default",)
+    return (str(Path(profile).resolve()), _fingerprint(Path(profile)) if Path(
+        profile).exists() else None)
+
+
+def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
+            quarter: str | None = None, benchmarks_dir: str | Path | None = None,
+            profile: str | Path | None = None, column_map: Mapping[str, str] | None = None,
+            use_cache: bool = True) -> Context:
+    """Load the extract, the profile and the comparators once for a notebook, and plan the
+    pack's disclosure for the period."""
+    per = financial_year(period, quarter)
+    folder = resolve_data_dir(data_dir).resolve()
+    cmap = dict(column_map or {})
+    files = _files_key(folder)
+    extract = _cached(("extract", str(folder), files, tuple(sorted(cmap.items()))),
+                      lambda: load_extract(folder, column_map=cmap, use_cache=use_cache,
+                                           strict=True), use_cache)
+    prof = _cached(("profile", _profile_key(profile)), lambda: load_profile(profile))
+    bdir = Path(benchmarks_dir).resolve() if benchmarks_dir else None
+    reference = _cached(("reference", str(bdir), _files_key(bdir)),
+                        lambda: bm.load_reference(bdir))
+    all_neighbours = _cached(("neighbours", str(bdir), _files_key(bdir)),
+                             lambda: bm.reference_neighbours(bdir))
+    neighbours = bm.statistical_neighbours(reference, all_neighbours, prof.la_code,
+                                           prof.neighbour_grouping)
+    key = (str(folder), files, tuple(sorted(cmap.items())), _profile_key(profile), per.label)
+    plan = _cached(("plan", *key), lambda: build_plan(extract, per, prof), use_cache)
+    figures = _cached(("figures", *key), lambda: headline_figures(extract, per), use_cache)
+    return Context(extract=extract, period=per, year=financial_year(per.year_label),
+                   profile=prof, coverage=extract_coverage(extract), figures=figures,
+                   plan=plan, reference=reference, neighbours=neighbours)
+
+
+def needs(source: str):
+    """A section that needs a source shows nothing when the extract lacks it or holds none of
+    the period: the page's coverage note (:func:`coverage_note`) has said so once."""
+    def wrap(section):
+        @functools.wraps(section)
+        def run(ctx: Context, *args, **kwargs):
+            if ctx.held(source) == "none":
+                return Block([])
+            return section(ctx, *args, **kwargs)
+        return run
+    return wrap
+
+
+FIELD_WORDS = {
+    "district": "district", "first_language": "first language", "religion": "religion",
+    "ethnicity": "ethnicity", "rhi_offered": "return home interviews offered",
+    "rhi_accepted": "return home interviews accepted", "looked_after": "whether the child was "
+    "looked after", "nfa": "whether the referral ended in no further action",
+    "referral_source": "referral source", "previous_plans": "the number of previous plans",
+    "end_date": "end dates", "lead_professional_agency": "the lead professional's agency",
+    "initial_category": "the initial category of abuse",
+    "referrals_last_12_months": "the return's own count of referrals in the last 12 months",
+}
+
+
+def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | None = None
+                  ) -> Block:
+    """What the extract holds of each source this page uses, said once at the top: not
+    supplied, held only in part (with the dates), or none of the period; and the optional
+    fields it lacks that this page needs."""
+    items = []
+    for source in sources:
+        cov = ctx.coverage[source]
+        words = SOURCE_WORDS[source]
+        held = cov.period_covered(ctx.period)
+        if not cov.supplied:
+            items.append(Note(f"This extract does not include {words} ({SOURCE_FILES[source]}):"
+                              " the sections that need them are left out."))
+            continue
+        if cov.first_date is None:
+            items.append(Note(f"The extract's {words} hold no dated record."))
+            continue
+        span = f"{long_date(cov.first_date)} to {long_date(cov.last_date)}"
+        if held == "none":
+            items.append(Note(f"The extract's {words} run from {span}: none fall in "
+                              f"{ctx.period_words()}, so the sections that need them are "
+                              "left out."))
+        elif held == "part":
+            a, b = cov.covered_dates(ctx.period)
+            items.append(Note(f"The extract's {words} run from {span}, so {ctx.period.label} "
+                              f"is only partly held: its figures cover {long_date(a)} to "
+                              f"{long_date(b)}, not the whole period."))
+        absent = [f for f in (fields or {}).get(source, ()) if f in cov.fields_absent]
+        if absent and held != "none":
+            listed = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in absent)
+            items.append(Note(f"The extract's {words} do not record {listed}: figures that "
+                              "need it are shown as not recorded."))
+    return Block(items)
+
+
+def months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+__all__ = ["Context", "context", "needs", "coverage_note", "resolve_data_dir",
+           "EXTRACT_SOURCE", "FIELD_WORDS"]

@@ -1,0 +1,191 @@
+"""Page 06, equality and diversity recording: is ethnicity, first language and religion
+recorded on referrals?"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import narrative as say
+from ..charts import line_chart
+from ..disclosure import disclose
+from ..io.schemas import REFERRAL_SOURCES
+from ..stats import count_change_test
+from .blocks import Block, Finding, MethodNote, Note
+from .common import keys_like, quarters_held, source_order, subtitle
+from .context import Context, needs
+
+FIELDS = {"ethnicity": "ethnicity", "first_language": "first language", "religion": "religion"}
+
+
+@needs("referrals")
+def diversity_headline(ctx: Context) -> Block:
+    """Referrals in the period that did not record each field; a field the extract lacks is
+    said to be not recorded in this extract, never counted as 0."""
+    items: list = []
+    kn = ctx.key("referrals")
+    n = ctx.plan.shown(kn)
+    for field, label in FIELDS.items():
+        if not ctx.has_field("referrals", field):
+            items.append(Note(f"The extract has no {label} field, so whether {label} is "
+                              "recorded cannot be measured."))
+            continue
+        kx = ctx.key(f"{field}_not_recorded")
+        x = ctx.plan.shown(kx)
+        items.append(Finding(say.proportion_sentence(
+            x, n, of_what="referrals", which=f"did not record {label}",
+            period_label=ctx.period.label, missing_reason="too few to show"),
+            {say.count_text(x): kx, say.count_text(n): kn}))
+    items.append(MethodNote([
+        "Ethnicity counts as not recorded when blank or NOBT (information not yet obtained); "
+        "a refusal (REFU) is a recorded answer. First language and religion count as not "
+        "recorded when blank."]))
+    return Block(items, heading="Headline")
+
+
+@needs("referrals")
+def diversity_by_quarter(ctx: Context) -> Block:
+    """The share of referrals not recording each field in each quarter of the period's year
+    held in full; a change between the first and last quarter is claimed only when a test
+    supports it."""
+    heading = "By quarter"
+    fields = [f for f in FIELDS if ctx.has_field("referrals", f)]
+    quarters = quarters_held(ctx, "referrals", ctx.year.label)
+    if not fields:
+        return Block([], heading=heading)
+    if not quarters:
+        return Block([Note(f"No quarter of {ctx.year.label} is held in full yet.")],
+                     heading=heading)
+    rows, keys = [], []
+    for q in quarters:
+        row, krow = {"quarter": q}, {}
+        kn = ctx.key("referrals", q)
+        row["referrals"], krow["referrals"] = int(ctx.plan.value(kn)), kn
+        for f in fields:
+            k = ctx.key(f"{f}_not_recorded", q)
+            row[f"{f}_nr"], krow[f"{f}_nr"] = int(ctx.plan.value(k)), k
+            row[f] = row[f"{f}_nr"] / row["referrals"] if row["referrals"] else float("nan")
+        rows.append(row)
+        keys.append(krow)
+    t = pd.DataFrame(rows)
+    counts = ["referrals", *[f"{f}_nr" for f in fields]]
+    shown = disclose(t[["quarter", *counts, *fields]], counts=counts,
+                     percents={f: (f"{f}_nr", "referrals") for f in fields},
+                     keys=keys_like(t[["quarter", *counts, *fields]],
+                                    {c: [k[c] for k in keys] for c in counts}),
+                     plan=ctx.plan,
+                     labels={**{f"{f}_nr": f"{lab.capitalize()} not recorded"
+                                for f, lab in FIELDS.items()},
+                             **{f: f"{lab.capitalize()} not recorded (share)"
+                                for f, lab in FIELDS.items()}},
+                     caption=f"Referrals with each field not recorded, {ctx.year.label}")
+    if len(quarters) < 2:
+        return Block([shown, Note("Only one quarter is held, so no change between quarters "
+                                  "can be shown.")], heading=heading)
+    worse, better = [], []
+    for f in fields:
+        if shown.suppressed[f].iloc[[0, -1]].any():
+            continue
+        a, b = t.iloc[0], t.iloc[-1]
+        test = count_change_test(int(b[f"{f}_nr"]), int(a[f"{f}_nr"]), int(b["referrals"]),
+                                 int(a["referrals"]))
+        if test["verdict"] == "higher":
+            worse.append(FIELDS[f])
+        elif test["verdict"] == "lower":
+            better.append(FIELDS[f])
+    first, last = quarters[0], quarters[-1]
+    if worse and not better:
+        title = f"Recording of {_and(worse)} worsened between {first} and {last}"
+    elif better and not worse:
+        title = f"Recording of {_and(better)} improved between {first} and {last}"
+    else:
+        title = f"Referrals not recording each field, {first} to {last}"
+    long = pd.concat([
+        pd.DataFrame({"quarter": t["quarter"], "field": FIELDS[f].capitalize(), "value": t[f],
+                      "hide": shown.suppressed[f]}) for f in fields], ignore_index=True)
+    chart = line_chart(long, "quarter", "value", series="field", title=title,
+                       alt=("Line chart of the share of referrals not recording "
+                            + _and([FIELDS[f] for f in fields]) + f" by quarter, {first} to "
+                            f"{last}; in {last}: " + "; ".join(
+                                f"{FIELDS[f]} {shown.display[f].iloc[-1]}" for f in fields)
+                            + "."),
+                       subtitle=subtitle(ctx, "Share of referrals with the field not recorded",
+                                         ctx.year.label), source=ctx.source, table=shown,
+                       suppressed=long["hide"].to_numpy())
+    return Block([chart, MethodNote([
+        "A field is said to have worsened or improved only when a test of the first and last "
+        "quarters' counts (a conditional binomial test, p below 0.05) supports it."])],
+        heading=heading)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@needs("referrals")
+def diversity_by_source(ctx: Context) -> Block:
+    """Fields not recorded in the period by referral source."""
+    heading = "By referral source"
+    fields = [f for f in FIELDS if ctx.has_field("referrals", f)]
+    if not fields or not ctx.has_field("referrals", "referral_source"):
+        return Block([Note("The extract does not record the referral source.")] if fields
+                     else [], heading=heading)
+    prefix = ctx.key("referrals") + "referral_source="
+    from urllib.parse import unquote
+
+    sources = sorted((unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)),
+                     key=source_order)
+    rows, keys = [], []
+    for s in sources:
+        kn = ctx.key("referrals", referral_source=s)
+        row = {"referral_source": f"{s} {REFERRAL_SOURCES[s]}" if s in REFERRAL_SOURCES else s,
+               "referrals": int(ctx.plan.value(kn))}
+        krow = {"referrals": kn}
+        for f in fields:
+            k = ctx.key(f"{f}_not_recorded", referral_source=s)
+            row[f"{f}_nr"], krow[f"{f}_nr"] = int(ctx.plan.value(k)), k
+            row[f] = row[f"{f}_nr"] / row["referrals"] if row["referrals"] else float("nan")
+        rows.append(row)
+        keys.append(krow)
+    t = pd.DataFrame(rows)
+    counts = ["referrals", *[f"{f}_nr" for f in fields]]
+    order = ["referral_source", "referrals", *[c for f in fields for c in (f"{f}_nr", f)]]
+    t = t[order]
+    shown = disclose(t, counts=counts, percents={f: (f"{f}_nr", "referrals") for f in fields},
+                     keys=keys_like(t, {c: [k[c] for k in keys] for c in counts}),
+                     plan=ctx.plan,
+                     labels={**{f"{f}_nr": f"{lab.capitalize()} not recorded"
+                                for f, lab in FIELDS.items()},
+                             **{f: "Share" for f in FIELDS}},
+                     caption=f"Fields not recorded by referral source, {ctx.period.label}")
+    return Block([shown], heading=heading)
+
+
+@needs("referrals")
+def bme_share(ctx: Context) -> Block:
+    """Referrals of black and minority ethnic children, of those with ethnicity recorded,
+    against the school population's share from the profile."""
+    heading = "Black and minority ethnic children"
+    if not ctx.has_field("referrals", "ethnicity"):
+        return Block([], heading=heading)
+    kx, kn = ctx.key("referrals_bme"), ctx.key("referrals_ethnicity_known")
+    x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
+    p = ctx.profile
+    items: list = [Finding(say.proportion_sentence(
+        x, n, of_what="referrals with ethnicity recorded",
+        which="were of black and minority ethnic children", period_label=ctx.period.label,
+        benchmark=p.school_bme_share, benchmark_label="the school population",
+        benchmark_when=f"({p.school_bme_as_at})" if p.school_bme_as_at else "",
+        missing_reason="too few to show"), {say.count_text(x): kx, say.count_text(n): kn})]
+    if p.school_bme_share is None:
+        items.append(Note("The partnership profile gives no school population share to "
+                          "compare with."))
+    items.append(MethodNote([
+        say.proportion_method_note(x, n, benchmark=p.school_bme_share,
+                                   benchmark_label="the school population"),
+        "Black and minority ethnic means any recorded ethnicity other than White British "
+        "(WBRI); refusals (REFU) and codes not yet obtained (NOBT) are left out of both "
+        "counts."]))
+    return Block(items, heading=heading)
+
+
+__all__ = ["diversity_headline", "diversity_by_quarter", "diversity_by_source", "bme_share"]

@@ -1,0 +1,492 @@
+"""Page 05, children missing from home and care: are fewer children going missing, and is
+the partnership on course for its target?
+
+"Children going missing" counts children with a Missing episode (whereabouts not known).
+Away-from-placement (SSDA903 A, whereabouts known) and police Absent (no apparent risk)
+episodes are reported beside it, never inside it; looked-after (SSDA903) and from-home
+(police) children are labelled, never added together unlabelled (DEFINITIONS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import benchmarks as bm
+from .. import narrative as say
+from ..charts import bar_chart, line_chart, xmr_chart
+from ..coverage import long_date
+from ..disclosure import disclose
+from ..pack_plan import NOT_RECORDED, POPULATIONS, TYPES
+from ..periods import financial_year, financial_years
+from ..stats import MIN_TREND_MONTHS, rate_ci, seasonal_trend, target_progress
+from ..stats import xmr as xmr_data
+from .blocks import Block, Finding, MethodNote, Note
+from .common import count_words, keys_like, subtitle, years_held
+from .context import Context, needs
+
+LA, NLA = POPULATIONS[0], POPULATIONS[1]
+
+
+def _split(ctx: Context) -> bool:
+    """The extract says which episodes are of looked-after children and which are not."""
+    return "looked_after" in ctx.extract.sources["missing"].columns_used
+
+
+def _only_looked_after(ctx: Context) -> bool:
+    return ctx.extract.sources["missing"].layout == "SSDA903 Missing" and not _split(ctx)
+
+
+@needs("missing")
+def missing_headline(ctx: Context) -> Block:
+    """Children going missing (a Missing episode), repeat missing, missing at the period's
+    end, away and absent beside; the change since the previous period when it is held in
+    full; return home interviews where the extract records them."""
+    k = ctx.key
+    children = count_words(ctx, k("missing_children"))
+    episodes = count_words(ctx, k("missing_episodes"))
+    text = (f"{children} children went missing (whereabouts not known) in {ctx.period.label}, "
+            f"in {episodes} missing episodes")
+    if _split(ctx):
+        text += (f": {count_words(ctx, k('missing_children', population=LA))} looked-after "
+                 f"children and {count_words(ctx, k('missing_children', population=NLA))} "
+                 "children missing from home (a child can be both in a year).")
+    elif _only_looked_after(ctx):
+        text += ". All are looked-after children: the SSDA903 return covers no one else."
+    else:
+        text += ". The extract does not say which children were looked after."
+    numbers = {s: key for s, key in ((children, k("missing_children")),
+                                     (episodes, k("missing_episodes")))}
+    items: list = [Finding(text, numbers)]
+    items.append(Finding(
+        f"{count_words(ctx, k('missing_children_repeat'))} went missing more than once in the "
+        f"period, and {count_words(ctx, k('missing_at_end'))} were still missing at its end "
+        f"({long_date(ctx.period.end)})."))
+    beside = []
+    if ctx.plan.has(k("episodes", type="Away")) and ctx.plan.value(k("episodes",
+                                                                      type="Away")):
+        beside.append(f"{count_words(ctx, k('missing_children_away'))} children were away "
+                      f"from placement without permission (whereabouts known) in "
+                      f"{count_words(ctx, k('episodes', type='Away'))} episodes")
+    if ctx.plan.has(k("episodes", type="Absent")) and ctx.plan.value(k("episodes",
+                                                                        type="Absent")):
+        beside.append(f"{count_words(ctx, k('missing_children_absent'))} children were "
+                      f"recorded absent by the police (no apparent risk) in "
+                      f"{count_words(ctx, k('episodes', type='Absent'))} episodes")
+    if beside:
+        items.append(Finding("Beside them, not counted in them: " + "; ".join(beside) + "."))
+    items.extend(_change(ctx))
+    items.extend(_rhi(ctx))
+    items.append(MethodNote([
+        "Children going missing are children with at least one Missing episode starting in the "
+        "period; away-from-placement and absent episodes are counted apart. An episode "
+        "belongs to the period its start date falls in."]))
+    return Block(items, heading="Headline")
+
+
+def _change(ctx: Context) -> list:
+    prev = ctx.period.previous()
+    what = "children going missing"
+    if ctx.held("missing", prev) != "full":
+        return [Note(f"The previous period ({prev.label}) is not held in full, so no change "
+                     "since then is given.")]
+    now_k, prev_k = ctx.key("missing_children"), ctx.key("missing_children", prev.label)
+    now, before = ctx.plan.shown(now_k), ctx.plan.shown(prev_k)
+    if now is None or before is None:
+        return [Note(f"{what.capitalize()} in {prev.label} or {ctx.period.label} are too few to "
+                     "show, so no change is given.")]
+    return [Finding(say.change_sentence(now, before, what=what, current_label=ctx.period.label,
+                                        previous_label=prev.label,
+                                        current_exposure=ctx.period.days,
+                                        previous_exposure=prev.days)),
+            MethodNote([say.change_method_note(now, before, current_exposure=ctx.period.days,
+                                               previous_exposure=prev.days)])]
+
+
+def _rhi(ctx: Context) -> list:
+    if not ctx.has_field("missing", "rhi_offered"):
+        return [Note("The extract does not record return home interviews, so whether they "
+                     "were offered is not known.")]
+    ko, km = ctx.key("rhi_offered"), ctx.key("missing_episodes")
+    o, m = ctx.plan.shown(ko), ctx.plan.shown(km)
+    out = [Finding(say.proportion_sentence(
+        o, m, of_what="missing episodes", which="were followed by an offer of a return home "
+        "interview", period_label=ctx.period.label, missing_reason="too few to show"),
+        {say.count_text(o): ko, say.count_text(m): km})]
+    if ctx.has_field("missing", "rhi_accepted"):
+        ka = ctx.key("rhi_accepted")
+        a = ctx.plan.shown(ka)
+        out.append(Finding(say.proportion_sentence(
+            a, o, of_what="return home interviews offered", which="were accepted",
+            period_label=ctx.period.label, missing_reason="too few to show"),
+            {say.count_text(a): ka}))
+    return out
+
+
+def _months(ctx: Context) -> list[str]:
+    cov = ctx.coverage["missing"]
+    first = pd.Timestamp(cov.first_date)
+    start = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
+    last = min(pd.Timestamp(ctx.period.end), pd.Timestamp(cov.last_date)).to_period("M")
+    if start > last:
+        return []
+    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
+
+
+@needs("missing")
+def missing_monthly(ctx: Context) -> Block:
+    """Children going missing and missing episodes per whole month held, to the period's
+    end."""
+    heading = "Month by month"
+    months = _months(ctx)
+    if len(months) < 3:
+        return Block([Note(f"Only {len(months)} whole month(s) are held: too few for a "
+                           "month-by-month chart.")], heading=heading)
+    kc = [ctx.key("missing_children", m) for m in months]
+    ke = [ctx.key("missing_episodes", m) for m in months]
+    t = pd.DataFrame({"month": months,
+                      "children": [int(ctx.plan.value(x)) for x in kc],
+                      "missing_episodes": [int(ctx.plan.value(x)) for x in ke]})
+    shown = disclose(t, counts=["children", "missing_episodes"],
+                     keys=keys_like(t, {"children": kc, "missing_episodes": ke}), plan=ctx.plan,
+                     labels={"children": "Children going missing",
+                             "missing_episodes": "Missing episodes"},
+                     caption="Children going missing and missing episodes by month")
+    long = pd.concat([
+        pd.DataFrame({"month": months, "series": "Children going missing",
+                      "count": t["children"], "hide": shown.suppressed["children"]}),
+        pd.DataFrame({"month": months, "series": "Missing episodes",
+                      "count": t["missing_episodes"],
+                      "hide": shown.suppressed["missing_episodes"]})], ignore_index=True)
+    chart = line_chart(long, "month", "count", series="series", fmt="count",
+                       title="Children going missing and missing episodes each month",
+                       alt=(f"Line chart of children going missing and missing episodes per "
+                            f"month from {months[0]} to {months[-1]}; in {months[-1]}, "
+                            f"{shown.display['children'].iloc[-1]} children and "
+                            f"{shown.display['missing_episodes'].iloc[-1]} episodes."),
+                       subtitle=subtitle(ctx, "Children going missing and missing episodes "
+                                         "per month", f"{months[0]} to {months[-1]}"),
+                       source=ctx.source, table=shown, suppressed=long["hide"].to_numpy())
+    items: list = [chart]
+    if long["hide"].any():
+        items.append(Note("Months with too few to show are left out of the lines (marked c "
+                          "in the table)."))
+    return Block(items, heading=heading)
+
+
+@needs("missing")
+def missing_by_group(ctx: Context) -> Block:
+    """Episodes by type and by looked-after status (where the extract says), with totals, and
+    return home interviews by status."""
+    heading = "Who goes missing, and return home interviews"
+    groups = [g for g in POPULATIONS if ctx.plan.has(ctx.key("episodes", population=g))]
+    rows, keys = [], []
+    for g in [*groups, None]:
+        dims = {"population": g} if g else {}
+        row = {"group": g or "All episodes"}
+        krow = {}
+        for t in TYPES:
+            k = ctx.key("episodes", **dims, type=t)
+            row[t], krow[t] = int(ctx.plan.value(k)), k
+        k = ctx.key("episodes", **dims)
+        row["Total"], krow["Total"] = int(ctx.plan.value(k)), k
+        rows.append(row)
+        keys.append(krow)
+    t = pd.DataFrame(rows)
+    cols = [*TYPES, "Total"]
+    shown = disclose(t, counts=cols, keys=keys_like(t, {c: [k[c] for k in keys] for c in cols}),
+                     plan=ctx.plan, row_total="Total", total_row=len(t) - 1,
+                     labels={"group": "Children", "Away": "Away from placement"},
+                     caption=f"Episodes by type and whether the child was looked after, "
+                             f"{ctx.period.label}")
+    items: list = [shown]
+    if ctx.has_field("missing", "rhi_offered") and groups:
+        rrows, rkeys = [], []
+        for g in [*groups, None]:
+            dims = {"population": g} if g else {}
+            kk = {c: ctx.key(m, **dims) if m != "missing_episodes" else
+                  ctx.key("episodes", **dims, type="Missing")
+                  for c, m in (("missing_episodes", "missing_episodes"),
+                               ("rhi_offered", "rhi_offered"), ("rhi_accepted", "rhi_accepted"))}
+            if not all(ctx.plan.has(v) for v in kk.values()):
+                continue
+            r = {"group": g or "All", **{c: int(ctx.plan.value(v)) for c, v in kk.items()}}
+            rrows.append(r)
+            rkeys.append(kk)
+        if rrows:
+            r = pd.DataFrame(rrows)
+            r["offered_share"] = r["rhi_offered"] / r["missing_episodes"].where(
+                r["missing_episodes"] > 0)
+            r["accepted_share"] = r["rhi_accepted"] / r["rhi_offered"].where(r["rhi_offered"] > 0)
+            counts = ["missing_episodes", "rhi_offered", "rhi_accepted"]
+            items.append(disclose(
+                r, counts=counts, keys=keys_like(r, {c: [k[c] for k in rkeys] for c in counts}),
+                plan=ctx.plan, percents={"offered_share": ("rhi_offered", "missing_episodes"),
+                                         "accepted_share": ("rhi_accepted", "rhi_offered")},
+                labels={"group": "Children", "missing_episodes": "Missing episodes"},
+                caption="Return home interviews offered and accepted, per missing episode"))
+    if _only_looked_after(ctx):
+        items.append(Note("Every episode here is of a looked-after child: the SSDA903 return "
+                          "covers looked-after children only."))
+    elif not _split(ctx):
+        items.append(Note("The extract does not say which children were looked after, so "
+                          "looked-after and from-home episodes cannot be shown apart."))
+    else:
+        items.append(Note("Looked-after children (SSDA903) and children missing from home "
+                          "(police) are different groups: they are shown apart and never "
+                          "added together without a label."))
+    return Block(items, heading=heading)
+
+
+@needs("missing")
+def missing_xmr(ctx: Context) -> Block:
+    """Missing episodes per month on a Making Data Count XmR chart (fewer is better)."""
+    heading = "Month by month, where fewer is better"
+    months = _months(ctx)
+    if len(months) < 6:
+        return Block([Note(f"Only {len(months)} whole month(s) are held: too few for a chart "
+                           "of month-by-month variation (6 are needed).")], heading=heading)
+    cells = [ctx.count("missing_episodes", m) for m in months]
+    if any(h for _, h, _ in cells):
+        return Block([Note("Some months hold too few missing episodes to show, so no "
+                           "month-by-month variation chart is drawn.")], heading=heading)
+    values = pd.Series([v for v, _, _ in cells], dtype=float)
+    data = xmr_data(values, improvement="decrease")
+    t = pd.DataFrame({"month": months, "missing_episodes": values.astype(int),
+                      "unusual": data["rule"].replace("", "-").to_numpy()})
+    shown = disclose(t, counts=["missing_episodes"],
+                     keys=keys_like(t, {"missing_episodes": [k for _, _, k in cells]}),
+                     plan=ctx.plan, labels={"missing_episodes": "Missing episodes",
+                                            "unusual": "Special cause"},
+                     caption="Missing episodes by month (XmR chart data)")
+    concern = int((data["variation"] == "concern").sum())
+    better = int((data["variation"] == "improvement").sum())
+    title = ("Missing episodes show unusual variation of concern" if concern and not better
+             else "Missing episodes show unusual variation, a sign of improvement"
+             if better and not concern else "Missing episodes show unusual variation"
+             if concern or better else "Missing episodes vary only as much as usual")
+    chart = xmr_chart(data.reset_index(drop=True), months, title=title,
+                      alt=(f"XmR chart of missing episodes per month from {months[0]} to "
+                           f"{months[-1]}, where fewer is better: {concern} month(s) of "
+                           f"concern and {better} of improvement."),
+                      subtitle=subtitle(ctx, "Missing episodes per month (fewer is better)",
+                                        f"{months[0]} to {months[-1]}"),
+                      source=ctx.source, table=shown)
+    return Block([chart, Finding(say.xmr_sentence(data, what="monthly missing episodes")),
+                  MethodNote([say.xmr_method_note(data)])], heading=heading)
+
+
+@needs("missing")
+def missing_trend_and_target(ctx: Context) -> Block:
+    """The trend in children going missing each month (seasonal Poisson model, 24 months or
+    more) and progress towards the profile's reduction target."""
+    heading = "Trend and the target"
+    target = ctx.profile.targets.get("children_missing")
+    months = _months(ctx)
+    items: list = []
+    if target is not None:
+        items.append(Note(f"The target: {target.stated or 'a reduction'} "
+                          f"({target.source or 'the partnership profile'}), read as "
+                          f"{say.pct_short(target.reduction)} fewer children going missing in "
+                          f"{target.target_year} than in {target.baseline_year}."))
+    if len(months) < MIN_TREND_MONTHS:
+        items.append(Finding(
+            f"With {len(months)} whole months held, a trend in children going missing cannot "
+            "yet be told apart from the usual ups and downs of the year: that needs "
+            f"{MIN_TREND_MONTHS} months, so no trend or target verdict is given."))
+        return Block(items, heading=heading)
+    monthly = pd.DataFrame({
+        "month": [pd.Timestamp(pd.Period(pd.to_datetime(m, format="%b %Y"), "M").start_time)
+                  for m in months],
+        "children": [int(ctx.plan.value(ctx.key("missing_children", m))) for m in months]})
+    trend = seasonal_trend(monthly, count="children")
+    items.append(Finding(say.trend_sentence(trend, what="children going missing each month")))
+    notes = [say.trend_method_note(trend)]
+    if target is not None:
+        progress, base = _progress(ctx, trend, target)
+        if isinstance(progress, str):
+            items.append(Note(progress))
+        else:
+            items.append(Finding(say.target_sentence(
+                progress, what="children going missing",
+                missing_reason="too few to show")))
+            notes.append(say.target_method_note(progress))
+            items.insert(0, _target_chart(ctx, progress, target))
+    items.append(MethodNote(notes))
+    return Block(items, heading=heading)
+
+
+def _progress(ctx: Context, trend, target):
+    base_year = financial_year(target.baseline_year)
+    if ctx.held("missing", base_year) != "full":
+        return (f"The target's baseline year, {target.baseline_year}, is not held in full in "
+                "this extract, so progress towards the target cannot be measured."), None
+    key = ctx.key("missing_children", base_year.label)
+    if not ctx.plan.has(key):
+        return (f"The target's baseline year, {target.baseline_year}, is not over by the end "
+                "of this period, so progress towards the target cannot be measured yet."), None
+    base = ctx.plan.value(key)
+    if ctx.plan.hidden(key) or not base:
+        return ("Too few children went missing in the baseline year to measure progress "
+                "towards the target."), None
+    return target_progress(trend, base, target.baseline_year, target.target_year,
+                           target.reduction), base
+
+
+def _target_chart(ctx: Context, progress: dict, target):
+    """Children going missing each year held, the path the target needs, and the trend."""
+    first = int(target.baseline_year[:4])
+    years = years_held(ctx, "missing")
+    rows, keys = [], []
+    for y in years:
+        k = ctx.key("missing_children", y)
+        rows.append({"year": y, "children": int(ctx.plan.value(k))})
+        keys.append(k)
+    held = pd.DataFrame(rows, columns=["year", "children"])
+    shown = disclose(held, counts=["children"], keys=keys_like(held, {"children": keys}),
+                     plan=ctx.plan, labels={"children": "Children going missing"},
+                     caption="Children going missing by year (this extract)")
+    base = progress["baseline_count"]
+    lines = [{"year": y, "series": "This extract", "value": v}
+             for y, v, h in zip(held["year"], held["children"], shown.suppressed["children"],
+                                strict=True) if not h]
+    for k, y in enumerate(financial_years(target.baseline_year, target.target_year)):
+        lines.append({"year": y, "series": "Path to the target",
+                      "value": base * progress["required_ratio"] ** k})
+        lines.append({"year": y, "series": "On the current trend",
+                      "value": base * progress["rate_ratio"] ** k})
+    lines = pd.DataFrame(lines)
+    word = {"ahead": "ahead of", "behind": "behind",
+            "inconclusive": "not clearly on"}[progress["verdict"]]
+    return line_chart(
+        lines, "year", "value", series="series", fmt="count",
+        title=f"Children going missing: {word} the path to "
+              f"{say.pct_short(progress['reduction'])} fewer by {target.target_year}",
+        alt=(f"Line chart of children going missing each year, the path from the "
+             f"{target.baseline_year} figure to {say.pct_short(progress['reduction'])} fewer "
+             f"in {target.target_year}, and the current trend, which is {word} that path."),
+        subtitle=subtitle(ctx, "Children going missing per financial year",
+                          f"{years[0] if years else first} to {target.target_year}"),
+        source=ctx.source, table=shown)
+
+
+@needs("missing")
+def missing_by_district(ctx: Context) -> Block:
+    """Children going missing per 10,000 children aged 0-17 in each district the profile
+    lists; other district values shown as counts; "Not recorded" apart; never ranked unless
+    an interval clears every other."""
+    heading = "By district"
+    if not ctx.has_field("missing", "district"):
+        return Block([Note("The extract does not record the district of missing episodes.")],
+                     heading=heading)
+    prefix = ctx.key("missing_children") + "district="
+    from urllib.parse import unquote
+
+    found = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
+    pops = ctx.profile.populations()
+    listed = [d for d in ctx.profile.district_names if d in found]
+    others = sorted((d for d in found if d not in listed and d != NOT_RECORDED), key=str.lower)
+    order = listed + others + ([NOT_RECORDED] if NOT_RECORDED in found else [])
+    rows = []
+    for d in order:
+        k = ctx.key("missing_children", district=d)
+        x = int(ctx.plan.value(k))
+        pop = pops.get(d)
+        rate = x / pop * 10_000 if pop else np.nan
+        lo, hi = rate_ci(x, pop) if pop else (np.nan, np.nan)
+        rows.append({"district": d, "children": x, "population": pop, "rate": rate,
+                     "lower": lo, "upper": hi, "key": k})
+    t = pd.DataFrame(rows)
+    table = t[["district", "children", "population", "rate"]]
+    shown = disclose(table, counts=["children"], rates={"rate": ("children", None)},
+                     keys=keys_like(table, {"children": t["key"]}), plan=ctx.plan,
+                     labels={"children": "Children going missing",
+                             "population": "Children aged 0-17",
+                             "rate": "Per 10,000 children"},
+                     caption=f"Children going missing by district, {ctx.period.label}")
+    shown.display["population"] = t["population"].map(
+        lambda v: f"{int(v):,}" if pd.notna(v) else "not in the profile")
+    hide = shown.suppressed["rate"].to_numpy()
+    ok = ~hide & t["district"].isin(pops).to_numpy()
+    items: list = []
+    if ok.sum() >= 2:
+        data = t[ok].reset_index(drop=True)
+        title = say.leader_sentence(data, name="district", value="rate", what="rate of "
+                                    "children going missing", among="the districts")
+        items.append(bar_chart(
+            data, "district", "rate", lower="lower", upper="upper", fmt="rate", title=title,
+            alt="Bar chart of children going missing per 10,000 children aged 0-17 by district: "
+            + "; ".join(f"{d} {v:.1f}" for d, v in zip(data["district"], data["rate"],
+                                                       strict=True)) + ".",
+            subtitle=subtitle(ctx, "Children going missing per 10,000 aged 0-17"),
+            source=ctx.source + "; " + (ctx.profile.population_source or "partnership profile"),
+            table=shown))
+    else:
+        items.append(shown)
+    if others:
+        items.append(Note("District values the partnership profile does not list ("
+                          + ", ".join(others) + ") are shown as counts, with no rate."))
+    if NOT_RECORDED in order:
+        items.append(Note("Children with no district recorded are shown apart and never "
+                          "ranked."))
+    if (~ok & t["district"].isin(pops).to_numpy()).any():
+        items.append(Note("Districts with too few children to show have no rate and are left "
+                          "out of the chart."))
+    items.append(MethodNote(["Rates per 10,000 children aged 0-17 use the profile's "
+                             "populations; their 95% intervals are exact Poisson below 10 "
+                             "children and Byar's from 10. A district is named highest only "
+                             "when its interval clears every other district's."]))
+    return Block(items, heading=heading)
+
+
+@needs("missing")
+def missing_looked_after_against_dfe(ctx: Context) -> Block:
+    """Looked-after children with a Missing episode and their missing incidents, beside
+    DfE's published SSDA903 figures for the authority and England, for years held in full."""
+    heading = "Looked-after children against DfE's published figures"
+    if not (_split(ctx) or _only_looked_after(ctx)):
+        return Block([Note("The extract does not say which children were looked after, so it "
+                           "cannot be set beside DfE's figures for looked-after children.")],
+                     heading=heading)
+    years = years_held(ctx, "missing")
+    if not years:
+        return Block([Note("No financial year of missing episodes is held in full.")],
+                     heading=heading)
+    rows, kc, ki = [], [], []
+    for y in years:
+        c = ctx.key("missing_children", y, population=LA)
+        i = ctx.key("episodes", y, population=LA, type="Missing")
+        rec = {"year": y, "children": int(ctx.plan.value(c)) if ctx.plan.has(c) else 0,
+               "incidents": int(ctx.plan.value(i)) if ctx.plan.has(i) else 0}
+        kc.append(c if ctx.plan.has(c) else None)
+        ki.append(i if ctx.plan.has(i) else None)
+        for code, label in ((ctx.area_code, "published"), (bm.ENGLAND, "england")):
+            for ind, col in (("cla_missing_children", "children"),
+                             ("cla_missing_incidents", "incidents")):
+                r = ctx.reference[(ctx.reference["indicator"] == ind)
+                                  & (ctx.reference["year"] == y)
+                                  & (ctx.reference["area_code"] == code)]
+                rec[f"{label}_{col}"] = r["value"].iloc[0] if len(r) else np.nan
+        rows.append(rec)
+    t = pd.DataFrame(rows)
+    shown = disclose(t, counts=["children", "incidents"],
+                     keys=keys_like(t, {"children": kc, "incidents": ki}), plan=ctx.plan,
+                     labels={"children": "Children (this extract)",
+                             "incidents": "Missing incidents (this extract)",
+                             "published_children": f"Children ({ctx.authority}, DfE)",
+                             "published_incidents": f"Incidents ({ctx.authority}, DfE)",
+                             "england_children": "Children (England, DfE)",
+                             "england_incidents": "Incidents (England, DfE)"},
+                     caption="Looked-after children who went missing: this extract and DfE's "
+                             "published figures")
+    for c in ("published_children", "published_incidents", "england_children",
+              "england_incidents"):
+        shown.display[c] = t[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else "x")
+    return Block([shown, Note(
+        "DfE counts looked-after children with a missing incident (SSDA903); it says its "
+        "years up to 2016-17 are experimental and not comparable with each other. x: not "
+        "published for that year.")], heading=heading)
+
+
+__all__ = ["missing_headline", "missing_monthly", "missing_by_group", "missing_xmr",
+           "missing_trend_and_target", "missing_by_district", "missing_looked_after_against_dfe"]

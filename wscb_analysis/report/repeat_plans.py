@@ -1,0 +1,165 @@
+"""Page 03, repeat child protection plans (DfE table D3): how many children are on a second
+or third plan?"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import narrative as say
+from ..charts import bar_chart, line_chart
+from ..disclosure import disclose
+from ..pack_plan import PLAN_NUMBERS
+from .blocks import Block, Finding, MethodNote, Note
+from .common import funnel_all_authorities, keys_like, rate_frame, subtitle, years_held
+from .context import Context, needs
+
+
+@needs("cp_plans")
+def repeat_plans_headline(ctx: Context) -> Block:
+    """Second or subsequent plans against England (D3); the local "within 2 years of the
+    previous plan ending" measure over the repeat plans it can judge; third or later plans."""
+    england = ctx.england("second_or_subsequent_rate")
+    when = f"for {ctx.year.label}" if ctx.is_quarter else ""
+    ks, kn = ctx.key("plans_second_or_subsequent"), ctx.key("plans_started")
+    s, n = ctx.plan.shown(ks), ctx.plan.shown(kn)
+    items: list = [Finding(say.proportion_sentence(
+        s, n, of_what="child protection plans started",
+        which="were for a child who had been on a plan before (a second or later plan)",
+        period_label=ctx.period.label, benchmark=england, benchmark_when=when,
+        missing_reason="too few to show"), {say.count_text(s): ks, say.count_text(n): kn})]
+    notes = [say.proportion_method_note(s, n, benchmark=england)]
+    kw, kk = ctx.key("plans_second_within_2_years"), ctx.key("plans_previous_end_known")
+    w, k = ctx.plan.shown(kw), ctx.plan.shown(kk)
+    raw_k = ctx.plan.value(kk) if ctx.plan.has(kk) else None
+    if raw_k == 0:
+        items.append(Note("None of the repeat plans has its previous plan (with an end date) "
+                          "in the extract, so how soon they followed it cannot be judged."))
+    else:
+        items.append(Finding(say.proportion_sentence(
+            w, k, of_what="repeat plans whose previous plan's end is in the extract",
+            which="began within 2 years of that plan ending (a local measure with no national "
+                  "figure)", period_label=ctx.period.label, missing_reason="too few to show"),
+            {say.count_text(w): kw, say.count_text(k): kk}))
+    kt = ctx.key("plans_third_or_later")
+    t = ctx.plan.shown(kt)
+    items.append(Finding(say.proportion_sentence(
+        t, n, of_what="plans started", which="were a third or later plan",
+        period_label=ctx.period.label, missing_reason="too few to show"),
+        {say.count_text(t): kt}))
+    if not ctx.has_field("cp_plans", "previous_plans"):
+        items.append(Note("The extract does not record the number of previous plans, so a "
+                          "plan counts as a repeat only when an earlier plan of the same child "
+                          "is in the extract: repeats are likely undercounted."))
+    notes.append("A second or later plan is one for a child who had been on a plan before, "
+                 "however long ago (DfE table D3; Annex A's \"Number of Previous Child "
+                 "Protection Plans\", or an earlier plan in the extract).")
+    items.append(MethodNote(notes))
+    return Block(items, heading="Headline")
+
+
+@needs("cp_plans")
+def repeat_plans_by_category(ctx: Context) -> Block:
+    """Plans started in the period by initial category of abuse and plan number."""
+    heading = "By category of abuse"
+    prefix = ctx.key("plans_started") + "category="
+    cats = sorted({k[len(prefix):].split(";")[0] for k in ctx.plan.keys
+                   if k.startswith(prefix)}, key=str.lower)
+    from urllib.parse import unquote
+
+    cats = [unquote(c) for c in cats]
+    if not cats:
+        return Block([Note("No plan started in the period.")], heading=heading)
+    rows, keys = [], []
+    for c in [*cats, None]:
+        row, krow = {"category": c or "All categories"}, {}
+        for p in PLAN_NUMBERS:
+            k = ctx.key("plans_started", **({"category": c} if c else {}), plan=p)
+            row[p] = int(ctx.plan.value(k))
+            krow[p] = k
+        k = ctx.key("plans_started", **({"category": c} if c else {}))
+        row["Total"], krow["Total"] = int(ctx.plan.value(k)), k
+        rows.append(row)
+        keys.append(krow)
+    t = pd.DataFrame(rows)
+    cols = [*PLAN_NUMBERS, "Total"]
+    shown = disclose(t, counts=cols, keys=keys_like(t, {c: [k[c] for k in keys] for c in cols}),
+                     plan=ctx.plan, row_total="Total", total_row=len(t) - 1,
+                     caption=f"Plans started by initial category of abuse and plan number, "
+                             f"{ctx.period.label}")
+    body = t.iloc[:-1].copy()
+    hide = shown.suppressed.iloc[:-1]
+    body["repeat"] = body["Second"] + body["Third or later"]
+    repeat_hidden = (hide["Second"] | hide["Third or later"]).to_numpy()
+    data = body[~repeat_hidden]
+    if len(data) < 2 or data["repeat"].sum() == 0:
+        return Block([shown], heading=heading)
+    data = data.sort_values("repeat", ascending=False)
+    top = data.iloc[0]
+    unique_top = len(data) == 1 or data["repeat"].iloc[1] < top["repeat"]
+    title = (f"{top['category']} accounts for the most repeat plans shown"
+             if unique_top and not repeat_hidden.any() else
+             "Second and later plans started, by category of abuse")
+    chart = bar_chart(data, "category", "repeat", title=title,
+                      alt="Bar chart of second and later plans started by category of abuse: "
+                      + "; ".join(f"{c} {say.count_text(v)}" for c, v in
+                                  zip(data["category"], data["repeat"], strict=True)) + ".",
+                      subtitle=subtitle(ctx, "Second or later plans started, by category"),
+                      source=ctx.source, table=shown)
+    items: list = [chart]
+    if repeat_hidden.any():
+        items.append(Note("Categories with too few repeat plans to show are left out of the "
+                          "chart."))
+    return Block(items, heading=heading)
+
+
+@needs("cp_plans")
+def cp_trend(ctx: Context) -> Block:
+    """The share of second or later plans each year held in full, against England."""
+    heading = "Over the years"
+    years = years_held(ctx, "cp_plans")
+    if not years:
+        return Block([Note("No financial year of plans is held in full yet.")],
+                     heading=heading)
+    f = rate_frame(ctx, "plans_second_or_subsequent", "plans_started", years)
+    table = f[["period", "denominator", "numerator", "value"]].rename(columns={
+        "period": "year", "denominator": "started", "numerator": "second_or_later"})
+    table["england"] = [ctx.england("second_or_subsequent_rate", y) for y in years]
+    table["england"] = table["england"].astype(float)
+    shown = disclose(table, counts=["started", "second_or_later"],
+                     percents={"value": ("second_or_later", "started"),
+                               "england": (None, None)},
+                     keys=keys_like(table, {"started": f["den_key"],
+                                            "second_or_later": f["num_key"]}),
+                     plan=ctx.plan, labels={"started": "Plans started",
+                                            "second_or_later": "Second or later",
+                                            "value": "This extract", "england": "England"},
+                     caption="Second or later plans by year")
+    if len(years) < 2:
+        return Block([shown, Note("Only one year is held in full, too few for a chart.")],
+                     heading=heading)
+    hide = shown.suppressed["value"].to_numpy()
+    lines = pd.concat([
+        pd.DataFrame({"year": f["period"], "value": f["value"],
+                      "series": "This extract"})[~hide],
+        pd.DataFrame({"year": table["year"], "value": table["england"],
+                      "series": "England"}).dropna()], ignore_index=True)
+    chart = line_chart(
+        lines, "year", "value", series="series",
+        title="The share of second or later plans, this extract against England",
+        alt="Line chart of the share of plans that were second or later, by year, for this "
+            "extract (" + "; ".join(f"{y} {say.pct(v)}" for y, v in
+                                    zip(f["period"][~hide], f["value"][~hide], strict=True))
+            + ") and England.",
+        subtitle=subtitle(ctx, "Second or later plans as a share of plans started",
+                          f"{years[0]} to {years[-1]}"),
+        source=ctx.source, table=shown)
+    return Block([chart], heading=heading)
+
+
+def repeat_plans_funnel(ctx: Context) -> Block:
+    return funnel_all_authorities(ctx, "second_or_subsequent_rate",
+                                  "share of second or later plans")
+
+
+__all__ = ["repeat_plans_headline", "repeat_plans_by_category", "cp_trend",
+           "repeat_plans_funnel"]
