@@ -134,10 +134,7 @@ def count_steps(monkeypatch, tmp_path, make_old) -> int:
     return calls[0]
 
 
-@pytest.mark.parametrize("make_old", [pack_with_my_files, legacy_pack],
-                         ids=["pack", "pack_from_before_the_marker"])
-def test_an_error_at_any_step_leaves_the_old_pack_or_the_new_one(tmp_path, monkeypatch,
-                                                                  make_old):
+def errors_at_every_step(tmp_path, monkeypatch, make_old) -> None:
     steps = count_steps(monkeypatch, tmp_path, make_old)
     assert steps > 20  # stage, move, marker, links, switch, tidy: each several calls
     for k in range(1, steps + 1):
@@ -158,6 +155,21 @@ def test_an_error_at_any_step_leaves_the_old_pack_or_the_new_one(tmp_path, monke
         fake_publish(out, NEXT)  # the next run finishes whatever this one left
         assert view(out) == NEXT | MINE, k
         assert_tidy(out)
+
+
+@pytest.mark.parametrize("make_old", [pack_with_my_files, legacy_pack],
+                         ids=["pack", "pack_from_before_the_marker"])
+def test_an_error_at_any_step_leaves_the_old_pack_or_the_new_one(tmp_path, monkeypatch,
+                                                                  make_old):
+    errors_at_every_step(tmp_path, monkeypatch, make_old)
+
+
+def test_an_error_at_any_step_without_renameat2_leaves_the_old_pack_or_the_new_one(
+        tmp_path, monkeypatch):
+    # Where folders cannot be swapped in one step, an older pack's notebooks/ is set aside
+    # and put back if the link cannot replace it.
+    monkeypatch.setattr(install, "_exchange", lambda a, b: False)
+    errors_at_every_step(tmp_path, monkeypatch, legacy_pack)
 
 
 @pytest.mark.parametrize("make_old", [pack_with_my_files, legacy_pack],
@@ -389,7 +401,9 @@ def test_out_inside_the_project_data_folder_or_the_cache_is_refused():
 def test_out_inside_the_notebooks_folder_is_refused(tmp_path):
     books = tmp_path / "books"
     write(books, {"01_overview.ipynb": b"{}"})
-    assert "notebooks folder" in refused(books / "pack", notebook_dir=books)
+    assert f"it is inside the notebooks folder {books}" in refused(books / "pack",
+                                                                   notebook_dir=books)
+    assert f"it holds the notebooks folder {books}" in refused(tmp_path, notebook_dir=books)
 
 
 def test_out_that_is_a_file_is_refused(tmp_path):

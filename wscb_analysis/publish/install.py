@@ -215,22 +215,20 @@ def check_out(out: Path | str, data_dir: Path | str | None = None, *,
                      else f"it holds the project folder {root}",
                      "Publishing there would overwrite the source notebooks; use outputs/ or "
                      "a folder outside the project.")
-    books = Path(notebook_dir or config.NOTEBOOKS_DIR).resolve()
-    if _within(out, books) or _within(books, out):
-        raise refuse(f"it is, is inside or holds the notebooks folder {books}")
-    for folder, what in ((data, "the data folder"), (config.DATA_DIR, "the project's data folder"),
-                         (config.PROCESSED_DIR, "the cache of validated extracts")):
-        if folder is None:
+    apart = "A pack is shared with the board and must never hold an extract; choose a " \
+            "folder apart from the data."
+    for folder, what, fix in (
+            (notebook_dir or config.NOTEBOOKS_DIR, "the notebooks folder",
+             "Publishing there would mix the pack with the notebooks it runs."),
+            (data, "the data folder", apart), (config.DATA_DIR, "the project's data folder", apart),
+            (config.PROCESSED_DIR, "the cache of validated extracts", apart)):
+        if folder is None or (folder == data and demo_extract):
             continue
         folder = Path(folder).resolve()
-        if folder == data and demo_extract:
-            continue
         where = ("it is" if out == folder else "it is inside" if _within(out, folder)
                  else "it holds" if _within(folder, out) and folder.exists() else None)
         if where:
-            raise refuse(f"{where} {what} {folder}",
-                         "A pack is shared with the board and must never hold an extract; "
-                         "choose a folder apart from the data.")
+            raise refuse(f"{where} {what} {folder}", fix)
     owned = _read_owned(out, demo_extract)
     for name in sorted(set(FIXED_ENTRIES) | _pages(notebook_dir)):
         if os.path.lexists(out / name) and name not in owned.entries and not _ours(out, name):
