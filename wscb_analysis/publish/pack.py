@@ -8,9 +8,10 @@
    ``manifest.json``, ``run.log`` and the executed notebooks.
 4. Scan every page for child ids, dates of birth and unsuppressed small counts
    (:mod:`.guard`); any hit fails the run.
-5. Only a complete, clean pack is moved into place: the pack is built in a temporary folder
-   beside the target, so a failed run never leaves a half pack over the last good one (a
-   failed run's files are kept in ``<out>.failed/`` to look at).
+5. Only a complete, clean pack is put in place, in one step (:mod:`.install`): ``--out`` is
+   checked before any work, one publish at a time writes a folder, and a crash, kill or
+   failure leaves the whole last good pack (a failed run's files are kept in
+   ``<out>.failed/`` to look at).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ import datetime as dt
 import html
 import json
 import logging
-import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
 from ..periods import financial_year
+from . import install
 from .guard import scan_pack
 from .render import notebook_body, page
 from .run import KernelPool, ParameterError, default_workers, execute_all
@@ -165,28 +165,14 @@ def _index(figures: dict, previous: dict, pages: list[tuple[str, str]], quality,
             "executed notebooks in <code>notebooks/</code>.</p>")
 
 
-def _install(tmp: Path, out: Path) -> None:
-    """Move the finished pack's entries into ``out``, keeping anything else there (such as
-    the demo's ``extract/``); the old pack is set aside first and removed last."""
-    out.mkdir(parents=True, exist_ok=True)
-    backup = out.parent / f".{out.name}.previous-{os.getpid()}"
-    backup.mkdir(exist_ok=True)
-    for entry in tmp.iterdir():
-        target = out / entry.name
-        if target.exists():
-            target.rename(backup / entry.name)
-        entry.rename(target)
-    shutil.rmtree(backup, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
 def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Path | str,
                  benchmarks_dir: Path | str | None = None, workers: int | None = None,
                  timeout: int = 600, notebook_dir: Path | None = None,
                  pool: KernelPool | None = None, started: float | None = None) -> int:
     """Publish the pack; returns the exit code (0 only when every notebook succeeded and the
     leak guard found nothing). ``pool``: kernels the caller already started (the CLI starts
-    them before importing the heavy libraries)."""
+    them before importing the heavy libraries). Raises :class:`.install.OutError` (an
+    ExtractError) when ``out`` is refused or the pack cannot be put in place."""
     started = started if started is not None else time.perf_counter()
     started_at = dt.datetime.now().isoformat(timespec="seconds")
     per = financial_year(period, quarter)
@@ -194,24 +180,27 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
     books = notebooks(notebook_dir or config.NOTEBOOKS_DIR)
     if not books:
         raise ExtractError(f"no notebooks found in {notebook_dir or config.NOTEBOOKS_DIR}")
-    # Kernels start while the extract is validated.
-    pool = pool or KernelPool(min(workers or default_workers(), len(books)))
     try:
-        return _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started,
-                        started_at)
+        install.check_out(out, data_dir, notebook_dir=notebook_dir)  # before any kernel starts
+        # Kernels start while the extract is validated.
+        pool = pool or KernelPool(min(workers or default_workers(), len(books)))
+        with install.publishing(out, data_dir, notebook_dir=notebook_dir) as stage:
+            return _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started,
+                            started_at, stage)
     finally:
-        pool.shutdown()
+        if pool is not None:
+            pool.shutdown()
 
 
-def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, started_at):
+def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, started_at,
+             stage: install.Stage):
     extract = load_extract(data_dir)
     if not extract.usable:
         print(quality_report(extract), file=sys.stderr)
         print(f"wscb publish: error: the extract in {data_dir} has an unusable source "
               "(above); nothing was published", file=sys.stderr)
         return 1
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = stage.path
     (tmp / "notebooks").mkdir(parents=True)
     reporter = _Reporter(tmp / "run.log", len(books))
     reporter.line(f"Publishing {per.label} from {data_dir} ({len(books)} notebooks)")
@@ -253,7 +242,7 @@ def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, 
         except ParameterError as exc:
             reporter.line(f"error: {exc}")
             reporter.close()
-            shutil.rmtree(tmp, ignore_errors=True)
+            stage.discard()
             return 1
     timings["notebooks"] = round(time.perf_counter() - started - timings["validate"], 2)
     titles = {name: title for name, title in rendered}
@@ -290,18 +279,17 @@ def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, 
         for r in failed:
             reporter.line(f"FAILED: {r.name} (cell {r.cell}): {r.error}")
         reporter.close()
-        kept = out.parent / f"{out.name}.failed"
-        shutil.rmtree(kept, ignore_errors=True)
-        tmp.rename(kept)
+        kept = stage.keep_failed()
         what = ", ".join(f"{r.name} (cell {r.cell}: {r.error})" for r in failed)
         print(f"wscb publish: error: {len(failed)} notebook(s) failed"
               + (f": {what}" if failed else "")
               + (f"; {len(leaks)} leak(s) found" if leaks else "")
-              + f". The last good pack in {out} is untouched; this run's files are in {kept}.",
+              + f". The last good pack in {out} is untouched; "
+              + (f"this run's files are in {kept}." if kept else "this run's files are gone."),
               file=sys.stderr)
         return 1
     reporter.line(f"Pack complete in {manifest['seconds']:.1f} s: {out / 'index.html'}")
     reporter.close()
-    _install(tmp, out)
+    stage.install()
     print(f"Pack written: {out / 'index.html'}")
     return 0
