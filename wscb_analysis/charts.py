@@ -56,20 +56,27 @@ class Chart:
     source: str = ""
     table: DisclosedTable | None = None
     labels: list[str] = field(default_factory=list)
+    #: Numbers the title or alt text may state that are not counts from the extract (a
+    #: target, an average of the values shown): the disclosure audit allows these.
+    constants: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
+        consts = html.escape(" ".join(self.constants), quote=True)
+        # Title and subtitle above the chart, source beneath (Analysis Function guidance).
         parts = [
-            '<figure class="wscb-chart">',
-            f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}">',
+            f'<figure class="wscb-chart" data-constants="{consts}">',
             "<figcaption>",
             f'<span class="chart-title">{html.escape(self.title)}</span>',
         ]
         if self.subtitle:
             parts.append(f'<span class="chart-subtitle">{html.escape(self.subtitle)}</span>')
+        parts.append("</figcaption>")
+        parts.append(f'<img src="data:image/png;base64,{data}" '
+                     f'alt="{html.escape(self.alt, quote=True)}">')
         if self.source:
-            parts.append(f'<span class="chart-source">{html.escape(self.source)}</span>')
-        parts.append("</figcaption></figure>")
+            parts.append(f'<p class="chart-source">{html.escape(self.source)}</p>')
+        parts.append("</figure>")
         if self.table is not None:
             parts.append('<details class="wscb-data"><summary>Data table</summary>')
             parts.append(self.table.to_html())
@@ -146,10 +153,14 @@ def line_chart(
     if len(groups) > 4:
         raise ValueError("four series at most: split the chart or group the rest")
     labels = []
+    ends = []
+    categories_all = list(dict.fromkeys(str(v) for v in data[x]))
     for i, (name, g) in enumerate(groups):
         g = g.loc[~hide[g.index]]
         colour = PALETTE[i]
         xs = g[x] if pd.api.types.is_datetime64_any_dtype(g[x]) else g[x].astype(str).tolist()
+        if isinstance(xs, list):  # categories keep the order of the whole chart
+            xs = [categories_all.index(v) for v in xs]
         ax.plot(xs, g[y], color=colour, linestyle=LINE_STYLES[i], linewidth=2,
                 marker="o", markersize=3)
         if lower and upper:
@@ -157,20 +168,44 @@ def line_chart(
         if len(g):
             label = f"{name}: {FORMATS[fmt](g[y].iloc[-1])}" if name is not None else \
                 FORMATS[fmt](g[y].iloc[-1])
-            ax.annotate(label, (xs[-1] if isinstance(xs, list) else xs.iloc[-1], g[y].iloc[-1]),
-                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=9,
-                        color=colour, fontweight="bold")
+            ends.append([xs[-1] if isinstance(xs, list) else xs.iloc[-1], float(g[y].iloc[-1]),
+                         label, colour])
             labels.append(label)
+    _place_end_labels(ax, ends)
     if zero_based:
         ax.set_ylim(bottom=0)
     ax.margins(x=0.12)
-    categories = list(dict.fromkeys(str(v) for v in data[x]))
-    if len(categories) > 8 and not pd.api.types.is_datetime64_any_dtype(data[x]):
+    categories = categories_all
+    if not pd.api.types.is_datetime64_any_dtype(data[x]):
         # About a dozen labels: more are unreadable (and slow to lay out).
         step = max(1, -(-len(categories) // 12))
-        ax.set_xticks(range(0, len(categories), step), categories[::step], rotation=45,
-                      ha="right")
+        ax.set_xticks(range(0, len(categories), step), categories[::step],
+                      rotation=45 if len(categories) > 8 else 0,
+                      ha="right" if len(categories) > 8 else "center")
     return _finish(fig, ax, fmt, title, alt, subtitle, source, table, labels)
+
+
+def _place_end_labels(ax, ends: list) -> None:
+    """Label each line at its last point, pushed apart vertically so no two labels overlap."""
+    if not ends:
+        return
+    ax.figure.canvas.draw()
+    lo, hi = ax.get_ylim()
+    gap = (hi - lo) * 0.06
+    ends.sort(key=lambda e: e[1])
+    placed: list[float] = []
+    for e in ends:
+        y = e[1] if not placed else max(e[1], placed[-1] + gap)
+        placed.append(y)
+    # Shift the stack down if it runs off the top.
+    over = placed[-1] - (hi - gap / 2)
+    if over > 0:
+        placed = [y - over for y in placed]
+    for (xv, _yv, label, colour), y in zip(ends, placed, strict=True):
+        ax.annotate(label, (xv, y), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=9, color=colour, fontweight="bold", annotation_clip=False)
+    # Room on the right for the labels.
+    ax.margins(x=0.25)
 
 
 def bar_chart(
@@ -211,12 +246,13 @@ def bar_chart(
         ax.errorbar(values, ypos, xerr=[values - lo, hi - values], fmt="none", ecolor=TEXT,
                     elinewidth=1, capsize=3)
     labels = []
-    for yv, v, h in zip(ypos, values, hide, strict=True):
+    ends = (data[upper].where(~hide).astype(float) if lower and upper else values)
+    for yv, v, end, h in zip(ypos, values, ends, hide, strict=True):
         if h or np.isnan(v):
             continue
         label = FORMATS[fmt](v)
-        ax.annotate(label, (v, yv), xytext=(4, -8 if lower else 0), textcoords="offset points",
-                    va="center", fontsize=9, color=TEXT)
+        ax.annotate(label, (max(v, end) if np.isfinite(end) else v, yv), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=9, color=TEXT)
         labels.append(label)
     if reference is not None:
         ax.axvline(reference, color=PALETTE[3], linestyle="--", linewidth=1.5)
@@ -247,32 +283,37 @@ def xmr_chart(
     fig, ax = _figure()
     xs = [str(v) for v in x]
     ax.plot(xs, chart["value"], color=PALETTE[4], linewidth=1.5, marker="o", markersize=3,
-            label="Value")
+            label="Each value")
+    first = True
     for _, seg in chart.groupby("segment"):
         idx = [xs[i] for i in seg.index.map(chart.index.get_loc)]
-        ax.plot(idx, seg["mean"], color=PALETTE[0], linewidth=1.2, label="_mean")
-        ax.plot(idx, seg["upl"], color=PALETTE[0], linestyle="--", linewidth=1, label="_limit")
+        ax.plot(idx, seg["mean"], color=PALETTE[0], linewidth=1.2,
+                label="Average" if first else "_mean")
+        ax.plot(idx, seg["upl"], color=PALETTE[0], linestyle="--", linewidth=1,
+                label="Expected range (process limits)" if first else "_limit")
         ax.plot(idx, seg["lpl"], color=PALETTE[0], linestyle="--", linewidth=1, label="_limit")
-    colours = {"concern": PALETTE[3], "improvement": PALETTE[0], "special cause": PALETTE[2]}
+        first = False
+    words = {"concern": "Unusual: a concern", "improvement": "Unusual: an improvement",
+             "special cause": "Unusual (no better direction)"}
+    colours = {"concern": PALETTE[3], "improvement": PALETTE[1], "special cause": PALETTE[2]}
+    markers = {"concern": "o", "improvement": "s", "special cause": "D"}
     for variation, colour in colours.items():
         pts = chart["variation"].to_numpy() == variation
         if pts.any():
             ax.scatter([xs[i] for i in np.flatnonzero(pts)], chart["value"][pts], s=36,
-                       color=colour, zorder=3, label=f"Special cause: {variation}")
+                       color=colour, marker=markers[variation], zorder=3,
+                       label=words[variation])
     last = chart.iloc[-1]
-    ax.annotate(f"Mean {FORMATS[fmt](last['mean'])}", (xs[-1], last["mean"]), xytext=(6, 0),
-                textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
-    ax.annotate("Process limits", (xs[-1], last["upl"]), xytext=(6, 0),
-                textcoords="offset points", fontsize=8, color=PALETTE[0], va="center")
-    if len(ax.get_legend_handles_labels()[0]) > 1:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+    # The key sits under the plot, in words, so it never covers a point.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8,
+              frameon=False)
     ax.set_ylim(bottom=min(0, float(chart["lpl"].min())))
-    ax.margins(x=0.1)
-    step = max(1, len(xs) // 12)
+    ax.margins(x=0.03)
+    step = max(1, -(-len(xs) // 12))
     ax.set_xticks(range(0, len(xs), step), [xs[i] for i in range(0, len(xs), step)],
                   rotation=45, ha="right")
     return _finish(fig, ax, fmt, title, alt, subtitle, source, table,
-                   [f"Mean {FORMATS[fmt](last['mean'])}"])
+                   [f"Average {FORMATS[fmt](last['mean'])}"])
 
 
 def funnel_chart(
@@ -295,28 +336,37 @@ def funnel_chart(
     hide = _mask(areas.reset_index(drop=True), suppressed)
     areas = areas.reset_index(drop=True).loc[~hide]
     fig, ax = _figure(height=4.6)
-    ax.plot(limits["n"], limits["upper_95"], color=PALETTE[0], linestyle="--", linewidth=1)
+    ax.plot(limits["n"], limits["upper_95"], color=PALETTE[0], linestyle="--", linewidth=1,
+            label="95% limits")
     ax.plot(limits["n"], limits["lower_95"], color=PALETTE[0], linestyle="--", linewidth=1)
-    ax.plot(limits["n"], limits["upper_998"], color=PALETTE[0], linestyle=":", linewidth=1)
+    ax.plot(limits["n"], limits["upper_998"], color=PALETTE[0], linestyle=":", linewidth=1,
+            label="99.8% limits")
     ax.plot(limits["n"], limits["lower_998"], color=PALETTE[0], linestyle=":", linewidth=1)
-    ax.axhline(average, color=PALETTE[4], linewidth=1)
+    ax.axhline(average, color=PALETTE[4], linewidth=1,
+               label=f"Average {FORMATS['percent'](average)}")
     n_col = "denominator" if "denominator" in areas else areas.columns[0]
     flag = areas[highlight].to_numpy(dtype=bool) if highlight in areas else np.zeros(
         len(areas), dtype=bool)
     ax.scatter(areas.loc[~flag, n_col], areas.loc[~flag, "value"], s=14, color=PALETTE[5],
-               alpha=0.8, zorder=2)
+               alpha=0.8, zorder=2, label="Other areas" if flag.any() else "Areas")
     labels = [f"Average {FORMATS['percent'](average)}"]
-    ax.annotate(labels[0], (limits["n"].iloc[-1], average), xytext=(-4, 4),
-                textcoords="offset points", ha="right", fontsize=8, color=PALETTE[4])
     for _, row in areas.loc[flag].iterrows():
         ax.scatter([row[n_col]], [row["value"]], s=50, color=PALETTE[3], zorder=3)
         text = f"{row[label]}: {FORMATS['percent'](row['value'])}"
-        ax.annotate(text, (row[n_col], row["value"]), xytext=(6, 4), textcoords="offset points",
-                    fontsize=9, color=PALETTE[3], fontweight="bold")
+        # Labels go to the side with room: left of a point near the right edge.
+        right = row[n_col] > np.sqrt(limits["n"].min() * limits["n"].max()) * 3
+        ax.annotate(text, (row[n_col], row["value"]), xytext=(-8 if right else 8, 8),
+                    textcoords="offset points", ha="right" if right else "left",
+                    fontsize=9, color=PALETTE[3], fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                          "alpha": 0.85})
         labels.append(text)
-    ax.annotate("95% limits (dashed), 99.8% (dotted)", (limits["n"].iloc[-1],
-                limits["upper_998"].iloc[-1]), xytext=(-4, 8), textcoords="offset points",
-                ha="right", fontsize=8, color=PALETTE[0])
     ax.set_xscale("log")
+    # Plain numbers on the log axis (mathtext is off: text from data must stay text).
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("Number in the denominator (log scale)", fontsize=9, color=TEXT)
+    # The key sits under the plot so it never covers a point.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8,
+              frameon=False)
     return _finish(fig, ax, "percent", title, alt, subtitle, source, table, labels)

@@ -1,12 +1,15 @@
-"""The ``wscb`` command line: synth | demo | validate | figures (| publish).
+"""The ``wscb`` command line: synth | demo | validate | figures | publish | fields | template.
 
-A user's mistake (a missing folder or column, an unknown period) prints one clear message and
-exits 1; no Python traceback. Exit 2 is a mistake in the command's own words (argparse).
+A user's mistake (a missing folder or column, a profile that cannot be read, a refused
+``--out``) prints one clear message and exits 1; no Python traceback. Exit 2 is nothing to do
+or a mistake in the command's own words: an unknown or misspelt option, a bad number, or a
+period that no supplied source reaches.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -17,32 +20,59 @@ from .errors import ExtractError
 from .periods import PeriodError, financial_year
 
 
+class UsageError(Exception):
+    """A mistake in the command's words (exit 2)."""
+
+
 def _column_map(pairs: Sequence[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or []:
         header, sep, field = pair.rpartition("=")
         if not sep or not header.strip() or not field.strip():
-            raise ExtractError(
+            raise UsageError(
                 f"--map {pair!r}: write it as \"<header in your file>=<field>\", "
-                "e.g. --map \"Ref Date=referral_date\"")
+                "e.g. --map \"Ref Date=referral_date\" (wscb fields lists the fields)")
         out[header.strip()] = field.strip()
+    if out:
+        from .io.schemas import SOURCES
+
+        valid = sorted({f.name for s in SOURCES.values() for f in s.fields})
+        for header, field in out.items():
+            if field not in valid:
+                near = difflib.get_close_matches(field, valid, n=1)
+                raise UsageError(
+                    f"--map \"{header}={field}\": there is no field named {field!r}"
+                    + (f" (did you mean {near[0]!r}?)" if near else "")
+                    + f". Fields: {', '.join(valid)}. `wscb fields` lists each source's fields "
+                    "and the headers recognised for them.")
     return out
 
 
-def _figures(args: argparse.Namespace) -> dict:
-    from .figures import headline_figures
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+    return parse
+
+
+def _load(args: argparse.Namespace, strict: bool = True):
     from .io.load import load_extract
 
-    period = financial_year(args.period, args.quarter)
-    extract = load_extract(args.data_dir, column_map=_column_map(args.map),
-                           use_cache=not args.no_cache, strict=True)
-    return headline_figures(extract, period)
+    return load_extract(args.data_dir, column_map=_column_map(args.map),
+                        use_cache=not args.no_cache, strict=strict)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    from .profile import load_profile
     from .synth import write_synthetic_extract
 
-    summary = write_synthetic_extract(args.out, scale=args.scale, seed=args.seed)
+    prof = load_profile(args.profile)
+    summary = write_synthetic_extract(args.out, scale=args.scale, seed=args.seed, profile=prof)
     rows = ", ".join(f"{name} {n:,} rows" for name, n in summary.rows.items())
     print(f"Synthetic extract (scale {args.scale}, seed {args.seed}) written to {summary.out}: "
           f"{rows}")
@@ -50,45 +80,63 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .io.load import load_extract
     from .io.quality import quality_report
 
-    extract = load_extract(args.data_dir, column_map=_column_map(args.map),
-                           use_cache=not args.no_cache)
+    extract = _load(args, strict=False)
     print(quality_report(extract, max_rows=10**9 if args.all else 50))
     return 0 if extract.usable else 1
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    print(json.dumps(_figures(args), indent=2))
+    from .figures import headline_figures
+    from .profile import load_profile
+
+    period = financial_year(args.period, args.quarter)
+    load_profile(args.profile)  # a profile that cannot be read is a mistake to report
+    figures = headline_figures(_load(args), period, check=True)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    from .io.schemas import SOURCES, normalise_header
+
+    describe = getattr(sys.modules.get("wscb_analysis.io.schemas"), "describe_fields", None)
+    if describe is not None:
+        print(describe())
+        return 0
+    for source in SOURCES.values():  # pragma: no cover - replaced by describe_fields
+        print(f"{source.name} ({source.description})")
+        for f in source.fields:
+            need = "required" if f.required else "optional"
+            print(f"  {f.name:28} {need:9} headers like: {f.label or normalise_header(f.name)}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .figures import headline_figures
     from .io.load import load_extract
     from .io.quality import quality_report
+    from .profile import load_profile
+    from .publish.install import check_out
     from .synth import write_synthetic_extract
 
     out = Path(args.out)
+    check_out(out, demo=True)  # before anything is written
+    prof = load_profile(args.profile)
     extract_dir = out / "extract"
-    summary = write_synthetic_extract(extract_dir, scale=1, seed=config.DEMO_SEED)
+    summary = write_synthetic_extract(extract_dir, scale=1, seed=config.DEMO_SEED,
+                                      profile=prof)
     print(f"Synthetic demo extract written to {summary.out}")
     extract = load_extract(extract_dir, strict=True)
-    print(quality_report(extract, max_rows=10))
-    figures = headline_figures(extract, financial_year(config.DEMO_PERIOD))
-    (out / "figures.json").write_text(json.dumps(figures, indent=2))
-    r, c = figures["referrals"], figures["cp_plans"]
-    print(f"\nHeadline figures for {config.DEMO_PERIOD} (synthetic): referrals "
-          f"{r['referrals']:,}, re-referral rate {r['rereferral_rate']:.1%}; CP plans started "
-          f"{c['started']:,}, second or subsequent {c['second_or_subsequent_rate']:.1%}; plans "
-          f"ended after 2+ years {c['ended_2_years_plus_rate']:.1%}. All figures: "
-          f"{out / 'figures.json'}\n")
+    print(quality_report(extract, max_rows=5))
     from .publish import publish_pack
 
-    code = publish_pack(extract_dir, config.DEMO_PERIOD, None, out)
+    code = publish_pack(extract_dir, config.DEMO_PERIOD, None, out, profile=args.profile,
+                        workers=args.workers)
     if code == 0:
-        print(f"\nOpen {out / 'index.html'} in a browser (it works offline).")
+        print(f"\nOpen {out / 'index.html'} in a browser (it works offline). "
+              f"`wscb figures --data-dir {extract_dir} --period {config.DEMO_PERIOD}` prints "
+              "the unsuppressed figures.")
     return code
 
 
@@ -97,6 +145,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     financial_year(args.period, args.quarter)  # a bad period stops before any work
+    cmap = _column_map(args.map)
+    from .publish.install import check_out
+
+    check_out(args.out, args.data_dir)  # a refused --out stops before kernels start
+    from .profile import load_profile
+
+    load_profile(args.profile)
     # Start the kernels before importing the heavy libraries, so the two overlap.
     from .publish.run import KernelPool, default_workers
 
@@ -105,14 +160,44 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     return publish_pack(args.data_dir, args.period, args.quarter, args.out,
                         benchmarks_dir=args.benchmarks, workers=args.workers,
-                        timeout=args.timeout, pool=pool, started=started)
+                        timeout=args.timeout, pool=pool, started=started,
+                        profile=args.profile, column_map=cmap, use_cache=not args.no_cache)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and a suggestion for a misspelt option or command."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's signature
+        if "unrecognized arguments" in message:
+            bad = message.split(":", 1)[1].split()
+            known = [s for a in self._actions for s in a.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else []:
+                for p in getattr(sub, "choices", {}).values():
+                    known += [s for a in p._actions for s in a.option_strings]
+            hints = []
+            for word in bad:
+                if word.startswith("-"):
+                    near = difflib.get_close_matches(word.split("=")[0], known, n=1)
+                    if near:
+                        hints.append(f"{word} (did you mean {near[0]}?)")
+                    else:
+                        hints.append(word)
+            if hints:
+                message = "unknown option " + ", ".join(hints)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wscb", description="Safeguarding children partnership analytics.")
+    parser = _Parser(prog="wscb", description="Safeguarding children partnership analytics.",
+                     allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"wscb {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def profile_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", type=Path, default=None,
+                       help="the partnership profile (TOML); default: the shipped "
+                            "Warwickshire profile")
 
     def data_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", required=True, type=Path,
@@ -120,51 +205,70 @@ def build_parser() -> argparse.ArgumentParser:
                             "missing.csv (or an Annex A workbook)")
         p.add_argument("--map", action="append", metavar="HEADER=FIELD",
                        help="map an unusual column header to a field, e.g. "
-                            "\"Ref Date=referral_date\" (repeatable)")
+                            "\"Ref Date=referral_date\" (repeatable; wscb fields lists them)")
         p.add_argument("--no-cache", action="store_true",
                        help="validate again instead of reusing data/processed/")
+        profile_arg(p)
 
-    p = sub.add_parser("synth", help="write a synthetic extract")
+    p = sub.add_parser("synth", help="write a synthetic extract", allow_abbrev=False)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--scale", type=float, default=1.0,
+    p.add_argument("--scale", type=_positive(float), default=1.0,
                    help="1 = a Warwickshire-sized authority, 100 = about England")
     p.add_argument("--seed", type=int, default=config.DEMO_SEED)
+    profile_arg(p)
     p.set_defaults(func=cmd_synth)
 
-    p = sub.add_parser("demo", help="synthetic extract, its figures and pack")
+    p = sub.add_parser("demo", help="synthetic extract and its pack", allow_abbrev=False)
     p.add_argument("--out", type=Path, default=config.DEMO_DIR)
+    p.add_argument("--workers", type=_positive(int), default=None,
+                   help="parallel kernels (default 2)")
+    profile_arg(p)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("validate", help="check an extract and print the data-quality report")
+    p = sub.add_parser("validate", help="check an extract and print the data-quality report",
+                       allow_abbrev=False)
     data_args(p)
     p.add_argument("--all", action="store_true", help="list every row set aside")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("publish", help="execute every notebook and write the HTML pack")
+    p = sub.add_parser("publish", help="execute every notebook and write the HTML pack",
+                       allow_abbrev=False)
     data_args(p)
     p.add_argument("--period", required=True, help="financial year, e.g. 2016-17")
     p.add_argument("--quarter", default=None, help="Q1..Q4 (Q1 = April to June)")
     p.add_argument("--out", required=True, type=Path, help="folder for the pack")
     p.add_argument("--benchmarks", type=Path, default=None,
                    help="a folder of newer DfE downloads (default: the shipped comparators)")
-    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default 2)")
-    p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    p.add_argument("--workers", type=_positive(int), default=None,
+                   help="parallel kernels (default 2)")
+    p.add_argument("--timeout", type=_positive(int), default=600,
+                   help="seconds per notebook cell")
     p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("figures", help="headline figures as JSON (unsuppressed)")
+    p = sub.add_parser("figures", help="headline figures as JSON (unsuppressed)",
+                       allow_abbrev=False)
     data_args(p)
     p.add_argument("--period", required=True, help="financial year, e.g. 2016-17")
     p.add_argument("--quarter", default=None, help="Q1..Q4 (Q1 = April to June)")
     p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("fields", help="each source's fields and the headers recognised",
+                       allow_abbrev=False)
+    p.set_defaults(func=cmd_fields)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .coverage import PeriodNotHeldError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ExtractError, PeriodError) as exc:
+    except (UsageError, PeriodNotHeldError, PeriodError) as exc:
+        print(f"wscb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ExtractError as exc:
         print(f"wscb {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `wscb figures ... | head`

@@ -25,6 +25,6 @@ DEMO_SEED = 2017
 #: DfE's published downloads beside the project (tests and the reference-table script only).
 SHARED_DFE_DIR = PROJECT_ROOT.parent / "shared" / "data" / "dfe"
 
-#: Warwickshire's codes in DfE files.
+#: The shipped profile's DfE LA code: the default area of the comparator helpers for an
+#: analyst who names none (the pages always use the run's partnership profile).
 LA_CODE = "E10000031"
-LA_NAME = "Warwickshire"

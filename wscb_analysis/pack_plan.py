@@ -144,11 +144,14 @@ class _Counter:
         """Cells by one dimension, or a two-way table by two, in period ``label``, with their
         sums to the period's total (and, two-way, to each dimension's totals)."""
         exact = not distinct
-        inside = flag & self.in_period(label)
+        period_rows = self.in_period(label)
+        inside = flag & period_rows
         total = self.total(measure, flag, label, distinct)
         names = list(dims)
+        # Every group with a record in the period, whatever the flag: a breakdown lists them
+        # all (0 where none), so each measure's breakdown has the same rows.
         levels = {d: tuple(dict.fromkeys([*(groups or {}).get(d, ()),
-                                          *sorted(set(dims[d][inside]), key=str)]))
+                                          *sorted(set(dims[d][period_rows]), key=str)]))
                   for d in names}
         one = {}
         for d in names:

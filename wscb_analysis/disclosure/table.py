@@ -46,6 +46,9 @@ class DisclosedTable:
     #: of the extract's files) or "published" (figures others published, e.g. DfE's or ONS's).
     #: The leak guard and the disclosure audit read it from the page (``data-counts``).
     kind: str = "children"
+    #: For each percentage or rate column, its (numerator, denominator) count columns, so a
+    #: page can tie each share to the figures it is built from (``data-num``/``data-den``).
+    parts: Mapping[str, tuple[str | None, str | None]] | None = None
 
     def heading(self, column) -> str:
         if self.labels and column in self.labels:
@@ -54,6 +57,12 @@ class DisclosedTable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _key(self, column, row: int) -> str | None:
+        if self.keys is None or column not in self.keys.columns:
+            return None
+        key = self.keys[column].iat[row]
+        return key if isinstance(key, str) and key else None
 
     def to_html(self) -> str:
         e = html.escape
@@ -73,10 +82,14 @@ class DisclosedTable:
             for j, c in enumerate(cols):
                 value = e(str(self.display.iat[i, j]))
                 attrs = ""
-                key = None if self.keys is None or c not in self.keys.columns else \
-                    self.keys[c].iat[i]
-                if isinstance(key, str) and key:
+                key = self._key(c, i)
+                if key:
                     attrs += f' data-key="{e(key, quote=True)}"'
+                for attr, part in zip(("data-num", "data-den"),
+                                      (self.parts or {}).get(c, (None, None)), strict=True):
+                    pk = self._key(part, i) if part else None
+                    if pk:
+                        attrs += f' {attr}="{e(pk, quote=True)}"'
                 if c in text:
                     attrs += ' class="text"'
                 tag = "th" if j == 0 and c in text else "td"
@@ -177,7 +190,7 @@ def disclose(
                         if c not in counts and c not in percents and c not in rates]
     return DisclosedTable(display=display, suppressed=suppressed, caption=caption,
                           text_columns=tuple(text_columns), keys=keys, labels=labels,
-                          kind=kind)
+                          kind=kind, parts={**percents, **rates})
 
 
 def suppression_mask(counts: pd.DataFrame, row_total: Hashable | None = None,

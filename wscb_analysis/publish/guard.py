@@ -37,7 +37,12 @@ class _Cells(HTMLParser):
         self.current: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("td",):
+        if tag == "table":
+            # Tables of rows of the files, or of figures others published (DfE, ONS), hold
+            # no counts about children (data-counts="rows" / "published" / "none").
+            kind = dict(attrs).get("data-counts", "children")
+            self.skip = kind != "children"
+        if tag in ("td",) and not getattr(self, "skip", False):
             self.in_cell = True
             self.current = []
         for name, value in attrs:  # alt text and other attributes are on the page too

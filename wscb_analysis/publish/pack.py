@@ -24,15 +24,21 @@ import platform
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, config
+from ..coverage import PeriodNotHeldError, check_period, extract_coverage, long_date
 from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
-from ..periods import financial_year
+from ..pack_plan import build_plan, disclosed_figures
+from ..periods import Period, financial_year
+from ..profile import load_profile
 from . import install
+from .audit import audit_pack
 from .guard import scan_pack
+from .index import TILES, coverage_html, glossary_body, index_body, quality_html, tiles_html
 from .render import notebook_body, page
 from .run import KernelPool, ParameterError, default_workers, execute_all
 
@@ -90,153 +96,121 @@ class _Reporter:
         self.log.close()
 
 
-def _tiles(figures: dict, previous: dict, reference, year: str) -> str:
-    from ..benchmarks import comparator_table
-    from ..disclosure import format_count, format_percent, is_small
-    from ..narrative import verdict_phrase
-    from ..stats import benchmark_verdict, wilson_ci
+@dataclass
+class Run:
+    """What one publish was asked to do."""
 
-    specs = [
-        ("Re-referral rate", "referrals", "rereferrals", "referrals", "rereferral_rate",
-         "02_rereferrals.html"),
-        ("Second or subsequent CP plans", "cp_plans", "second_or_subsequent", "started",
-         "second_or_subsequent_rate", "03_repeat_plans.html"),
-        ("CP plans ended after 2+ years", "cp_plans", "ended_2_years_plus", "ended",
-         "cp_ended_2_years_plus_rate", "04_plan_duration.html"),
-    ]
-    out = []
-    for label, block, x_key, n_key, indicator, link in specs:
-        x, n = figures[block][x_key], figures[block][n_key]
-        px, pn = previous[block][x_key], previous[block][n_key]
-        t = comparator_table(reference, indicator, year)
-        eng = t.loc[t["role"] == "England", "value"]
-        england = float(eng.iloc[0]) if len(eng) and eng.notna().all() else None
-        if not n or is_small(x) or is_small(n):
-            value, interval, verdict = "c" if n else "x", "", "too few to compare"
-        else:
-            lo, hi = wilson_ci(x, n)
-            value = format_percent(x / n)
-            interval = f"95% CI {format_percent(lo)} to {format_percent(hi)}"
-            verdict = (verdict_phrase(benchmark_verdict(lo, hi, england), england)
-                       if england is not None else "no England figure for this year")
-        if pn and not (is_small(px) or is_small(pn)) and n and not (is_small(x) or is_small(n)):
-            change = (x / n - px / pn) * 100
-            change_text = f"{change:+.1f} percentage points since the previous period"
-        else:
-            change_text = "no comparable previous period"
-        out.append(
-            f'<div class="tile"><h3><a href="{link}">{html.escape(label)}</a></h3>'
-            f'<div class="value">{value}</div><div>{html.escape(interval)}</div>'
-            f'<div class="verdict">{html.escape(verdict)}</div>'
-            f"<div>{html.escape(change_text)}</div>"
-            f"<div>{format_count(x)} of {format_count(n)}</div></div>")
-    m, pm_ = figures["missing"], previous["missing"]
-    out.append(
-        f'<div class="tile"><h3><a href="05_missing.html">Children going missing</a></h3>'
-        f'<div class="value">{format_count(m["children"])}</div>'
-        f"<div>{format_count(m['episodes'])} episodes</div>"
-        f'<div class="verdict">previous period: {format_count(pm_["children"])}</div></div>')
-    return '<section class="tiles">' + "\n".join(out) + "</section>"
-
-
-def _index(figures: dict, previous: dict, pages: list[tuple[str, str]], quality, period,
-           manifest: dict, reference) -> str:
-    from ..disclosure import disclose
-
-    links = "\n".join(f'<li><a href="{html.escape(f)}">{html.escape(t)}</a></li>'
-                      for f, t in pages)
-    q = disclose(quality.drop(columns=["accounts"]).assign(
-        usable=quality["usable"].map({True: "yes", False: "NO"})),
-        counts=["rows_in", "rows_kept", "duplicates", "rows_set_aside"],
-        caption="Rows in = rows kept + duplicates + rows set aside").to_html()
-    prov = (f"Period {html.escape(period.label)} ({period.start:%d %B %Y} to "
-            f"{period.end:%d %B %Y}); run {html.escape(manifest['finished'])}; "
-            f"wscb-analysis {html.escape(__version__)}, commit "
-            f"{html.escape(manifest['git_commit'])}. Inputs are identified in manifest.json "
-            "by their SHA-256 hashes.")
-    return (f"<h1>Safeguarding children: board pack, {html.escape(period.label)}</h1>\n"
-            "<p>Headline figures with their 95% confidence intervals. A figure is called "
-            "higher or lower than England only when England lies outside its interval.</p>\n"
-            f"<h2>Headline figures</h2>\n{_tiles(figures, previous, reference, period.year_label)}"
-            f'\n<h2>Topic pages</h2>\n<nav class="pages"><ul>{links}</ul></nav>\n'
-            f"<h2>Data quality</h2>\n{q}\n<h2>About this pack</h2>\n<p>{prov}</p>\n"
-            '<p>Files: <a href="figures.json">figures.json</a> (unsuppressed, for analysts), '
-            '<a href="manifest.json">manifest.json</a>, <a href="run.log">run.log</a>, and the '
-            "executed notebooks in <code>notebooks/</code>.</p>")
+    data_dir: Path
+    period: Period
+    out: Path
+    benchmarks_dir: Path | None = None
+    profile: Path | None = None
+    column_map: dict[str, str] = field(default_factory=dict)
+    use_cache: bool = True
+    timeout: int = 600
 
 
 def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Path | str,
                  benchmarks_dir: Path | str | None = None, workers: int | None = None,
                  timeout: int = 600, notebook_dir: Path | None = None,
-                 pool: KernelPool | None = None, started: float | None = None) -> int:
+                 pool: KernelPool | None = None, started: float | None = None,
+                 profile: Path | str | None = None, column_map: dict | None = None,
+                 use_cache: bool = True, audit: bool = True) -> int:
     """Publish the pack; returns the exit code (0 only when every notebook succeeded and the
-    leak guard found nothing). ``pool``: kernels the caller already started (the CLI starts
+    pack passed the leak guard and the disclosure audit; 2 when no supplied source reaches the
+    period, writing nothing). ``pool``: kernels the caller already started (the CLI starts
     them before importing the heavy libraries). Raises :class:`.install.OutError` (an
-    ExtractError) when ``out`` is refused or the pack cannot be put in place."""
+    ExtractError) when ``out`` is refused or the pack cannot be put in place, and
+    :class:`~wscb_analysis.profile.ProfileError` for a profile that cannot be read."""
     started = started if started is not None else time.perf_counter()
-    started_at = dt.datetime.now().isoformat(timespec="seconds")
+    started_at = dt.datetime.now()
     per = financial_year(period, quarter)
-    data_dir, out = Path(data_dir).resolve(), Path(out).resolve()
+    run = Run(data_dir=Path(data_dir).resolve(), period=per, out=Path(out).resolve(),
+              benchmarks_dir=Path(benchmarks_dir).resolve() if benchmarks_dir else None,
+              profile=Path(profile).resolve() if profile else None,
+              column_map=dict(column_map or {}), use_cache=use_cache, timeout=timeout)
     books = notebooks(notebook_dir or config.NOTEBOOKS_DIR)
-    if not books:
-        raise ExtractError(f"no notebooks found in {notebook_dir or config.NOTEBOOKS_DIR}")
     try:
-        install.check_out(out, data_dir, notebook_dir=notebook_dir)  # before any kernel starts
+        if not books:
+            raise ExtractError(f"no notebooks found in {notebook_dir or config.NOTEBOOKS_DIR}")
+        install.check_out(run.out, run.data_dir, notebook_dir=notebook_dir)  # before kernels
+        load_profile(run.profile)  # a profile that cannot be read stops before any work
         # Kernels start while the extract is validated.
         pool = pool or KernelPool(min(workers or default_workers(), len(books)))
-        with install.publishing(out, data_dir, notebook_dir=notebook_dir) as stage:
-            return _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started,
-                            started_at, stage)
+        with install.publishing(run.out, run.data_dir, notebook_dir=notebook_dir) as stage:
+            return _publish(pool, books, run, started, started_at, stage, audit)
     finally:
         if pool is not None:
             pool.shutdown()
 
 
-def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, started_at,
-             stage: install.Stage):
-    extract = load_extract(data_dir)
+def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, audit: bool):
+    per = run.period
+    extract = load_extract(run.data_dir, column_map=run.column_map, use_cache=run.use_cache)
     if not extract.usable:
         print(quality_report(extract), file=sys.stderr)
-        print(f"wscb publish: error: the extract in {data_dir} has an unusable source "
+        print(f"wscb publish: error: the extract in {run.data_dir} has an unusable source "
               "(above); nothing was published", file=sys.stderr)
+        stage.discard()
         return 1
+    coverage = extract_coverage(extract)
+    try:
+        check_period(coverage, per)
+    except PeriodNotHeldError as exc:
+        print(f"wscb publish: {exc} Nothing was published.", file=sys.stderr)
+        stage.discard()
+        return 2
+    prof = load_profile(run.profile)
     tmp = stage.path
     (tmp / "notebooks").mkdir(parents=True)
     reporter = _Reporter(tmp / "run.log", len(books))
-    reporter.line(f"Publishing {per.label} from {data_dir} ({len(books)} notebooks)")
-    parameters = {"data_dir": str(data_dir), "period": per.year_label, "quarter": per.quarter,
-                  "benchmarks_dir": str(benchmarks_dir) if benchmarks_dir else None}
+    reporter.line(f"Publishing {per.label} from {run.data_dir} ({len(books)} notebooks)")
+    parameters = {"data_dir": str(run.data_dir), "period": per.year_label,
+                  "quarter": per.quarter,
+                  "benchmarks_dir": str(run.benchmarks_dir) if run.benchmarks_dir else None,
+                  "profile": str(run.profile) if run.profile else None,
+                  "column_map": run.column_map or None, "use_cache": run.use_cache}
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..benchmarks import load_reference
+    from ..benchmarks import comparator_table, load_reference
 
     timings = {"validate": round(time.perf_counter() - started, 2)}
-    # The kernels run in their own processes; meanwhile this one computes the index figures.
-    footer = (f"Period {per.label} &middot; run {started_at} &middot; wscb-analysis "
-              f"{__version__} &middot; commit {git_commit()}"
-              + (" &middot; SYNTHETIC demo data" if extract.synthetic else ""))
+    footer = (f"{html.escape(prof.name)} &middot; period {html.escape(per.label)} &middot; "
+              f"run {long_date(started_at.date())} at {started_at:%H:%M} &middot; "
+              f"wscb-analysis {html.escape(__version__)} &middot; commit "
+              f"{html.escape(git_commit())}"
+              + (" &middot; synthetic demo data" if extract.synthetic else ""))
+    shell = {"synthetic": extract.synthetic, "footer": footer, "authority": prof.authority,
+             "partnership": prof.name}
     rendered: list[tuple[str, str]] = []
 
-    def finished(run) -> None:
+    def finished(nb_run) -> None:
         """Report a notebook and render its page at once, while the others still run."""
-        reporter.notebook(run)
-        if run.nb is None:
+        reporter.notebook(nb_run)
+        if nb_run.nb is None:
             return
-        title, body = notebook_body(run.nb)
-        if not run.ok:
+        title, body = notebook_body(nb_run.nb)
+        if not nb_run.ok:
             body = ('<p class="finding">This page failed to run and is incomplete: '
-                    f"{html.escape(run.error)}</p>" + body)
-        (tmp / f"{run.name}.html").write_text(
-            page(f"{title} - {per.label}", body, synthetic=extract.synthetic, footer=footer),
-            encoding="utf-8")
-        rendered.append((run.name, title))
+                    f"{html.escape(nb_run.error)}</p>" + body)
+        (tmp / f"{nb_run.name}.html").write_text(
+            page(f"{title} - {per.label}", body, **shell), encoding="utf-8")
+        rendered.append((nb_run.name, title))
 
     with ThreadPoolExecutor(max_workers=1) as background:
         running = background.submit(execute_all, books, parameters, tmp / "notebooks",
-                                    pool.workers, timeout, finished, pool)
-        figures = headline_figures(extract, per)
-        previous = headline_figures(extract, per.previous())
-        reference = load_reference(benchmarks_dir)
+                                    pool.workers, run.timeout, finished, pool)
+        # Meanwhile this process plans the pack's disclosure for the index and figures.json.
+        plan = build_plan(extract, per, prof)
+        figures = disclosed_figures(headline_figures(extract, per), plan)
+        reference = load_reference(run.benchmarks_dir)
+        england = {}
+        for tile in TILES:
+            if tile.indicator:
+                t = comparator_table(reference, tile.indicator, per.year_label)
+                row = t.loc[t["role"] == "England", "value"]
+                england[tile.indicator] = (float(row.iloc[0]) if len(row) and row.notna().all()
+                                           else None)
         try:
             runs = running.result()
         except ParameterError as exc:
@@ -246,36 +220,51 @@ def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, 
             return 1
     timings["notebooks"] = round(time.perf_counter() - started - timings["validate"], 2)
     titles = {name: title for name, title in rendered}
-    pages = [(f"{run.name}.html", titles[run.name]) for run in runs if run.name in titles]
+    pages = [(f"{r.name}.html", titles[r.name]) for r in runs if r.name in titles]
+    finished_at = dt.datetime.now()
     manifest = {
         "parameters": parameters, "period": per.as_dict(), "synthetic": extract.synthetic,
+        "partnership": {"name": prof.name, "la_code": prof.la_code, "profile": prof.path},
         "inputs": extract.input_hashes(), "hash": "sha256", "versions": _versions(),
-        "git_commit": git_commit(), "started": started_at,
-        "finished": dt.datetime.now().isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "started": started_at.isoformat(timespec="seconds"),
+        "finished": finished_at.isoformat(timespec="seconds"),
         "notebooks": [{"name": r.name, "ok": r.ok, "seconds": round(r.seconds, 2),
                        "attempts": r.attempts, "error": r.error, "cell": r.cell} for r in runs],
         "failures": [r.name for r in runs if not r.ok],
         "execution": "papermill on warm kernels, namespace reset before each notebook",
+        "disclosure": plan.summary(),
     }
-    quality = quality_summary(extract)
-    (tmp / "index.html").write_text(page(
-        f"Board pack {per.label}", _index(figures, previous, pages, quality, per, manifest,
-                                           reference),
-        synthetic=extract.synthetic, footer=footer), encoding="utf-8")
+    provenance = (f"Period {per.label} ({long_date(per.start)} to {long_date(per.end)}); run "
+                  f"{long_date(started_at.date())}; wscb-analysis {__version__}, commit "
+                  f"{manifest['git_commit']}; partnership profile: {prof.name} "
+                  f"({prof.la_code}). Inputs are identified in manifest.json by their SHA-256 "
+                  "hashes.")
+    body = index_body(partnership=prof.name, period=per,
+                      tiles=tiles_html(plan, coverage, per, england), pages=pages,
+                      coverage=coverage_html(coverage, extract, per),
+                      quality=quality_html(quality_summary(extract)), provenance=provenance,
+                      synthetic=extract.synthetic)
+    (tmp / "index.html").write_text(page(f"Board pack {per.label}", body, **shell),
+                                    encoding="utf-8")
+    (tmp / "glossary.html").write_text(page("Glossary", glossary_body(), **shell),
+                                       encoding="utf-8")
     (tmp / "figures.json").write_text(json.dumps(figures, indent=2))
-    allowed = {per.start.strftime("%d/%m/%Y"), per.start.isoformat(),
-               per.end.strftime("%d/%m/%Y"), per.end.isoformat(), started_at[:10]}
-    leaks = scan_pack(tmp, extract, allowed)
+    allowed = {per.start, per.end, started_at.date(), finished_at.date()}
+    leaks = scan_pack(tmp, extract, allowed_dates(allowed))
+    findings = audit_pack(tmp) if audit else []
     manifest["leaks"] = [str(x) for x in leaks]
+    manifest["disclosure_audit"] = [str(x) for x in findings]
     manifest["seconds"] = round(time.perf_counter() - started, 2)
-    timings["render_and_guard"] = round(manifest["seconds"] - timings["validate"]
-                                        - timings["notebooks"], 2)
+    timings["render_and_checks"] = round(manifest["seconds"] - timings["validate"]
+                                         - timings["notebooks"], 2)
     manifest["timings"] = timings
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     failed = [r for r in runs if not r.ok]
     for leak in leaks:
         reporter.line(f"LEAK: {leak}")
-    if failed or leaks:
+    for finding in findings:
+        reporter.line(f"DISCLOSURE: {finding}")
+    if failed or leaks or findings:
         for r in failed:
             reporter.line(f"FAILED: {r.name} (cell {r.cell}): {r.error}")
         reporter.close()
@@ -284,12 +273,23 @@ def _publish(pool, books, data_dir, per, out, benchmarks_dir, timeout, started, 
         print(f"wscb publish: error: {len(failed)} notebook(s) failed"
               + (f": {what}" if failed else "")
               + (f"; {len(leaks)} leak(s) found" if leaks else "")
-              + f". The last good pack in {out} is untouched; "
+              + (f"; the disclosure audit recovered {len(findings)} hidden figure(s)"
+                 if findings else "")
+              + f". The last good pack in {run.out} is untouched; "
               + (f"this run's files are in {kept}." if kept else "this run's files are gone."),
               file=sys.stderr)
         return 1
-    reporter.line(f"Pack complete in {manifest['seconds']:.1f} s: {out / 'index.html'}")
+    reporter.line(f"Pack complete in {manifest['seconds']:.1f} s: {run.out / 'index.html'}")
     reporter.close()
     stage.install()
-    print(f"Pack written: {out / 'index.html'}")
+    print(f"Pack written: {run.out / 'index.html'}")
     return 0
+
+
+def allowed_dates(days) -> set[str]:
+    """The pack's own dates (period start and end, run date) in the forms a page shows them:
+    they may coincide with a birthday without identifying anyone."""
+    out = set()
+    for d in days:
+        out |= {d.strftime("%d/%m/%Y"), d.isoformat(), long_date(d)}
+    return out

@@ -52,10 +52,33 @@ footer { border-top: 1px solid var(--line); color: var(--grey); font-size: 0.85r
 .tile .value { font-size: 2rem; font-weight: bold; }
 .tile .verdict { font-weight: bold; }
 nav.pages ul { padding-left: 1.2rem; }
+header.site a.glossary { float: right; font-weight: normal; }
+p.note { color: var(--grey); }
+p.intro { font-size: 1.05rem; }
+details.method { margin: 0.5rem 0 1.5rem; color: var(--grey); font-size: 0.95rem; }
+details.method summary { cursor: pointer; color: var(--blue); text-decoration: underline; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+.table-scroll:focus { outline: 3px solid #fd0; }
+td.text, th.text { text-align: left; }
+.tile .direction { color: var(--grey); font-size: 0.9rem; }
+dl.glossary dt { font-weight: bold; margin-top: 0.8rem; }
+dl.glossary dd { margin-left: 0; }
+@media (max-width: 40rem) {
+  main, footer { padding-left: 0.8rem; padding-right: 0.8rem; }
+  h1 { font-size: 1.5rem; }
+  header.site a.glossary { float: none; display: block; }
+}
 """
 
-SYNTHETIC_BANNER = ("Synthetic data: this pack was made from a generated demo extract. "
-                    "No real child is described and no figure is Warwickshire's own.")
+#: The pages run no script and load nothing from elsewhere: a policy that forbids both, so
+#: markup smuggled in through an extract could not run even if it escaped the escaping.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+       "form-action 'none'")
+
+
+def synthetic_banner(authority: str) -> str:
+    return ("Synthetic data: this pack was made from a generated demo extract. No real child "
+            f"is described and no figure is {authority}'s own.")
 
 
 class DropStderrAndErrors(Preprocessor):
@@ -95,16 +118,21 @@ def _new_exporter() -> HTMLExporter:
     return exporter
 
 
-def page(title: str, body: str, *, synthetic: bool, footer: str, nav: str = "") -> str:
-    """The shared page shell."""
-    banner = f'<div class="banner">{html.escape(SYNTHETIC_BANNER)}</div>' \
-        if synthetic else ""
+def page(title: str, body: str, *, synthetic: bool, footer: str, authority: str = "",
+         partnership: str = "Safeguarding children partnership") -> str:
+    """The shared page shell: ``lang``, ``<title>``, a Content-Security-Policy that forbids
+    scripts and remote loads, a header linking the index and the glossary, the synthetic
+    banner, and a footer (``footer`` is HTML the caller escaped)."""
+    banner = (f'<div class="banner">{html.escape(synthetic_banner(authority or "the authority"))}'
+              "</div>" if synthetic else "")
     return (
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f'<header class="site"><a href="index.html">Safeguarding children: board pack</a>'
-        f"{nav}</header>\n"
+        f'<header class="site"><a href="index.html">{html.escape(partnership)}: board pack</a>'
+        ' <a class="glossary" href="glossary.html">Glossary</a></header>\n'
         # The banner sits in a labelled region so every part of the page is in a landmark.
         + (f'<section aria-label="About the data">{banner}</section>\n' if banner else "")
         + f"<main>\n{body}\n</main>\n"

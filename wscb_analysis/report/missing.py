@@ -272,6 +272,7 @@ def missing_xmr(ctx: Context) -> Block:
                       subtitle=subtitle(ctx, "Missing episodes per month (fewer is better)",
                                         f"{months[0]} to {months[-1]}"),
                       source=ctx.source, table=shown)
+    chart.constants = [str(concern), str(better)]  # numbers of months, not of children
     return Block([chart, Finding(say.xmr_sentence(data, what="monthly missing episodes")),
                   MethodNote([say.xmr_method_note(data)])], heading=heading)
 
@@ -358,7 +359,7 @@ def _target_chart(ctx: Context, progress: dict, target):
     lines = pd.DataFrame(lines)
     word = {"ahead": "ahead of", "behind": "behind",
             "inconclusive": "not clearly on"}[progress["verdict"]]
-    return line_chart(
+    chart = line_chart(
         lines, "year", "value", series="series", fmt="count",
         title=f"Children going missing: {word} the path to "
               f"{say.pct_short(progress['reduction'])} fewer by {target.target_year}",
@@ -368,6 +369,8 @@ def _target_chart(ctx: Context, progress: dict, target):
         subtitle=subtitle(ctx, "Children going missing per financial year",
                           f"{years[0] if years else first} to {target.target_year}"),
         source=ctx.source, table=shown)
+    chart.constants = [say.pct_short(progress["reduction"])]  # the target, from the profile
+    return chart
 
 
 @needs("missing")

@@ -3,6 +3,8 @@ and, apart, plans still open past two years (D5)."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,7 @@ from .. import narrative as say
 from ..charts import bar_chart, funnel_chart
 from ..disclosure import disclose
 from ..metrics.cp_plans import DURATION_BANDS
+from ..pack_plan import NOT_RECORDED
 from ..stats import compare_to_benchmark, funnel
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, subtitle
@@ -136,14 +139,20 @@ def duration_funnel(ctx: Context) -> Block:
                            "from 2017-18, and the extract does not record the district of "
                            "plans that ended, so no fair comparison can be drawn.")],
                      heading=heading)
+    # Every district value the plan holds (a table lists the whole breakdown, so its rows
+    # add up to the total shown elsewhere); only the profile's districts go in the plot.
+    prefix = ctx.key("plans_ended") + "district="
+    found = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
+    listed = [d for d in ctx.profile.district_names if d in found]
+    order = listed + sorted((d for d in found if d not in listed and d != NOT_RECORDED),
+                            key=str.lower) + ([NOT_RECORDED] if NOT_RECORDED in found else [])
     rows = []
-    for d in ctx.profile.district_names:
+    for d in order:
         kx, kn = (ctx.key("plans_ended_2_years_plus", district=d),
                   ctx.key("plans_ended", district=d))
-        if ctx.plan.has(kn):
-            rows.append({"district": d, "numerator": int(ctx.plan.value(kx)),
-                         "denominator": int(ctx.plan.value(kn)), "kx": kx, "kn": kn})
-    g = pd.DataFrame(rows)
+        rows.append({"district": d, "numerator": int(ctx.plan.value(kx)),
+                     "denominator": int(ctx.plan.value(kn)), "kx": kx, "kn": kn})
+    g = pd.DataFrame(rows, columns=["district", "numerator", "denominator", "kx", "kn"])
     if g.empty or (g["denominator"] > 0).sum() < 2:
         return Block([Note("Too few districts have plans that ended to compare.")],
                      heading=heading)
@@ -157,7 +166,8 @@ def duration_funnel(ctx: Context) -> Block:
                                             "value": "Share"},
                      caption=f"Plans ended after 2 years or more by district, "
                              f"{ctx.period.label}")
-    ok = ~shown.suppressed["value"].to_numpy() & (table["denominator"] > 0).to_numpy()
+    ok = (~shown.suppressed["value"].to_numpy() & (table["denominator"] > 0).to_numpy()
+          & table["district"].isin(listed).to_numpy())
     if ok.sum() < 2:
         return Block([shown, Note("Too few districts can be shown for a funnel plot.")],
                      heading=heading)
@@ -175,10 +185,14 @@ def duration_funnel(ctx: Context) -> Block:
                                              strict=True)) + "."),
         subtitle=subtitle(ctx, "Share of ended plans that lasted 2 years or more, by district"),
         source=ctx.source, table=shown)
+    chart.constants = [say.pct(average)]  # the average of the shown districts
     items: list = [chart, Note("DfE publishes plans ended by length for each authority only "
                                "from 2017-18, so districts are compared here.")]
-    if (~ok).any():
+    if (~ok & table["district"].isin(listed).to_numpy()).any():
         items.append(Note("Districts with too few plans to show are left out of the plot."))
+    if (~table["district"].isin(listed)).any():
+        items.append(Note("Plans whose district is not recorded, or is not one the partnership "
+                          "profile lists, are in the table but not the plot."))
     return Block(items, heading=heading)
 
 

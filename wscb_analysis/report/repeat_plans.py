@@ -3,6 +3,7 @@ or third plan?"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import narrative as say
@@ -86,10 +87,16 @@ def repeat_plans_by_category(ctx: Context) -> Block:
                      plan=ctx.plan, row_total="Total", total_row=len(t) - 1,
                      caption=f"Plans started by initial category of abuse and plan number, "
                              f"{ctx.period.label}")
+    # Second or later = second + third or later: shown only where both parts are.
+    hide = shown.suppressed
+    repeat_hidden_all = (hide["Second"] | hide["Third or later"]).to_numpy()
+    t["repeat"] = t["Second"] + t["Third or later"]
+    shown.display.insert(len(shown.display.columns) - 1, "repeat", np.where(
+        repeat_hidden_all, "c", t["repeat"].map(lambda v: f"{int(v):,}")))
+    shown.suppressed.insert(len(shown.suppressed.columns) - 1, "repeat", repeat_hidden_all)
+    shown.labels = {"repeat": "Second or later"}
     body = t.iloc[:-1].copy()
-    hide = shown.suppressed.iloc[:-1]
-    body["repeat"] = body["Second"] + body["Third or later"]
-    repeat_hidden = (hide["Second"] | hide["Third or later"]).to_numpy()
+    repeat_hidden = repeat_hidden_all[:-1]
     data = body[~repeat_hidden]
     if len(data) < 2 or data["repeat"].sum() == 0:
         return Block([shown], heading=heading)

@@ -1,0 +1,252 @@
+"""The pack's front page: headline tiles, links to the topic pages, what the extract holds,
+data quality and provenance; and the glossary page every page links to.
+
+Every figure on a tile comes from the pack's disclosure plan (so it is hidden or shown as on
+the pages), and every text from the extract (file and sheet names) is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from ..coverage import SOURCE_WORDS, long_date, span_text
+from ..disclosure import format_percent
+from ..disclosure.plan import PackPlan, make_key
+from ..narrative import count_text, verdict_phrase
+from ..periods import Period
+from ..stats import benchmark_verdict, count_change_test, wilson_ci
+
+e = html.escape
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    source: str
+    numerator: str
+    denominator: str | None
+    indicator: str | None
+    page: str
+    #: "lower" where the board wants fewer (repeat plans, children missing); None: neutral.
+    better: str | None
+    what: str
+
+
+TILES = [
+    Tile("Re-referral rate", "referrals", "rereferrals", "referrals", "rereferral_rate",
+         "02_rereferrals.html", "lower", "referrals were re-referrals"),
+    Tile("Second or later child protection plans", "cp_plans", "plans_second_or_subsequent",
+         "plans_started", "second_or_subsequent_rate", "03_repeat_plans.html", "lower",
+         "plans started were second or later plans"),
+    Tile("Plans that ended after 2 years or more", "cp_plans", "plans_ended_2_years_plus",
+         "plans_ended", "cp_ended_2_years_plus_rate", "04_plan_duration.html", "lower",
+         "plans that ended had lasted 2 years or more"),
+    Tile("Children going missing", "missing", "missing_children", None, None,
+         "05_missing.html", "lower", "children had a Missing episode"),
+    Tile("Early help assessments", "early_help", "assessments", None, None,
+         "07_early_help.html", None, "assessments started"),
+]
+
+
+def _shown(plan: PackPlan, key: str):
+    return plan.shown(key) if plan.has(key) else None
+
+
+def _count_words(plan: PackPlan, key: str) -> str:
+    if not plan.has(key):
+        return "not known"
+    if not plan.hidden(key):
+        return count_text(plan.value(key))
+    return "fewer than 6" if plan.small(key) else "not shown"
+
+
+def _change(tile: Tile, plan: PackPlan, period: Period, previous: Period, held_prev: bool
+            ) -> str:
+    """The change since the previous period, claimed only when a test supports it."""
+    if not held_prev:
+        return f"{previous.label} is not held in full: no change given"
+    x1 = _shown(plan, make_key(tile.numerator, period.label))
+    x0 = _shown(plan, make_key(tile.numerator, previous.label))
+    if tile.denominator:
+        n1 = _shown(plan, make_key(tile.denominator, period.label))
+        n0 = _shown(plan, make_key(tile.denominator, previous.label))
+    else:
+        n1, n0 = period.days, previous.days
+    if None in (x1, x0, n1, n0) or not n1 or not n0:
+        return f"too few to compare with {previous.label}"
+    if x1 == x0 == 0:
+        return f"none in {previous.label} either"
+    test = count_change_test(x1, x0, n1, n0)
+    before = format_percent(x0 / n0) if tile.denominator else count_text(x0)
+    if test["verdict"] == "similar":
+        return f"about the same as {previous.label} ({before})"
+    word = "up" if test["verdict"] == "higher" else "down"
+    judged = ""
+    if tile.better:
+        good = (test["verdict"] == "lower") == (tile.better == "lower")
+        judged = ": better" if good else ": worse"
+    return f"{word} on {previous.label} ({before}){judged}"
+
+
+def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict) -> str:
+    """One tile per headline measure; ``england`` maps indicator -> England's figure for the
+    period's year (or None)."""
+    out = []
+    previous = period.previous()
+    for t in TILES:
+        cov = coverage[t.source]
+        held = cov.period_covered(period)
+        head = f'<h3><a href="{e(t.page)}">{e(t.label)}</a></h3>'
+        direction = ('<div class="direction">Lower is better</div>' if t.better == "lower"
+                     else '<div class="direction">No better direction</div>')
+        if not cov.supplied or held == "none":
+            why = "not supplied" if not cov.supplied else "not held for this period"
+            out.append(f'<div class="tile">{head}<div class="value">{why}</div>'
+                       f'<div>{e(SOURCE_WORDS[t.source].capitalize())}: {e(why)}.</div></div>')
+            continue
+        kx = make_key(t.numerator, period.label)
+        lines = []
+        if t.denominator:
+            kn = make_key(t.denominator, period.label)
+            x, n = _shown(plan, kx), _shown(plan, kn)
+            if x is None or not n:
+                value = "too few to show" if n != 0 else "none in the period"
+            else:
+                lo, hi = wilson_ci(x, n)
+                value = format_percent(x / n)
+                lines.append(f"{count_text(x)} of {count_text(n)} {t.what}")
+                lines.append(f"likely between {format_percent(lo)} and {format_percent(hi)}")
+                eng = england.get(t.indicator)
+                if eng is not None:
+                    when = f" for {period.year_label} (whole year)" if period.quarter else ""
+                    lines.append(verdict_phrase(benchmark_verdict(lo, hi, eng), eng,
+                                                benchmark_when=when.strip()))
+                else:
+                    lines.append("no England figure for this year")
+        else:
+            value = _count_words(plan, kx)
+            lines.append(f"{t.what}")
+        held_prev = coverage[t.source].period_covered(previous) == "full"
+        lines.append(_change(t, plan, period, previous, held_prev))
+        if held == "part":
+            a, b = cov.covered_dates(period)
+            lines.append(f"covers {long_date(a)} to {long_date(b)} only")
+        body = "".join(f"<div>{e(line)}</div>" for line in lines)
+        out.append(f'<div class="tile">{head}<div class="value">{e(value)}</div>{body}'
+                   f"{direction}</div>")
+    return '<section class="tiles" aria-label="Headline figures">' + "\n".join(out) + \
+        "</section>"
+
+
+def coverage_html(coverage: dict, extract, period: Period) -> str:
+    rows = []
+    for source, cov in coverage.items():
+        held = cov.period_covered(period)
+        if not cov.supplied:
+            state = "not supplied"
+        elif held == "part":
+            a, b = cov.covered_dates(period)
+            state = f"only in part: {long_date(a)} to {long_date(b)}"
+        else:
+            state = {"full": "held in full", "none": "not held for this period"}[held]
+        file = extract.sources[source].file if cov.supplied else "not supplied"
+        rows.append(f'<tr><th scope="row" class="text">{e(SOURCE_WORDS[source].capitalize())}'
+                    f'</th><td class="text">{e(file or "")}</td><td class="text">'
+                    f'{e(span_text(cov))}</td><td class="text">{e(state)}</td></tr>')
+    return ('<div class="table-scroll" role="region" tabindex="0" aria-label="What this '
+            'extract holds"><table class="wscb-table" data-counts="none"><caption>What this '
+            'extract holds</caption><thead><tr><th scope="col" class="text">Source</th>'
+            '<th scope="col" class="text">File</th><th scope="col" class="text">Dates held'
+            f'</th><th scope="col" class="text">{e(period.label)}</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table></div>")
+
+
+def quality_html(quality) -> str:
+    rows = []
+    for r in quality.itertuples():
+        if r.file == "(not supplied)":
+            continue
+        rows.append(f'<tr><th scope="row" class="text">{e(SOURCE_WORDS.get(r.source, r.source))}'
+                    f'</th><td>{r.rows_in:,}</td><td>{r.rows_kept:,}</td>'
+                    f'<td>{r.duplicates:,}</td><td>{r.rows_set_aside:,}</td>'
+                    f'<td class="text">{"yes" if r.usable else "no"}</td></tr>')
+    return ('<div class="table-scroll" role="region" tabindex="0" aria-label="Data quality">'
+            '<table class="wscb-table" data-counts="rows"><caption>Rows read = rows kept + '
+            'repeated rows + rows set aside (rows of the files, not children: shown in full)'
+            '</caption><thead><tr><th scope="col" class="text">Source</th><th scope="col">'
+            'Rows read</th><th scope="col">Rows kept</th><th scope="col">Repeated rows</th>'
+            '<th scope="col">Rows set aside</th><th scope="col" class="text">Usable</th></tr>'
+            "</thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+
+
+def index_body(*, partnership: str, period: Period, tiles: str, pages: list[tuple[str, str]],
+               coverage: str, quality: str, provenance: str, synthetic: bool) -> str:
+    links = "\n".join(f'<li><a href="{e(f)}">{e(t)}</a></li>' for f, t in pages)
+    return (
+        f"<h1>{e(partnership)}: board pack, {e(period.label)}</h1>\n"
+        f"<p class=\"intro\">{e(long_date(period.start))} to {e(long_date(period.end))}. "
+        "Each figure comes with the range it is likely to lie in. A figure is called higher "
+        "or lower than England only when England's figure lies outside that range, and a "
+        "change is called a rise or fall only when a test supports it. Counts from 1 to 5 "
+        "are shown as c (and some others hidden so they cannot be worked out).</p>\n"
+        f"<h2>Headline figures</h2>\n{tiles}\n"
+        f'<h2>Topic pages</h2>\n<nav class="pages" aria-label="Topic pages"><ul>{links}'
+        '<li><a href="glossary.html">Glossary of terms</a></li></ul></nav>\n'
+        f"<h2>What this extract holds</h2>\n{coverage}\n"
+        f"<h2>Data quality</h2>\n{quality}\n"
+        f"<h2>About this pack</h2>\n<p>{e(provenance)}</p>\n"
+        '<p>Files: <a href="figures.json">figures.json</a> (the headline figures as '
+        'published here, with small counts shown as "c"), <a href="manifest.json">'
+        'manifest.json</a> (what produced the pack), <a href="run.log">run.log</a>, and the '
+        "executed notebooks in the notebooks folder.</p>")
+
+
+GLOSSARY = [
+    ("Away from placement", "A looked-after child away from their placement without "
+     "permission whose whereabouts are known (SSDA903 type A). Counted beside children "
+     "missing, never inside."),
+    ("Absent", "Police term (2013): a child not where they should be, with no apparent risk. "
+     "Counted beside children missing, never inside."),
+    ("BME", "Black and minority ethnic: any recorded ethnicity other than White British."),
+    ("c", "A count from 1 to 5, or a figure hidden so that one cannot be worked out from the "
+     "others."),
+    ("Child protection (CP) plan", "A plan for a child judged at a child protection "
+     "conference to be at continuing risk of significant harm."),
+    ("Confidence interval", "The range a figure is likely to lie in, given the numbers it "
+     "rests on: 95 times in 100 such a range holds the true value. Shown as \"likely between "
+     "... and ...\"."),
+    ("Funnel plot", "Each area's figure against the size of its population, with limits that "
+     "narrow as numbers grow: points outside the limits differ from the average by more than "
+     "chance would explain."),
+    ("MASH", "Multi-Agency Safeguarding Hub: where referrals from partner agencies are "
+     "received and assessed together."),
+    ("Missing", "A child whose whereabouts are not known (SSDA903 type M; police \"missing\"). "
+     "Children going missing are children with at least one Missing episode in the period."),
+    ("NFA", "No further action: a referral closed without services from children's social "
+     "care."),
+    ("p-value", "How often a difference at least this large would arise by chance alone if "
+     "there were no real difference; below 0.05 is taken as a real difference."),
+    ("Poisson model", "A model for counts (here, children going missing each month) used to "
+     "estimate the yearly trend with a term for each calendar month (seasonality)."),
+    ("Rate ratio", "The yearly change as a multiplier: 0.85 means 15% fewer each year."),
+    ("Re-referral", "A referral within 12 months of the same child's previous referral (DfE "
+     "table C1)."),
+    ("RHI", "Return home interview: offered to a child after they have been missing."),
+    ("Second or later plan", "A child protection plan for a child who had been on a plan "
+     "before, however long ago (DfE table D3)."),
+    ("Statistical neighbours", "The authorities DfE judges most similar to this one."),
+    ("XmR chart", "A statistical process control chart (NHS England's Making Data Count): "
+     "points outside the process limits, or in unusual runs, are special causes worth "
+     "looking into; the rest is usual variation."),
+]
+
+
+def glossary_body() -> str:
+    items = "\n".join(f"<dt>{e(term)}</dt><dd>{e(text)}</dd>" for term, text in GLOSSARY)
+    return ("<h1>Glossary of terms</h1>\n<p class=\"intro\">The words the pages use for their "
+            "methods and measures.</p>\n<dl class=\"glossary\">" + items + "</dl>")
+
+
+__all__ = ["TILES", "Tile", "tiles_html", "coverage_html", "quality_html", "index_body",
+           "glossary_body", "GLOSSARY"]
