@@ -190,6 +190,8 @@ def clean(text: str, css: bool = False) -> str:
 _RUN = re.compile(r"(?<!\d)(?<!\d\.)\d+(?!\d)")  # not the digits after a decimal point
 _TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Za-z_-]*\d)[0-9A-Za-z]+(?:[-_][0-9A-Za-z]+)*")
 _SHORT = re.compile(r"([A-Z]+)0*(\d{3,4})")
+_ID_WORD = re.compile(r"\b(?:child(?:\s+unique)?(?:\s+id)?|id|ref(?:erence)?|case|person(?:\s+id)?"
+                      r"|upn|no\.|number)\s*[:#=.-]?\s*0*(\d{3,4})(?!\d)", re.I)
 
 
 def _id_hits(text: str, ids: Identifiers) -> list[int]:
@@ -209,6 +211,8 @@ def _id_hits(text: str, ids: Identifiers) -> list[int]:
                    for cand in ("".join(parts[i:j]) for j in range(i + 1, min(len(parts),
                                                                              i + 4) + 1))):
                 hits.append(m.start())
+    if ids.short:  # "ID 4821", "child: 4821"
+        hits += [m.start() for m in _ID_WORD.finditer(text) if m[1] in ids.short]
     return sorted(hits)
 
 
@@ -228,8 +232,8 @@ _MONTHS = {m: i for i, m in enumerate(
 _DATE_NUM = re.compile(
     r"(?=\d)(?<![\d.])(?:(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)"   # 8/11/2015 8.11.2015
     r"|(\d{1,2})/(\d{1,2})/(\d\d)(?![\d/])"                           # 08/11/15
-    r"|(\d{4})([./-])(\d{1,2})\9(\d{1,2})(?![\d.])"                    # 2015-11-08
-    r"|((?:19|20)\d\d)([01]\d)([0-3]\d)(?![\d.])"                      # 20151108
+    r"|(\d{4})([./-])(\d{1,2})\9(\d{1,2})(?!\d|\.\d)"                  # 2015-11-08
+    r"|((?:19|20)\d\d)([01]\d)([0-3]\d)(?!\d|\.\d)"                    # 20151108
     rf"|(\d{{1,2}})(?:st|nd|rd|th)?[\s-]*(?:of\s+)?{_MON}\.?,?[\s-]*(\d{{4}})(?!\d))",  # 8 Nov 2015
     re.I)
 _DATE_WORD = re.compile(
@@ -308,16 +312,17 @@ _WORD = re.compile(r"\s+([A-Za-z][A-Za-z'\u2019-]*)")
 _NOUN_VALUE = re.compile(rf"\b{_NOUN.pattern}\s*[:=]?\s+({_NUM})(?![\w%+]|[.,:/-]\d)(\s+\w+)?",
                          re.I)
 _LABEL_VALUE = re.compile(r"(?<![A-Za-z'\u2019)-])([A-Za-z][A-Za-z'\u2019)-]*)\s*[:=]?[ \t]+"
-                          r"(0*[1-5](?:\.0+)?)\*?(?![.,]\d)(?=\s*(?:[;,)\]'\"]|\.(?:\s|$)|$))")
+                          r"(0*[1-5](?:\.0+)?)\*?(?![.,]\d)(?=\s*(?:[;,)\]'\"]|\.(?!\w)|$))")
 #: A plain-text table's row number: at the start of a line, then a column gap.
 _ROW_INDEX = re.compile(r"(?:^|\n)[ \t]*$")
-#: Words that number things rather than count them ("List 3", "Q 3", "Level 2", "rank 3").
-_NOT_LABEL = _STOP | _MONTHS.keys() | frozenset("""list page table figure chart section part
-    step stage tier level year version row column note annex appendix option question item
-    number no nos num grade type priority category class group band rank ranked score scored
-    rating rated decile quintile quartile age aged top first last bottom chapter phase wave
-    key q python v and or january february march april june july august september october
-    november december""".split())
+#: Words that number things rather than count them ("List 3", "Key Stage 2", "rank 3").
+_NUMBERING = frozenset("""list page table figure chart section part step stage tier level year
+    version row column note annex appendix option question item number no nos num grade type
+    priority category class group band rank ranked score scored rating rated decile quintile
+    quartile age aged top bottom chapter phase wave key q python v""".split())
+_NOT_LABEL = _STOP | _NUMBERING | _MONTHS.keys() | frozenset("""first last and or january
+    february march april june july august september october november december""".split())
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
 
 
 def _count_hits(text: str) -> list[int]:
@@ -328,6 +333,9 @@ def _count_hits(text: str) -> list[int]:
         if _BOUND_AFTER.match(rest) or _BOUND_BEFORE.search(text, max(0, m.start() - 12),
                                                             m.start()):
             continue  # "2 or more", "fewer than 5", "1 to 5": bounds, not counts
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        if before and before[1].lower() in _NUMBERING:
+            continue  # "Key Stage 2 pupils", "Year 5 pupils": a label, not a count
         if rest.startswith(("  ", "\t")) and _ROW_INDEX.search(text, max(0, m.start() - 40),
                                                               m.start()):
             continue  # "3   Physical abuse ..." in a printed DataFrame
