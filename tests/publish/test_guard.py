@@ -293,6 +293,8 @@ COUNT_HTML = {
     "modifier": "<p>3 looked-after children went missing.</p>",
     "x_of_y": "<p>3 of 496 plans started in 2016-17 were third plans.</p>",
     "x_out_of_y": "<p>2 out of 40 children had a plan.</p>",
+    "x_of_the_noun": "<p>3 of the children were seen alone.</p>",
+    "after_from": "<p>Referrals came from 3 families.</p>",
     "noun_colon_count": "<p>Children missing at the end: 4.</p>",
     "noun_equals_count": "<p>Referrals = 2</p>",
     "chart_label_value": '<img alt="Neglect 52; Physical abuse 3; Sexual abuse 0" src="x.png">',
@@ -317,7 +319,9 @@ NOT_COUNTS = ["2 years", "12 months", "Q3", "3 months or less", "1 year to less 
               "two of three (5 months)", "1 authority with suppressed counts left out",
               "2 authorities", "within 2 years of the child's previous plan", "1,092.",
               "England 21.9%; Warwick 3.5%; Rugby 26.0", "plans 2 years and over",
-              "2-year-old children", "children aged 0-5", "more than 3 months to 6 months"]
+              "2-year-old children", "children aged 0-5", "more than 3 months to 6 months",
+              "from 1 to 5 children", "1-5 children", "up to 5 children", "5 of the 12 months",
+              "one of the reasons"]
 
 
 @pytest.mark.parametrize("text", NOT_COUNTS, ids=NOT_COUNTS)
@@ -325,6 +329,12 @@ def test_number_that_is_not_a_count_passes(pack, extract, text):
     assert find_count(text) == -1
     plant(pack, PAGE, f"<p>{text}</p>")
     assert found(pack, extract) == set()
+
+
+def test_a_heading_that_only_mentions_a_year_does_not_exempt_counts(pack, extract):
+    plant(pack, PAGE, "<table><thead><tr><th>Plans this year</th></tr></thead>"
+                      "<tbody><tr><td>3</td></tr></tbody></table>")
+    assert found(pack, extract) == {(PAGE, COUNT_KIND)}
 
 
 def test_row_numbers_rates_and_ranks_in_tables_pass(pack, extract):

@@ -68,6 +68,9 @@ ID_WORDS = frozenset({"ID", "CHILD", "CHILDID", "CID", "UID", "PID", "REF", "CAS
 
 @dataclass
 class Leak:
+    """One kind of leak in one file of a pack: ``page`` is the file's path inside the pack,
+    ``where`` the first three places (tag, attribute, line, JSON key) and how many more."""
+
     page: str
     kind: str
     where: str
@@ -83,8 +86,9 @@ class Identifiers:
     ``digits``: digit strings (no leading zeros, at least :data:`MIN_DIGITS` long) matched
     wherever they stand as a whole digit run; ``joined``: upper-cased ids without separators
     that hold letters or several parts ("WCC131096", "574111"); ``cores``: the same without
-    letter prefix and leading zeros; ``short``: 3-4 digit ids matched only behind an id word;
-    ``dobs``: dates of birth as dates.
+    letter prefix and leading zeros; ``short``: 3-4 digit ids matched only behind an id word
+    (:data:`ID_WORDS` or one of ``prefixes``, the letters lettered ids start with); ``dobs``:
+    dates of birth as dates. An id with no digit, or under 3 characters, is not matched.
     """
 
     digits: frozenset[str] = frozenset()
@@ -150,17 +154,17 @@ _WIDE = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " 
                        "\u2014": "-", "\u2212": "-", "\u00ad": None, "\u200b": None,
                        "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
                        "\x00": " "})
-_IMAGE = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
-_NOISE = re.compile(
-    _IMAGE.pattern                                        # embedded images
-    + r"|\bb'(?:[^'\\\n]|\\.)*'|\bb\"(?:[^\"\\\n]|\\.)*\""  # bytes reprs (a chart's PNG)
-    r"|\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{16,}\b"      # SHA-256 and other hashes
-    r"|\bcommit\W{1,3}[0-9a-f]{7,40}\b"                   # the git commit in footers
-    r"|\bT_[0-9a-f]{5}(?![0-9a-z])|cell-id=[0-9a-f-]+")   # generated Styler and cell ids
+# Noise, each pattern led by a literal or a character class so the search skips ahead fast.
+_IMAGE = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")  # embedded images
+_BYTES = re.compile(r"b(?<!\wb)'[^'\\\n]*(?:\\.[^'\\\n]*)*'"     # bytes reprs (a chart's PNG
+                    r"|b(?<!\wb)\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"")  # in text/plain)
+_HASH = re.compile(r"[0-9a-fA-F](?<![0-9A-Za-z][0-9a-fA-F])[0-9a-fA-F]{15,}(?![0-9A-Za-z])")
+_COMMIT = re.compile(r"commit\W{1,3}[0-9a-f]{7,40}\b")  # the git commit in footers
+_STYLER = re.compile(r"T_[0-9a-f]{5}(?![0-9a-z])")       # pandas Styler table ids
+_CELL_ID = re.compile(r"cell-id=[0-9a-f-]+")             # nbconvert cell ids
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?"
                     r"(?:Z|[+-]\d\d:?\d\d)?")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b")
-_HEX = re.compile(r"[0-9a-f]{7}", re.I)
 
 
 def _drop(m: re.Match) -> str:
@@ -173,15 +177,30 @@ def _stamp(m: re.Match) -> str:
     return "" if any(int(g) for g in m.groups()[1:] if g) else m.group(1)
 
 
+def _hash(m: re.Match) -> str:
+    """16 or more hex digits with a letter among them: a hash, not an id."""
+    return m.group() if m.group().isdigit() else ""
+
+
 def clean(text: str, css: bool = False) -> str:
     """Text as the guard reads it: odd spaces and dashes made plain, invisible characters
-    dropped, noise dropped (images, hashes, generated ids, times of day; CSS colours)."""
+    dropped, noise dropped (images, bytes, hashes, generated ids, times of day; CSS
+    colours). Line breaks are kept."""
     text = text.translate(_WIDE)
     if css:
         text = _COLOUR.sub("", text)
-    if len(text) > 6 and any(k in text for k in ("data:", "b'", 'b"', "T_", "cell-id")) or (
-            len(text) > 15 and _HEX.search(text)):
-        text = _NOISE.sub(_drop, text)
+    if "data:" in text:
+        text = _IMAGE.sub(_drop, text)
+    if "b'" in text or 'b"' in text:
+        text = _BYTES.sub(_drop, text)
+    if len(text) >= 16:
+        text = _HASH.sub(_hash, text)
+    if "commit" in text:
+        text = _COMMIT.sub("", text)
+    if "T_" in text:
+        text = _STYLER.sub("", text)
+    if "cell-id=" in text:
+        text = _CELL_ID.sub("", text)
     return _STAMP.sub(_stamp, text) if ":" in text else text
 
 
@@ -305,9 +324,9 @@ _STOP = frozenset("""of to in on at for from by with than the a an per is are wa
     authorities district districts area areas region regions page pages""".split())
 _BOUND_AFTER = re.compile(r"\s*(?:\+|or\s+(?:more|fewer|less|over|above|under)\b|and\s+over\b"
                           r"|(?:to|-|and|or)\s*\d)", re.I)
-_BOUND_BEFORE = re.compile(r"(?:\bthan|\bleast|\bmost|\bto|\bunder|\bover|\bbetween|\bup\s+to"
-                           r"|\bfrom|\d\s+(?:and|or)|\baged?|\bages)\s*$", re.I)
-_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+)?[\d,]+", re.I)
+_BOUND_BEFORE = re.compile(r"(?:\b(?:than|least|most|up\s+to|under|over|between|aged?|ages)"
+                           r"|\d\s*(?:to|and|or|-))\s*$", re.I)
+_OF = re.compile(r"\s+(?:out\s+)?of(?:\s+(?:the|these|those|all))?(?:\s+[\d,]+)?", re.I)
 _WORD = re.compile(r"\s+([A-Za-z][A-Za-z'\u2019-]*)")
 _NOUN_VALUE = re.compile(rf"\b{_NOUN.pattern}\s*[:=]?\s+({_NUM})(?![\w%+]|[.,:/-]\d)(\s+\w+)?",
                          re.I)
@@ -371,8 +390,8 @@ def find_count(text: str) -> int:
 #: any number under ordinal headings.
 _RATE_HEAD = re.compile(r"rate|ratio|\bper\b|%|percent|share|proportion|mean|median|average"
                         r"|limit|interval|\blower\b|\bupper\b|\bci\b", re.I)
-_ORDINAL_HEAD = re.compile(r"\b(?:rank(?:ing)?|age|year|month|quarter|decile|quintile"
-                           r"|quartile|score|level|stage|tier|grade)\b", re.I)
+_ORDINAL_HEAD = re.compile(r"\s*(?:\w+\s+)?(?:rank(?:ing)?|age|year|month|quarter|decile"
+                           r"|quintile|quartile|score|level|stage|tier|grade)\b", re.I)
 _NOT_COUNT_KEY = re.compile(r"(?:^|_)(?:rate|share|ratio|percent(?:age)?|pct|proportion"
                             r"|per_?10_?k|per_10000|lower|upper|limit|mean|median|average"
                             r"|rank|score|year|age|p_?value|seconds)$", re.I)
@@ -394,7 +413,7 @@ def _safe(name: str) -> str:
 def _small_cell(text: str, heading: str) -> bool:
     if not _SMALL_CELL.fullmatch(text):
         return False
-    if _ORDINAL_HEAD.search(heading):
+    if _ORDINAL_HEAD.match(heading):  # "IMD rank (of 326)", "Age", not "Plans this year"
         return False
     return not ("." in text and _RATE_HEAD.search(heading))
 
@@ -584,7 +603,7 @@ def _json(found: _Found, obj: object, path: str, counts: bool) -> None:
             _json(found, v, f"{path}[{i}]", counts)
     elif isinstance(obj, str):
         found.text(obj, f"at {path}", counts=True)
-        if counts and _small_cell(obj.strip(), "" if not _NOT_COUNT_KEY.search(key) else "rank"):
+        if counts and _SMALL_CELL.fullmatch(obj.strip()) and not _NOT_COUNT_KEY.search(key):
             found.add(COUNT_KIND, f"at {path}")
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
         if _ID_KEY.search(key):
