@@ -173,7 +173,11 @@ PLAIN_REPR = (
     "4     Sexual abuse     8      0     8\n"
     "5            Total    94      c   124, suppressed=   category  First  Second  Total\n"
     "0     False  False    True  False\n"
-    "3     False   True   False   True), labels=['0', '0'])])")
+    "3     False   True   False   True), labels=['0', '0']), DisclosedTable(display=      "
+    "source            column\n"
+    "4  referrals  Date of referral\n"
+    "5  referrals   Child Unique ID\n"
+    "6  referrals  Date of referral, caption='Why rows were set aside')])")
 
 
 def notebook(source: str = "", plain: str = PLAIN_REPR, html: str = "",

@@ -328,8 +328,8 @@ _BOUND_BEFORE = re.compile(r"(?:\b(?:than|least|most|up\s+to|under|over|between|
                            r"|\d\s*(?:to|and|or|-))\s*$", re.I)
 _OF = re.compile(r"\s+(?:out\s+)?of(?:\s+(?:the|these|those|all))?(?:\s+[\d,]+)?", re.I)
 _WORD = re.compile(r"\s+([A-Za-z][A-Za-z'\u2019-]*)")
-_NOUN_VALUE = re.compile(rf"\b{_NOUN.pattern}\s*[:=]?\s+({_NUM})(?![\w%+]|[.,:/-]\d)(\s+\w+)?",
-                         re.I)
+_NOUN_VALUE = re.compile(rf"\b{_NOUN.pattern}[ \t]*[:=]?[ \t]+({_NUM})"  # on one line
+                         r"(?![\w%+]|[.,:/-]\d)(\s+\w+)?", re.I)
 _LABEL_VALUE = re.compile(r"(?<![A-Za-z'\u2019)-])([A-Za-z][A-Za-z'\u2019)-]*)\s*[:=]?[ \t]+"
                           r"(0*[1-5](?:\.0+)?)\*?(?![.,]\d)(?=\s*(?:[;,)\]'\"]|\.(?!\w)|$))")
 #: A plain-text table's row number: at the start of a line, then a column gap.
