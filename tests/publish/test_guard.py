@@ -321,7 +321,8 @@ NOT_COUNTS = ["2 years", "12 months", "Q3", "3 months or less", "1 year to less 
               "England 21.9%; Warwick 3.5%; Rugby 26.0", "plans 2 years and over",
               "2-year-old children", "children aged 0-5", "more than 3 months to 6 months",
               "from 1 to 5 children", "1-5 children", "up to 5 children", "5 of the 12 months",
-              "one of the reasons"]
+              "one of the reasons", "p = 1.00.", "On the current trend: 2",
+              "Path to the target: 2;", "reaching about 2."]
 
 
 @pytest.mark.parametrize("text", NOT_COUNTS, ids=NOT_COUNTS)

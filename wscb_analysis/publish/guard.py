@@ -33,9 +33,11 @@ integer under a rank, age or year heading. In running text (and attributes, comm
 notebook text and run.log) it is a leak next to a counted noun: "3 children", "2 re-referrals",
 "five episodes", "4 child protection plans", "3 of 496 plans", "children: 3", or as a chart
 label's value ("Physical abuse 3;"). Not counts: units of time ("2 years", "3 months or
-less"), bounds ("fewer than 6", "2 or more", "1 to 5"), "Q3", "page 2 of 7", "List 3",
-percentages and rates ("2.5 per 10,000"). In ``figures.json`` every number from 1 to 5 is a
-count unless its key names a rate, share, ratio, limit or year (``*_rate`` are fractions).
+less"), bounds ("fewer than 6", "2 or more", "1 to 5"), numbering ("Q3", "page 2 of 7",
+"List 3", "Key Stage 2"), percentages and rates ("2.5 per 10,000"), statistics and estimates
+("p = 1.00", "about 2", "On the current trend: 2"), a printed DataFrame's row numbers. In
+``figures.json`` every number from 1 to 5 is a count unless its key names a rate, share,
+ratio, limit or year (``*_rate`` are fractions); ``manifest.json`` holds no figures.
 """
 
 from __future__ import annotations
@@ -339,8 +341,14 @@ _NUMBERING = frozenset("""list page table figure chart section part step stage t
     version row column note annex appendix option question item number no nos num grade type
     priority category class group band rank ranked score scored rating rated decile quintile
     quartile age aged top bottom chapter phase wave key q python v""".split())
-_NOT_LABEL = _STOP | _NUMBERING | _MONTHS.keys() | frozenset("""first last and or january
-    february march april june july august september october november december""".split())
+#: Labels of statistics and estimates, whose values are not counts ("p = 1.00", "On the
+#: current trend: 2", "about 2").
+_ESTIMATE = frozenset("""p r z t chi sd se rr ci rate ratio mean median average limit lower
+    upper estimate estimated about around approximately roughly trend target path projected
+    projection expected forecast predicted""".split())
+_NOT_LABEL = _STOP | _NUMBERING | _ESTIMATE | _MONTHS.keys() | frozenset("""first last and or
+    january february march april june july august september october november
+    december""".split())
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
 
 
