@@ -201,6 +201,13 @@ def test_id_in_any_other_text_file_is_caught(pack, extract, name):
     assert found(pack, extract, planted="131096") == {(name, ID_KIND)}
 
 
+def test_id_in_a_file_name_is_caught_without_naming_the_file(pack, extract):
+    (pack / "notebooks" / "child-131096.ipynb").write_text(json.dumps(notebook()))
+    leaks = scan_pack(pack, extract, ALLOWED)
+    assert [(x.page, x.kind) for x in leaks] == [("file names", ID_KIND)]
+    assert "131096" not in str(leaks)
+
+
 def test_the_demos_own_extract_inside_the_pack_is_skipped(tmp_path):
     pack = write_pack(tmp_path / "demo")
     (pack / "extract").mkdir()

@@ -708,11 +708,17 @@ def scan_pack(folder: Path, extract: Extract, allowed_dates: Iterable = frozense
     allowed = _allowed(allowed_dates)
     own = Path(extract.data_dir).resolve() if getattr(extract, "data_dir", None) else None
     leaks: list[Leak] = []
+    names = _Found(ids, allowed)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if own is not None and path.resolve().is_relative_to(own):
             continue
-        leaks.extend(scan_file(path, ids, allowed, path.relative_to(folder).as_posix()))
-    return leaks
+        rel = path.relative_to(folder).as_posix()
+        names.text(rel, "a file or folder name in the pack", counts=False)
+        if names.pieces and (_id_hits(names.pieces[-1][0], ids) or any(
+                d in ids.dobs and d not in allowed for d, _ in find_dates(names.pieces[-1][0]))):
+            rel = "[a file name]"  # the name itself would put the value in the log
+        leaks.extend(scan_file(path, ids, allowed, rel))
+    return names.leaks("file names") + leaks
 
 
 __all__ = ["Leak", "Identifiers", "scan_pack", "scan_file", "identifiers", "normalise_ids",
