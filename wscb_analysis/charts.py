@@ -60,6 +60,9 @@ class Chart:
     #: target, an average of the values shown): the disclosure audit allows these.
     constants: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return f"Chart: {self.title}"
+
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
         consts = html.escape(" ".join(self.constants), quote=True)

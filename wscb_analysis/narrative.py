@@ -27,7 +27,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from .disclosure import format_count, format_percent, is_small
+from .disclosure import format_count, format_percent, format_rate, is_small
 from .stats.compare import clear_leader, count_change_test
 from .stats.intervals import benchmark_verdict, round_half_up, score_test_p, wilson_ci
 from .stats.spc import MIN_POINTS as MIN_XMR_POINTS
@@ -362,8 +362,9 @@ def target_method_note(progress: dict | None) -> str:
             f"fitted ratio is {progress['rate_ratio']:.3f} ({lvl} confidence interval "
             f"{progress['lower']:.3f} to {progress['upper']:.3f}): ahead when the whole "
             f"interval is below {req:.3f}, behind when it is wholly above. The projection is "
-            f"the {progress['baseline_year']} count times the ratio to the power {k}, its "
-            "range the interval's ends to the same power, so it agrees with the verdict.")
+            f"the {progress['baseline_year']} count carried forward by the ratio for each of "
+            f"the {k} years, and its range by the interval's ends in the same way, so it agrees "
+            "with the verdict.")
 
 
 # --------------------------------------------------------------------------- SPC charts

@@ -58,6 +58,11 @@ class DisclosedTable:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        # Only what is published: the display text, never the counts behind it.
+        return (self.caption + "\n" if self.caption else "") + self.display.to_string(
+            index=False)
+
     def _key(self, column, row: int) -> str | None:
         if self.keys is None or column not in self.keys.columns:
             return None

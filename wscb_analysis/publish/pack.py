@@ -249,8 +249,18 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     (tmp / "glossary.html").write_text(page("Glossary", glossary_body(), **shell),
                                        encoding="utf-8")
     (tmp / "figures.json").write_text(json.dumps(figures, indent=2))
-    allowed = {per.start, per.end, started_at.date(), finished_at.date()}
-    leaks = scan_pack(tmp, extract, allowed_dates(allowed))
+    allowed = {per.start, per.end, per.previous().start, per.previous().end,
+               started_at.date(), finished_at.date()}
+    # The dates the pages print about the extract (its span, the part of a period held, when
+    # the re-referral look-back is complete) are not dates of birth, whatever day they fall.
+    for cov in coverage.values():
+        allowed |= {d for d in (cov.first_date, cov.last_date) if d is not None}
+        allowed |= set(cov.covered_dates(per) or ())
+    from ..metrics.referrals import first_complete_day
+
+    if extract.has("referrals"):
+        allowed |= {d for d in [first_complete_day(extract["referrals"])] if d}
+    leaks = scan_pack(tmp, extract, allowed)
     findings = audit_pack(tmp) if audit else []
     manifest["leaks"] = [str(x) for x in leaks]
     manifest["disclosure_audit"] = [str(x) for x in findings]
@@ -285,11 +295,3 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     print(f"Pack written: {run.out / 'index.html'}")
     return 0
 
-
-def allowed_dates(days) -> set[str]:
-    """The pack's own dates (period start and end, run date) in the forms a page shows them:
-    they may coincide with a birthday without identifying anyone."""
-    out = set()
-    for d in days:
-        out |= {d.strftime("%d/%m/%Y"), d.isoformat(), long_date(d)}
-    return out

@@ -38,6 +38,8 @@ class Finding:
     def __str__(self) -> str:
         return self.text
 
+    __repr__ = __str__
+
 
 @dataclass
 class Note:
@@ -50,6 +52,8 @@ class Note:
 
     def __str__(self) -> str:
         return self.text
+
+    __repr__ = __str__
 
 
 @dataclass
@@ -69,6 +73,8 @@ class MethodNote:
 
     def __str__(self) -> str:
         return " ".join(self.texts)
+
+    __repr__ = __str__
 
 
 @dataclass
@@ -108,6 +114,11 @@ class Block:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def __repr__(self) -> str:
+        # The plain-text form a notebook keeps beside the HTML: the words only, never the
+        # frames behind a chart or table.
+        return self.texts() or "(nothing to show)"
 
 
 __all__ = ["Finding", "Note", "MethodNote", "Block"]

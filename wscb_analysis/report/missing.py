@@ -419,8 +419,8 @@ def missing_by_district(ctx: Context) -> Block:
         items.append(bar_chart(
             data, "district", "rate", lower="lower", upper="upper", fmt="rate", title=title,
             alt="Bar chart of children going missing per 10,000 children aged 0-17 by district: "
-            + "; ".join(f"{d} {v:.1f}" for d, v in zip(data["district"], data["rate"],
-                                                       strict=True)) + ".",
+            + "; ".join(f"{d} {say.format_rate(v)} per 10,000" for d, v in
+                        zip(data["district"], data["rate"], strict=True)) + ".",
             subtitle=subtitle(ctx, "Children going missing per 10,000 aged 0-17"),
             source=ctx.source + "; " + (ctx.profile.population_source or "partnership profile"),
             table=shown))
