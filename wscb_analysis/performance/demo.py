@@ -46,7 +46,7 @@ PERFORMANCE_HEADER = ["indicator", "period", "value", "numerator", "denominator"
                       "note"]
 
 
-def _catalogue() -> list[dict]:
+def starter_catalogue() -> list[dict]:
     """The demo catalogue; ``about_children`` "no" only for events and audits."""
     def ind(indicator, title, agency, unit, polarity, priority, definition, source,
             target="", direction="", children="yes"):
@@ -284,7 +284,7 @@ def write_performance_demo(out: Path | str, seed: int = 2017,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2016_17]))
-    catalogue = [{**c, "source": f"{c['source']} (SYNTHETIC demo)"} for c in _catalogue()]
+    catalogue = [{**c, "source": f"{c['source']} (SYNTHETIC demo)"} for c in starter_catalogue()]
     agency = {c["indicator"]: c["agency"] for c in catalogue}
     series = _series(rng)
     rows = [{"indicator": name, "period": p, "value": _fmt(v), "numerator": _fmt(x),
@@ -305,4 +305,4 @@ def _write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
             w.writerow({k: r.get(k, "") for k in header})
 
 
-__all__ = ["write_performance_demo"]
+__all__ = ["starter_catalogue", "write_performance_demo"]
