@@ -95,9 +95,11 @@ def assurance_state(lpl: float, upl: float, target: float | None,
 
 def summarise(values: Sequence[float], polarity: str, target: float | None = None,
               target_direction: str | None = None,
-              rebase_at: Sequence[int] | None = None) -> Summary:
+              rebase_at: Sequence[int] | None = None,
+              baseline_points: int | None = None) -> Summary:
     """Variation and assurance for a series in time order (``rebase_at``: positions where new
-    limits start; only the latest segment is judged)."""
+    limits start; only the latest segment is judged; ``baseline_points``: limits from each
+    segment's first k points, as NHSRplotthedots' ``fix_after_n_points``)."""
     y = np.asarray(values, dtype=float)
     cuts = sorted(int(c) for c in (rebase_at or []) if 0 < int(c) < len(y))
     latest = len(y) - (cuts[-1] if cuts else 0)
@@ -106,7 +108,8 @@ def summarise(values: Sequence[float], polarity: str, target: float | None = Non
         return Summary(variation="too few points",
                        assurance="too few points" if has_target else "no target",
                        points=latest, trial_limits=True)
-    chart = xmr(y, rebase_at=cuts, improvement=improvement_direction(polarity))
+    chart = xmr(y, rebase_at=cuts, baseline_points=baseline_points,
+                improvement=improvement_direction(polarity))
     last = chart.iloc[-1]
     special = bool(last["special_cause"])
     return Summary(
@@ -115,8 +118,9 @@ def summarise(values: Sequence[float], polarity: str, target: float | None = Non
                                   target if has_target else None, target_direction),
         direction=str(last["direction"]) if special else "",
         rule=str(last["rule"]) if special else "", points=latest,
-        trial_limits=latest < TRIAL_BELOW, mean=float(last["mean"]), lpl=float(last["lpl"]),
-        upl=float(last["upl"]), chart=chart)
+        # Limits from fewer than 12 points (the segment, or its fixed baseline) are trial limits.
+        trial_limits=min(latest, baseline_points or latest) < TRIAL_BELOW,
+        mean=float(last["mean"]), lpl=float(last["lpl"]), upl=float(last["upl"]), chart=chart)
 
 
 __all__ = ["ASSURANCE_STATES", "MIN_POINTS", "Summary", "TRIAL_BELOW", "VARIATION_STATES",
