@@ -264,3 +264,12 @@ c,Gamma again,LA,count,neither,,,P,,,yes
     # The performance row of the set-aside indicator says why, not "not in the catalogue".
     assert list(data.performance.set_aside["reason"]) == [
         "indicator 'c' has no usable row in indicators.csv (its row there was set aside)"]
+
+
+def test_report_lines_for_wscb_validate(folder):
+    data = load(folder, "events,2016-17 Q1,6,,,,\nevents,2016-17 Q1,6,,,,\nx,2016-17 Q1,1,,,,\n")
+    lines = data.report_lines()
+    assert "indicators: indicators.csv (Performance indicator catalogue)" in lines
+    assert "  rows in 3 = kept 1 + duplicates 1 + set aside 1" in lines
+    assert ("  set aside: performance.csv row 4, column 'indicator': indicator 'x' is not in "
+            "indicators.csv: add it to the catalogue, or correct the id") in lines

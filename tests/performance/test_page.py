@@ -87,7 +87,7 @@ def test_summary_counts_agree_with_the_table(demo):
     t = page.scorecard_data(*a).table
     first = page.summary(*a).findings()[0]
     judged = t[t["variation"] != "too few points"]
-    assert f"holds {len(t)} indicators" in first and f"{len(judged)} have enough" in first
+    assert f"lists {len(t)} indicators" in first and f"{len(judged)} have enough" in first
     tile = page.tile_summary(*a)
     assert tile["indicators"] == len(t) and tile["judged"] == len(judged)
     assert tile["variation"]["special cause concerning"] == int(

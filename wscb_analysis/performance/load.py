@@ -127,6 +127,30 @@ class PerformanceData:
         return pd.DataFrame(rows)
 
 
+    def report_lines(self, max_rows: int = 50) -> list[str]:
+        """The data-quality report's lines for both files, as ``wscb validate`` prints the
+        other sources (rows in = kept + duplicates + set aside, then each row set aside)."""
+        lines = []
+        for r in (self.catalogue, self.performance):
+            lines.append("")
+            if r.file is None:
+                lines.append(f"{r.source}: not supplied")
+                continue
+            lines.append(f"{r.source}: {r.file} ({r.layout})")
+            lines.extend(f"  UNUSABLE: {p}" for p in r.problems)
+            if not r.usable:
+                continue
+            lines.append(f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates "
+                         f"{r.duplicates:,} + set aside {r.rows_set_aside:,}"
+                         + ("" if r.accounts() else "  (DOES NOT ADD UP)"))
+            for rec in r.set_aside.head(max_rows).itertuples(index=False):
+                lines.append(f"  set aside: {rec.file} row {rec.row}, column '{rec.column}': "
+                             f"{rec.reason}")
+            if len(r.set_aside) > max_rows:
+                lines.append(f"  ... and {len(r.set_aside) - max_rows:,} more reasons")
+        return lines
+
+
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 

@@ -160,7 +160,7 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     v = judged["variation"].value_counts()
     partners = int((t["origin"] == "partner").sum())
     items = [Finding(
-        f"The scorecard for {d.period.label} holds {len(t)} indicators ({partners} from "
+        f"The scorecard for {d.period.label} lists {len(t)} indicators ({partners} from "
         f"partners' returns, {len(t) - partners} computed from the extract). "
         f"{len(judged)} have enough points for a judgement: "
         f"{v.get('common cause', 0)} show common cause variation only, "

@@ -83,7 +83,8 @@ def _load_extract(folder: Path) -> tuple[Extract | None, str | None]:
     try:
         return load_extract(folder), None
     except ExtractError as exc:
-        return None, str(exc)
+        # The message starts with the folder's path, which a published page need not show.
+        return None, str(exc).split(": ", 1)[-1]
 
 
 def _series_rows(perf: PerformanceData, extract: Extract | None, end: date
