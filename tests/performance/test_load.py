@@ -273,3 +273,17 @@ def test_report_lines_for_wscb_validate(folder):
     assert "  rows in 3 = kept 1 + duplicates 1 + set aside 1" in lines
     assert ("  set aside: performance.csv row 4, column 'indicator': indicator 'x' is not in "
             "indicators.csv: add it to the catalogue, or correct the id") in lines
+
+
+def test_blank_period_and_an_unusable_catalogue(folder, tmp_path):
+    perf = load(folder, "events,,6,,,,\n").performance
+    assert reasons(perf) == {2: [("period", "the period is blank: write a quarter as 2016-17 "
+                                            "Q3, a month as 2016-12 or a financial year as "
+                                            "2016-17")]}
+    bad = tmp_path / "bad"
+    write(bad, "indicators.csv", "indicator,unit,polarity\nevents,count,higher\n")
+    write(bad, "performance.csv", HEADER + "events,2016-17 Q1,6,,,,\n")
+    data = load_performance(bad)
+    assert "no column for title" in data.catalogue.problems[0]
+    assert not data.performance.usable and "fix the catalogue first" in \
+        data.performance.problems[0]

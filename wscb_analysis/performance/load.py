@@ -41,6 +41,7 @@ from .schema import (
     CATALOGUE,
     NO,
     PERFORMANCE,
+    PERIOD_HELP,
     POLARITIES,
     QUARTER,
     TARGET_DIRECTIONS,
@@ -162,9 +163,6 @@ class _Reasons:
 
     def add(self, row: int, column: str, reason: str) -> None:
         self.items.append((row, column, reason))
-
-    def rows(self) -> set[int]:
-        return {r for r, _, _ in self.items}
 
     def frame(self) -> pd.DataFrame:
         if not self.items:
@@ -341,6 +339,11 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
             "the template (wscb template --out FILE.xlsx)")
         result.data = _empty(PERF_COLUMNS)
         return result
+    if not catalogue.usable:
+        result.problems.append(f"{table.label}: its catalogue {catalogue.file} cannot be used "
+                               "(see the problem reported for it): fix the catalogue first")
+        result.data = _empty(PERF_COLUMNS)
+        return result
     why = _Reasons(table.label)
     col = {f.name: mapping.get(f.name, f.name) for f in PERFORMANCE.fields}
     cat = catalogue.data.set_index("indicator")
@@ -366,7 +369,9 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
         else:
             unit = cat.at[ident, "unit"]
         options = period_candidates(get["period"])
-        if not options:
+        if not get["period"]:
+            reasons.append(("period", f"the period is blank: {PERIOD_HELP}"))
+        elif not options:
             try:
                 parse_period(get["period"])
             except PeriodError as exc:
