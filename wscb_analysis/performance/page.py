@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import config
 from ..charts import xmr_chart
-from ..disclosure import NOT_AVAILABLE, disclose, format_percent
+from ..disclosure import disclose
 from ..local_context import MASH_OPENED
 from ..report import Block, Finding
 from .display import (
@@ -37,6 +37,15 @@ from .display import (
     variation_words,
 )
 from .scorecard import MAX_POINTS, ScorecardData, build_scorecard
+from .words import (
+    flag_sentence,
+    judgement,
+    kind_word,
+    names,
+    rule_phrase,
+    stat_text,
+    target_text,
+)
 
 PAGE = "08_scorecard.html"
 #: Points drawn in a row's trend line.
@@ -89,63 +98,7 @@ def scorecard_data(data_dir: str | Path | None = "demo", period: str = "2016-17"
     return _CACHE[key]
 
 
-# --------------------------------------------------------------------------- words
-
-
-def _kind_word(kind: str, plural: bool = False) -> str:
-    word = {"quarter": "quarter", "month": "month", "year": "year"}.get(kind, "period")
-    return word + "s" if plural else word
-
-
-def _target_text(row: pd.Series) -> str:
-    t = row["target"]
-    if t is None or pd.isna(t):
-        return "none"
-    unit = row["unit"]
-    number = (f"{t:g}%" if unit == "percentage" else f"{t:g} days" if unit == "days"
-              else f"{t:g} per 10,000" if unit.startswith("rate") else f"{t:,.0f}")
-    return f"{row['target_direction']} {number}"
-
-
-def _stat_text(unit: str, v: float) -> str:
-    """A mean or process limit (not a count of anyone) for a sentence or table."""
-    if v is None or pd.isna(v):
-        return NOT_AVAILABLE
-    if unit == "percentage":
-        return format_percent(v / 100)
-    suffix = {"days": " days", "rate per 10,000": " per 10,000"}.get(unit, "")
-    return f"{v:,.1f}{suffix}"
-
-
-def _rule_phrase(rule: str, direction: str, kind: str, period: str = "") -> str:
-    """"above its usual range in 2016-17 Q4", "below its average for 7 or more quarters
-    running", ... for the rule that flags the latest point."""
-    high = direction == "high"
-    many = _kind_word(kind, plural=True)
-    when = f" in {period}" if period else ""
-    return {
-        "outside limits": f"{'above' if high else 'below'} its usual range{when}",
-        "shift": f"{'above' if high else 'below'} its average for 7 or more {many} running",
-        "trend": f"{'rising' if high else 'falling'} for 7 or more {many} running",
-        "two of three": f"close to its {'upper' if high else 'lower'} limit in 2 of the last "
-                        f"3 {many}",
-    }.get(rule, "showing special cause variation")
-
-
-def _judgement(variation: str) -> str:
-    return {"special cause improving": "an improvement",
-            "special cause concerning": "a concern",
-            "special cause neither": "a change to ask about"}.get(variation, "")
-
-
 # --------------------------------------------------------------------------- summary
-
-
-def _names(rows: pd.DataFrame) -> str:
-    titles = list(rows["title"])
-    if len(titles) <= 1:
-        return "".join(titles)
-    return ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
@@ -180,13 +133,13 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
                         ("special cause improving", "Improving")):
         rows = t[t["variation"] == state]
         if len(rows):
-            items.append(Finding(f"{lead}: {_names(rows)}."))
+            items.append(Finding(f"{lead}: {names(rows)}."))
     missed = t[t["assurance"] == "consistently missed"]
     if len(missed):
-        items.append(Finding(f"Consistently missing the target: {_names(missed)}."))
+        items.append(Finding(f"Consistently missing the target: {names(missed)}."))
     stale = t[~t["up_to_date"] & t["period"].notna()]
     if len(stale):
-        items.append(Finding(f"Not updated to {d.period.label}: {_names(stale)} (their "
+        items.append(Finding(f"Not updated to {d.period.label}: {names(stale)} (their "
                              "latest period is shown)."))
     return Block(items)
 
@@ -228,7 +181,7 @@ def _value_frame(t: pd.DataFrame) -> pd.DataFrame:
     out["period"] = [("none held" if p is None or pd.isna(p) else
                       p if ok else f"{p} (not updated)")
                      for p, ok in zip(out["period"], out["up_to_date"], strict=True)]
-    out["target"] = [_target_text(r) for _, r in t.iterrows()]
+    out["target"] = [target_text(r) for _, r in t.iterrows()]
     return out
 
 
@@ -244,7 +197,7 @@ def _trend(info: pd.Series, points: pd.DataFrame) -> str:
     if all(hide) or len(tail) < 2:
         return "too few values to draw" if not all(hide) else "suppressed (small numbers)"
     first, last = shown.display["value"].iloc[0], shown.display["value"].iloc[-1]
-    alt = (f"Trend of {info['title']} over {len(tail)} {_kind_word(tail['kind'].iloc[-1], True)}"
+    alt = (f"Trend of {info['title']} over {len(tail)} {kind_word(tail['kind'].iloc[-1], True)}"
            f" from {tail['period'].iloc[0]} ({first}) to {tail['period'].iloc[-1]} ({last})")
     if any(hide):
         alt += "; small numbers are suppressed and not drawn"
@@ -311,36 +264,14 @@ def _chart_table(info: pd.Series, points: pd.DataFrame):
     frame = points.assign(unit=info["unit"], about_children=info["about_children"])
     for c in ("value", "numerator", "denominator"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    frame["average"] = [_stat_text(info["unit"], v) for v in frame["mean"]]
-    frame["lower_limit"] = [_stat_text(info["unit"], v) for v in frame["lpl"]]
-    frame["upper_limit"] = [_stat_text(info["unit"], v) for v in frame["upl"]]
+    frame["average"] = [stat_text(info["unit"], v) for v in frame["mean"]]
+    frame["lower_limit"] = [stat_text(info["unit"], v) for v in frame["lpl"]]
+    frame["upper_limit"] = [stat_text(info["unit"], v) for v in frame["upl"]]
     frame["special_cause"] = frame["rule"].replace("", "-")
     return disclose_values(frame, [("value", "numerator", "denominator")],
                            ["period", "average", "lower_limit", "upper_limit",
                             "special_cause"],
                            caption=f"{info['title']}: values, average and process limits")
-
-
-def _flag_sentence(d: ScorecardData, info: pd.Series, shown: str, suppressed_any: bool) -> str:
-    kind = d.series[info["indicator"]]["kind"].iloc[-1]
-    text = (f"{info['title']}: {shown} in {info['period']}, "
-            f"{_rule_phrase(info['rule'], info['direction'], kind)}")
-    if not suppressed_any:
-        text += (f" (average {_stat_text(info['unit'], info['mean'])}, process limits "
-                 f"{_stat_text(info['unit'], info['lpl'])} to "
-                 f"{_stat_text(info['unit'], info['upl'])})")
-    better = {"higher is better": "higher is better", "lower is better": "lower is better"}.get(
-        info["polarity"])
-    if info["variation"] == "special cause neither":
-        text += (": a change chance alone would rarely produce. Neither direction is better "
-                 "for this indicator, so it is a question to ask, not a verdict.")
-    else:
-        text += (f": a change chance alone would rarely produce, and {better} for this "
-                 f"indicator, so it is {_judgement(info['variation'])}.")
-    if info["trial_limits"]:
-        text += (f" The limits are trial limits from {int(info['points'])} "
-                 f"{_kind_word(kind, True)} and may move as more arrive.")
-    return text
 
 
 def _mash_note(d: ScorecardData, info: pd.Series, profile) -> Finding | None:
@@ -374,7 +305,7 @@ def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
                               info["numerator"], info["denominator"])
         items.append(Html(f"<h3>{html.escape(info['title'])}</h3>"))
         kind = points["kind"].iloc[-1]
-        phrase = _rule_phrase(info["rule"], info["direction"], kind, info["period"])
+        phrase = rule_phrase(info["rule"], info["direction"], kind, info["period"])
         if suppressed_any:
             items.append(Finding("Not charted: some periods have fewer than 6 and are "
                                  "suppressed, so the chart could reveal them."))
@@ -388,20 +319,20 @@ def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
             limits = "trial limits" if info["trial_limits"] else "process limits"
             items.append(xmr_chart(
                 chart, list(points["period"]),
-                title=f"{info['title']}: {phrase}, {_judgement(info['variation'])}",
-                alt=(f"XmR chart of {info['title']} by {_kind_word(kind)} from "
+                title=f"{info['title']}: {phrase}, {judgement(info['variation'])}",
+                alt=(f"XmR chart of {info['title']} by {kind_word(kind)} from "
                      f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}. The latest "
                      f"value, {shown}, is {phrase}. Average "
-                     f"{_stat_text(info['unit'], info['mean'])}, {limits} "
-                     f"{_stat_text(info['unit'], info['lpl'])} to "
-                     f"{_stat_text(info['unit'], info['upl'])}."),
+                     f"{stat_text(info['unit'], info['mean'])}, {limits} "
+                     f"{stat_text(info['unit'], info['lpl'])} to "
+                     f"{stat_text(info['unit'], info['upl'])}."),
                 fmt=fmt,
                 subtitle=(f"{info['unit'].capitalize()}, {d.authority}, "
                           f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}; "
                           f"{limits} from {int(info['points'])} points (at most "
                           f"{MAX_POINTS})"),
                 source=f"{d.source}; {info['agency']}", table=table))
-        items.append(Finding(_flag_sentence(d, info, shown, suppressed_any)))
+        items.append(Finding(flag_sentence(d, info, shown, suppressed_any)))
         note = _mash_note(d, info, profile)
         if note is not None:
             items.append(note)
@@ -453,11 +384,11 @@ def about_the_data(data_dir: str | Path | None = "demo", period: str = "2016-17"
     t = d.table
     few = t[t["variation"] == "too few points"]
     if len(few):
-        items.append(Finding(f"Too few values to judge (fewer than 6): {_names(few)}."))
+        items.append(Finding(f"Too few values to judge (fewer than 6): {names(few)}."))
     trial = t[t["trial_limits"] & (t["variation"] != "too few points")]
     if len(trial):
         items.append(Finding(f"Trial limits (6 to 11 values, so the limits may move): "
-                             f"{_names(trial)}."))
+                             f"{names(trial)}."))
     return Block(items)
 
 
