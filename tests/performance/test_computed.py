@@ -128,3 +128,9 @@ def test_every_computed_indicator_is_described():
     for c in COMPUTED:
         assert c.title and c.definition and c.unit in ("count", "percentage")
         assert c.polarity in ("higher is better", "lower is better", "neither")
+
+
+def test_only_the_latest_quarters_when_asked(extract):
+    rows = computed_rows(extract, date(2016, 9, 30), max_quarters=2)
+    # Quarters from 2015-16 Q1 (the first event) to 2016-17 Q2: the latest two only.
+    assert set(rows["period"]) == {"2016-17 Q1", "2016-17 Q2"}

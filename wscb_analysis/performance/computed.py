@@ -197,8 +197,10 @@ def held(span: tuple[date, date] | None, quarter: Period, lookback_months: int =
     return first <= needed + edge and last >= quarter.end - edge
 
 
-def computed_rows(extract, end: date, figures_for=None) -> pd.DataFrame:
-    """One row per computed indicator per quarter held, up to the quarter ending by ``end``.
+def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None = None
+                  ) -> pd.DataFrame:
+    """One row per computed indicator per quarter held, up to the quarter ending by ``end``
+    (only the latest ``max_quarters`` quarters when given: the scorecard uses no more).
 
     Columns as the validated performance data (``indicator, period, kind, start, end, value,
     numerator, denominator, agency, note, row``) plus ``origin`` = "computed". A quarter whose
@@ -215,7 +217,8 @@ def computed_rows(extract, end: date, figures_for=None) -> pd.DataFrame:
     if not firsts:
         return pd.DataFrame(columns=columns)
     rows = []
-    for q in quarters_to(end, min(firsts)):
+    quarters = quarters_to(end, min(firsts))
+    for q in quarters[-max_quarters:] if max_quarters else quarters:
         wanted = [c for c in COMPUTED
                   if held(spans[c.extract_source], q, c.lookback_months, c.lookback_from)
                   and set(c.fields) <= set(extract.sources[c.extract_source].columns_used)]

@@ -96,8 +96,9 @@ def _series_rows(perf: PerformanceData, extract: Extract | None, end: date
         if len(partner_cat) else computed_cat
     rows = perf.performance.data.assign(origin="partner")
     if extract is not None:
-        rows = pd.concat([rows, computed_rows(extract, end)], ignore_index=True) \
-            if len(rows) else computed_rows(extract, end)
+        # Each quarter costs a pass over the extract: only those the limits can use.
+        computed = computed_rows(extract, end, max_quarters=MAX_POINTS)
+        rows = pd.concat([rows, computed], ignore_index=True) if len(rows) else computed
     if len(rows):
         rows = rows[pd.to_datetime(rows["end"]).dt.date <= end]
     return catalogue.reset_index(drop=True), rows.reset_index(drop=True)
