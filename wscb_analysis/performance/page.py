@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
 from ..charts import xmr_chart
 from ..disclosure import disclose
 from ..local_context import MASH_OPENED
@@ -36,7 +35,7 @@ from .display import (
     variation_icon,
     variation_words,
 )
-from .scorecard import MAX_POINTS, ScorecardData, build_scorecard
+from .scorecard import MAX_POINTS, ScorecardData, build_scorecard, resolve_folder
 from .words import (
     flag_sentence,
     judgement,
@@ -65,19 +64,6 @@ class Html:
 
 
 # --------------------------------------------------------------------------- loading
-
-
-def resolve_folder(data_dir: str | Path | None) -> Path:
-    """The extract folder; ``"demo"`` (or None) is the demo extract, given its performance
-    files if it was written before they existed."""
-    from ..report import resolve_data_dir
-
-    folder = resolve_data_dir(data_dir)
-    if data_dir in (None, "", "demo") and not (folder / "indicators.csv").exists():
-        from .demo import write_performance_demo
-
-        write_performance_demo(folder, seed=config.DEMO_SEED)
-    return Path(folder).resolve()
 
 
 def _files_key(folder: Path) -> tuple:

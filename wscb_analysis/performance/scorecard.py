@@ -79,6 +79,19 @@ def authority_name(profile: str | Path | None = None) -> str:
     return str(name)
 
 
+def resolve_folder(data_dir: str | Path | None) -> Path:
+    """The extract folder; ``"demo"`` (or None) is the demo extract, given its performance
+    files if it was written before they existed."""
+    from ..report import resolve_data_dir
+
+    folder = resolve_data_dir(data_dir)
+    if data_dir in (None, "", "demo") and not (folder / "indicators.csv").exists():
+        from .demo import write_performance_demo
+
+        write_performance_demo(folder, seed=config.DEMO_SEED)
+    return Path(folder).resolve()
+
+
 def _load_extract(folder: Path) -> tuple[Extract | None, str | None]:
     try:
         return load_extract(folder), None
@@ -158,13 +171,13 @@ def _judge(info: pd.Series, points: pd.DataFrame, asked_end: date) -> tuple[dict
     return row, window
 
 
-def build_scorecard(data_dir: str | Path, period: str, quarter: str | None = None,
+def build_scorecard(data_dir: str | Path | None, period: str, quarter: str | None = None,
                     profile: str | Path | None = None,
                     column_map: dict[str, str] | None = None) -> ScorecardData:
-    """Load the performance files and the extract in ``data_dir`` and judge every indicator
-    for the period asked (see :func:`scorecard`)."""
+    """Load the performance files and the extract in ``data_dir`` ("demo" for the demo
+    extract) and judge every indicator for the period asked (see :func:`scorecard`)."""
     asked = financial_year(period, quarter)
-    folder = Path(data_dir)
+    folder = resolve_folder(data_dir)
     perf = load_performance(folder, column_map)
     extract, why_not = _load_extract(folder)
     notes = []
@@ -189,7 +202,7 @@ def build_scorecard(data_dir: str | Path, period: str, quarter: str | None = Non
                          authority=authority_name(profile), notes=notes)
 
 
-def scorecard(data_dir: str | Path, period: str, quarter: str | None = None,
+def scorecard(data_dir: str | Path | None, period: str, quarter: str | None = None,
               profile: str | Path | None = None) -> pd.DataFrame:
     """One row per indicator (partners' and computed): ``indicator, title, agency,
     priority, origin`` ("partner" or "computed"), ``unit, polarity, period`` (the latest
@@ -204,4 +217,5 @@ def scorecard(data_dir: str | Path, period: str, quarter: str | None = None,
     return build_scorecard(data_dir, period, quarter, profile).table
 
 
-__all__ = ["MAX_POINTS", "ScorecardData", "authority_name", "build_scorecard", "scorecard"]
+__all__ = ["MAX_POINTS", "ScorecardData", "authority_name", "build_scorecard", "resolve_folder",
+           "scorecard"]
