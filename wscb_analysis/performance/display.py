@@ -114,7 +114,7 @@ VARIATION_WORDS = {
     "common cause": "Common cause: no significant change",
     "special cause improving": "Special cause: improving",
     "special cause concerning": "Special cause: concerning",
-    "special cause neither": "Special cause: a change, neither better nor worse",
+    "special cause neither": "Special cause: neither better nor worse",
     "too few points": "Too few points to judge",
 }
 ASSURANCE_WORDS = {
@@ -188,7 +188,7 @@ def variation_words(state: str, direction: str = "", points: int = 0,
 def sparkline(values: list[float], hide: list[bool], alt: str, target: float | None = None
               ) -> str:
     """A small trend line as an ``<img>`` (PNG, with alt text); hidden points are not drawn."""
-    fig, ax = plt.subplots(figsize=(1.7, 0.5), dpi=110)
+    fig, ax = plt.subplots(figsize=(1.3, 0.45), dpi=110)
     y = np.array([np.nan if h else v for v, h in zip(values, hide, strict=True)], dtype=float)
     x = np.arange(len(y))
     ax.plot(x, y, color=_BLUE, linewidth=1.4)
