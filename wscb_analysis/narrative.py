@@ -27,7 +27,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from .disclosure import format_count, format_percent, format_rate, is_small
+from .disclosure import format_count, format_percent, format_rate, is_small  # noqa: F401
 from .stats.compare import clear_leader, count_change_test
 from .stats.intervals import benchmark_verdict, round_half_up, score_test_p, wilson_ci
 from .stats.spc import MIN_POINTS as MIN_XMR_POINTS

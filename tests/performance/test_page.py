@@ -1,0 +1,173 @@
+"""The scorecard page: its sections, disclosure, symbols with words, charts with alt text
+and data tables, and the notebook run top to bottom and rendered as the pack renders it."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill as pm
+import pytest
+
+from wscb_analysis import config
+from wscb_analysis.charts import Chart
+from wscb_analysis.disclosure import DisclosedTable
+from wscb_analysis.io.load import load_extract
+from wscb_analysis.performance import page
+from wscb_analysis.performance.display import ScorecardTable, value_text
+from wscb_analysis.publish.guard import identifiers, scan_page
+from wscb_analysis.publish.render import notebook_body
+from wscb_analysis.publish.render import page as page_shell
+from wscb_analysis.report import Block
+from wscb_analysis.synth import write_synthetic_extract
+
+from .conftest import write
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    write_synthetic_extract(folder, scale=0.3, seed=2017)
+    return folder
+
+
+def args(folder):
+    return (str(folder), "2016-17", None, None)
+
+
+def html_of(block: Block) -> str:
+    return block._repr_html_()
+
+
+def test_small_numbers_by_unit():
+    # About children: a count of 3 -> c, a percentage on 2 of 40 -> c, a rate on 3 -> c.
+    # Not about children: a count of 4 events is shown, marked "4*". Days are averages,
+    # never suppressed. Not held -> x.
+    assert value_text("count", 3, True) == ("c", True)
+    assert value_text("count", 0, True) == ("0", False)
+    assert value_text("count", 4, False) == ("4*", False)
+    assert value_text("count", 1234, True) == ("1,234", False)
+    assert value_text("percentage", 5.0, True, 2, 40) == ("c", True)
+    assert value_text("percentage", 45.25, True, 181, 400) == ("45.3%", False)  # half up
+    assert value_text("percentage", 5.0, False, 2, 40) == ("5.0%", False)
+    assert value_text("rate per 10,000", 0.3, True, 3, 112662) == ("c", True)
+    assert value_text("rate per 10,000", 61.25, True, 690, 112662) == ("61.3 per 10,000",
+                                                                       False)
+    assert value_text("days", 4.0, True) == ("4.0 days", False)
+    assert value_text("count", float("nan"), True) == ("x", False)
+
+
+def test_sections_on_the_demo(demo):
+    a = args(demo)
+    t = page.scorecard_data(*a).table
+    blocks = [page.summary(*a), page.key(), page.by_priority(*a), page.flagged(*a),
+              page.about_the_data(*a)]
+    assert all(isinstance(b, Block) for b in blocks)
+    text = "\n".join(html_of(b) for b in blocks)
+    # Every image states its message; every chart has its data table.
+    for alt in re.findall(r'<img[^>]*alt="([^"]*)"', text):
+        assert len(alt) > 15 and "chart" != alt.lower()
+    charts = [i for i in blocks[3].items if isinstance(i, Chart)]
+    assert charts and all(isinstance(c.table, DisclosedTable) for c in charts)
+    flagged = t["variation"].str.startswith("special cause")
+    assert len(re.findall(r"<h3>", html_of(blocks[3]))) == int(flagged.sum())
+    # One scorecard table per priority, its values disclosed.
+    tables = [i for i in blocks[2].items if isinstance(i, ScorecardTable)]
+    assert len(tables) == t["priority"].nunique()
+    assert all(isinstance(x.values, DisclosedTable) for x in tables)
+    # Each symbol has its words beside it.
+    for words in ("Common cause: no significant change", "Special cause: concerning",
+                  "Consistently misses the target", "Hit and miss"):
+        assert words in text
+    assert text.count('aria-hidden="true"') >= len(t)
+
+
+def test_summary_counts_agree_with_the_table(demo):
+    a = args(demo)
+    t = page.scorecard_data(*a).table
+    first = page.summary(*a).findings()[0]
+    judged = t[t["variation"] != "too few points"]
+    assert f"lists {len(t)} indicators" in first and f"{len(judged)} have enough" in first
+    tile = page.tile_summary(*a)
+    assert tile["indicators"] == len(t) and tile["judged"] == len(judged)
+    assert tile["variation"]["special cause concerning"] == int(
+        (t["variation"] == "special cause concerning").sum())
+    html_tile = page.tile_html(tile)
+    assert f'{tile["variation"]["special cause concerning"]} concerning' in html_tile
+    assert 'href="08_scorecard.html"' in html_tile and "<td" not in html_tile
+
+
+def test_small_counts_about_children_are_not_charted(tmp_path):
+    folder = tmp_path / "small"
+    write(folder, "indicators.csv",
+          "indicator,title,unit,polarity,priority,about_children\n"
+          "scr,Serious case reviews,count,neither,Governance,yes\n"
+          "events,Training events,count,higher,Governance,no\n")
+    quarters = [f"{y}-{(y + 1) % 100:02d} Q{q}" for y in (2014, 2015, 2016) for q in (1, 2, 3, 4)]
+    values = [2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 30]
+    write(folder, "performance.csv", "indicator,period,value\n" + "".join(
+        f"scr,{q},{v}\nevents,{q},{v}\n" for q, v in zip(quarters, values, strict=True)))
+    a = args(folder)
+    flagged = page.flagged(*a)
+    charts = [i for i in flagged.items if isinstance(i, Chart)]
+    # The events series (not about children) is charted; the reviews series is not.
+    assert len(charts) == 1 and charts[0].title.startswith("Training events")
+    text = html_of(flagged)
+    assert "Not charted: some periods have fewer than 6" in text
+    # No count from 1 to 5 of children in any cell; the events' 2 and 3 are marked.
+    shown = html_of(page.by_priority(*a)) + text
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", shown, flags=re.S)
+    assert not [c for c in cells if re.fullmatch(r"\s*[1-5]\s*", c)]
+    assert "2*" in shown and "* A count of events or returns" in shown
+    # Sentences give no limits for a suppressed series (they would reveal the small values).
+    sentence = [f for f in flagged.findings() if f.startswith("Serious case reviews")][0]
+    assert "process limits" not in sentence and "30 in 2016-17 Q4" in sentence
+
+
+def test_no_performance_files(tmp_path):
+    folder = tmp_path / "bare"
+    write(folder, "referrals.csv", "Child Unique ID,Date of referral\n1,01/04/2016\n")
+    text = html_of(page.about_the_data(*args(folder)))
+    assert "No performance dataset was supplied" in text
+    t = page.scorecard_data(*args(folder)).table
+    assert set(t["origin"]) == {"computed"}
+
+
+def test_demo_folder_gets_its_performance_files(tmp_path, monkeypatch):
+    extract = tmp_path / "demo" / "extract"
+    monkeypatch.setattr(config, "DEMO_EXTRACT_DIR", extract)
+    write_synthetic_extract(extract, scale=0.05, seed=config.DEMO_SEED)
+    (extract / "indicators.csv").unlink()  # a demo written before the scorecard existed
+    (extract / "performance.csv").unlink()
+    assert (page.resolve_folder("demo") / "indicators.csv").exists()
+
+
+def test_notebook_runs_and_renders_as_the_pack_needs(demo, tmp_path):
+    out = tmp_path / "08_scorecard.ipynb"
+    pm.execute_notebook(str(config.NOTEBOOKS_DIR / "08_scorecard.ipynb"), str(out),
+                        parameters={"data_dir": str(demo), "period": "2016-17",
+                                    "quarter": None, "benchmarks_dir": None, "profile": None},
+                        kernel_name="python3", execution_timeout=600, progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            assert o.get("output_type") != "error"
+            assert not (o.get("output_type") == "stream" and o.get("name") == "stderr"), o
+    title, body = notebook_body(nb)
+    assert title == "Partnership performance scorecard"
+    path = tmp_path / "08_scorecard.html"
+    path.write_text(page_shell(title, body, synthetic=True, footer="test"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    for bad in ("Traceback", "In&nbsp;[", "jp-InputArea", "import ", "<script",
+                "No description has been provided"):
+        assert bad not in text, bad
+    headings = [int(h) for h in re.findall(r"<h([1-6])", text)]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:],
+                                                                strict=False))
+    for tag in re.findall(r"<img[^>]*>", text):
+        assert re.search(r'src="data:image/png;base64,', tag)
+        assert len(re.search(r'alt="([^"]*)"', tag).group(1)) > 15
+    ids, dobs = identifiers(load_extract(demo))
+    assert scan_page(path, ids, dobs, set()) == []
+    # The page names the demo's own figures, e.g. the 79 children at MASE in 2016-17 Q4.
+    assert "79 in 2016-17 Q4" in text

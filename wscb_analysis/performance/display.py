@@ -1,0 +1,262 @@
+"""How the scorecard looks on a page: values disclosed by unit, the Making Data Count symbols
+with their words, sparklines, and the scorecard table itself.
+
+Disclosure (DEFINITIONS.md) goes through :func:`wscb_analysis.disclosure.disclose`, one call per
+unit and kind of indicator: a count about children from 1 to 5 is ``c``; a percentage or rate
+about children whose numerator or denominator is 1 to 5 is ``c``; counts that are not about
+children (training events, audits returned) are shown as they are, with an asterisk from 1 to
+5 and a note saying why. A figure not held is ``x``.
+
+Each symbol is a small inline SVG hidden from screen readers, with its words beside it, so the
+meaning never rests on colour or shape alone (screen readers, print, colour blindness).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..charts import PALETTE  # noqa: E402
+from ..disclosure import NOT_AVAILABLE, DisclosedTable, disclose, is_small  # noqa: E402
+
+#: Shown after a count from 1 to 5 that is not about children (and so not suppressed).
+NOT_CHILDREN_MARK = "*"
+NOT_CHILDREN_NOTE = ("* A count of events or returns, not of children: shown even when it is "
+                     "from 1 to 5.")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _count_text(v) -> str:
+    if v is None or pd.isna(v):
+        return NOT_AVAILABLE
+    text = f"{int(round(float(v))):,}"
+    return text + NOT_CHILDREN_MARK if is_small(v) else text
+
+
+def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str | None]],
+                    keep: list[str], caption: str | None = None) -> DisclosedTable:
+    """The ``keep`` columns as text and each ``(value, numerator, denominator)`` of ``cells``
+    as the page shows it, suppressed by the rules above. ``frame`` needs ``unit`` and
+    ``about_children`` columns; percentages are 0-100 in ``frame``."""
+    frame = frame.reset_index(drop=True)
+    display = pd.DataFrame(index=frame.index, columns=keep + [v for v, _, _ in cells],
+                           dtype=object)
+    hidden = pd.DataFrame(False, index=frame.index, columns=display.columns)
+    for c in keep:
+        display[c] = frame[c].astype(object).where(frame[c].notna(), NOT_AVAILABLE).astype(str)
+    for (unit, children), g in frame.groupby(["unit", "about_children"], sort=False):
+        sub = pd.DataFrame(index=g.index)
+        counts: list[str] = []
+        percents: dict = {}
+        rates: dict = {}
+        for v, x, d in cells:
+            parts = [p for p in (x, d) if p is not None]
+            if children and parts:
+                for p in parts:
+                    sub[p] = g[p].round().astype("Int64")
+                    counts.append(p)
+            pair = (x, d) if children and parts else (None, None)
+            if unit == "count":
+                if children:
+                    sub[v] = g[v].round().astype("Int64")
+                    counts.append(v)
+                else:
+                    sub[v] = g[v].map(_count_text)
+            elif unit == "percentage":
+                sub[v] = g[v] / 100
+                percents[v] = pair
+            elif unit == "rate per 10,000":
+                sub[v] = g[v]
+                rates[v] = pair
+            else:  # days: an average, never a count of children
+                sub[v] = g[v].map(lambda a: NOT_AVAILABLE if pd.isna(a) else f"{a:.1f} days")
+        shown = disclose(sub, counts=counts, percents=percents, rates=rates)
+        for v, _, _ in cells:
+            text = shown.display[v]
+            if unit == "rate per 10,000":
+                text = text.map(lambda s: s if s in ("c", "x", "low") else f"{s} per 10,000")
+            display.loc[g.index, v] = text
+            hidden.loc[g.index, v] = shown.suppressed[v]
+    return DisclosedTable(display=display, suppressed=hidden, caption=caption,
+                          text_columns=tuple(keep))
+
+
+def value_text(unit: str, value: float, about_children: bool, numerator=None,
+               denominator=None) -> tuple[str, bool]:
+    """One value as the page shows it, and whether it is suppressed."""
+    frame = pd.DataFrame([{"unit": unit, "about_children": about_children, "value": value,
+                           "numerator": numerator, "denominator": denominator}])
+    frame[["value", "numerator", "denominator"]] = frame[
+        ["value", "numerator", "denominator"]].astype(float)
+    t = disclose_values(frame, [("value", "numerator", "denominator")], [])
+    return str(t.display.at[0, "value"]), bool(t.suppressed.at[0, "value"])
+
+
+# --------------------------------------------------------------------------- symbols
+
+#: (fill, text colour, letter) per state. Colours from the pack's palette: blue improving,
+#: orange concerning, purple for a change with no better direction, grey common cause.
+_BLUE, _TEAL, _PURPLE, _ORANGE, _GREY = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], \
+    PALETTE[4]
+VARIATION_WORDS = {
+    "common cause": "Common cause: no significant change",
+    "special cause improving": "Special cause: improving",
+    "special cause concerning": "Special cause: concerning",
+    "special cause neither": "Special cause: neither better nor worse",
+    "too few points": "Too few points to judge",
+}
+ASSURANCE_WORDS = {
+    "consistently met": "Consistently meets the target",
+    "consistently missed": "Consistently misses the target",
+    "hit and miss": "Hit and miss: meets or misses the target by chance",
+    "no target": "No target",
+    "too few points": "Too few points to judge",
+}
+MEANINGS = {
+    "common cause": "The latest value is within the range the indicator's own history "
+                    "leads us to expect.",
+    "special cause improving": "A change that chance alone would rarely produce, in the "
+                               "better direction.",
+    "special cause concerning": "A change that chance alone would rarely produce, in the "
+                                "worse direction.",
+    "special cause neither": "A change that chance alone would rarely produce, for an "
+                             "indicator where neither direction is better: a question to ask.",
+    "consistently met": "The target lies outside the process limits, on the side the process "
+                        "already beats: it will be met unless the process changes.",
+    "consistently missed": "The target lies outside the process limits, on the other side: "
+                           "it will be missed unless the process changes.",
+    "hit and miss": "The target lies between the process limits: the indicator will meet it "
+                    "some periods and miss it in others by chance alone.",
+}
+
+
+def _icon(fill: str, ink: str, letter: str, outline: str | None = None) -> str:
+    stroke = f' stroke="{outline}" stroke-width="2"' if outline else ""
+    return (f'<svg class="mdc-icon" width="22" height="22" viewBox="0 0 22 22" '
+            f'aria-hidden="true" focusable="false"><circle cx="11" cy="11" r="10" '
+            f'fill="{fill}"{stroke}/><text x="11" y="15.5" text-anchor="middle" '
+            f'font-family="Arial, sans-serif" font-size="13" font-weight="bold" '
+            f'fill="{ink}">{html.escape(letter)}</text></svg>')
+
+
+def variation_icon(state: str, direction: str = "") -> str:
+    letter = {"high": "H", "low": "L"}.get(direction, "")
+    if state == "special cause improving":
+        return _icon(_BLUE, "#FFFFFF", letter)
+    if state == "special cause concerning":
+        return _icon(_ORANGE, "#0B0C0C", letter)
+    if state == "special cause neither":
+        return _icon(_PURPLE, "#FFFFFF", letter)
+    if state == "common cause":
+        return _icon(_GREY, "#FFFFFF", "~")
+    return _icon("#FFFFFF", _GREY, "?", outline=_GREY)
+
+
+def assurance_icon(state: str) -> str:
+    return {"consistently met": _icon(_BLUE, "#FFFFFF", "P"),
+            "consistently missed": _icon(_ORANGE, "#0B0C0C", "F"),
+            "hit and miss": _icon(_GREY, "#FFFFFF", "?")}.get(state, "")
+
+
+def variation_words(state: str, direction: str = "", points: int = 0,
+                    trial: bool = False) -> str:
+    words = VARIATION_WORDS[state]
+    if direction and state.startswith("special cause"):
+        words += f" ({'higher' if direction == 'high' else 'lower'})"
+    if state == "too few points":
+        words += f" ({points} of 6 needed)"
+    elif trial:
+        words += f"; trial limits from {points} points"
+    return words
+
+
+# --------------------------------------------------------------------------- sparklines
+
+
+def sparkline(values: list[float], hide: list[bool], alt: str, target: float | None = None
+              ) -> str:
+    """A small trend line as an ``<img>`` (PNG, with alt text); hidden points are not drawn."""
+    fig, ax = plt.subplots(figsize=(1.3, 0.45), dpi=110)
+    y = np.array([np.nan if h else v for v, h in zip(values, hide, strict=True)], dtype=float)
+    x = np.arange(len(y))
+    ax.plot(x, y, color=_BLUE, linewidth=1.4)
+    if np.isfinite(y[-1]):
+        ax.plot([x[-1]], [y[-1]], "o", color=_BLUE, markersize=3)
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color=_ORANGE, linewidth=1, linestyle="--")
+    ax.set_axis_off()
+    ax.margins(x=0.04, y=0.2)
+    fig.subplots_adjust(0, 0, 1, 1)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", transparent=False, facecolor="white")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<img class="sparkline" src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}">')
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass
+class ScorecardTable:
+    """The scorecard for one board priority: values from a :class:`DisclosedTable`, with the
+    trend line and the two symbols (and their words) beside them."""
+
+    values: DisclosedTable
+    trends: list[str]
+    variation: list[tuple[str, str]]
+    assurance: list[tuple[str, str]]
+    caption: str
+    notes: list[str] = field(default_factory=list)
+
+    HEADINGS = ("Indicator", "Agency", "Period", "Latest", "Same period a year before",
+                "Trend", "Variation", "Target", "Assurance")
+
+    def _repr_html_(self) -> str:
+        d = self.values.display
+        head = "".join(f'<th scope="col">{h}</th>' for h in self.HEADINGS)
+        body = []
+        for i in range(len(d)):
+            v_icon, v_words = self.variation[i]
+            a_icon, a_words = self.assurance[i]
+            cells = [
+                f'<th scope="row">{html.escape(d.at[i, "title"])}</th>',
+                f'<td class="text">{html.escape(d.at[i, "agency"])}</td>',
+                f'<td class="text nowrap">{html.escape(d.at[i, "period"])}</td>',
+                f"<td>{html.escape(d.at[i, 'value'])}</td>",
+                f"<td>{html.escape(d.at[i, 'previous_year_value'])}</td>",
+                f"<td>{self.trends[i]}</td>",
+                f'<td class="text">{v_icon} {html.escape(v_words)}</td>',
+                f'<td class="text">{html.escape(d.at[i, "target"])}</td>',
+                f'<td class="text">{a_icon} {html.escape(a_words)}</td>',
+            ]
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        notes = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in self.notes)
+        style = ('<style>table.scorecard td.text, table.scorecard th[scope=row] '
+                 "{ text-align: left; } table.scorecard svg.mdc-icon { vertical-align: middle; "
+                 "} table.scorecard img.sparkline { display: block; } "
+                 "table.scorecard td.nowrap { white-space: nowrap; }</style>")
+        return (f'{style}<table class="scorecard"><caption>{html.escape(self.caption)}'
+                f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+                f"</table>{notes}")
+
+    def to_html(self) -> str:
+        return self._repr_html_()
+
+
+__all__ = ["ASSURANCE_WORDS", "MEANINGS", "NOT_CHILDREN_NOTE", "ScorecardTable",
+           "VARIATION_WORDS", "assurance_icon", "disclose_values", "sparkline", "value_text",
+           "variation_icon", "variation_words"]

@@ -1,0 +1,439 @@
+"""The scorecard page's sections (``notebooks/08_scorecard.ipynb``) and the pack's index tile.
+
+Every section takes the notebook's parameters (``data_dir``, ``period``, ``quarter``,
+``profile``; ``data_dir="demo"`` is the demo extract) and returns a
+:class:`~wscb_analysis.report.Block`. The scorecard is computed once per kernel for the same
+files and parameters. Every value shown passes through
+:func:`wscb_analysis.disclosure.disclose` (see :mod:`.display`); charts carry alt text and
+their data table; sentences are generated from the figures.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..charts import xmr_chart
+from ..disclosure import disclose
+from ..local_context import MASH_OPENED
+from ..report import Block, Finding
+from .display import (
+    ASSURANCE_WORDS,
+    MEANINGS,
+    NOT_CHILDREN_MARK,
+    NOT_CHILDREN_NOTE,
+    VARIATION_WORDS,
+    ScorecardTable,
+    assurance_icon,
+    disclose_values,
+    sparkline,
+    value_text,
+    variation_icon,
+    variation_words,
+)
+from .scorecard import MAX_POINTS, ScorecardData, build_scorecard, resolve_folder
+from .words import (
+    flag_sentence,
+    judgement,
+    kind_word,
+    names,
+    rule_phrase,
+    stat_text,
+    target_text,
+)
+
+PAGE = "08_scorecard.html"
+#: Points drawn in a row's trend line.
+TREND_POINTS = 12
+FLAGGED = ("special cause improving", "special cause concerning", "special cause neither")
+_CACHE: dict = {}
+
+
+@dataclass
+class Html:
+    """Markup the page shows as it is (headings, lists, details)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _files_key(folder: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in folder.iterdir() if p.is_file()))
+
+
+def scorecard_data(data_dir: str | Path | None = "demo", period: str = "2016-17",
+                   quarter: str | None = None, profile: str | Path | None = None
+                   ) -> ScorecardData:
+    """The scorecard for the notebook's parameters, computed once per kernel (a changed file
+    is read afresh)."""
+    folder = resolve_folder(data_dir)
+    key = (str(folder), _files_key(folder), period, quarter, str(profile))
+    if key not in _CACHE:
+        _CACHE.clear()  # one scorecard at a time is enough for a page
+        _CACHE[key] = build_scorecard(folder, period, quarter, profile)
+    return _CACHE[key]
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
+            quarter: str | None = None, profile: str | Path | None = None) -> Block:
+    """How many indicators are in each state, and which are concerning or missing target."""
+    d = scorecard_data(data_dir, period, quarter, profile)
+    t = d.table
+    if t.empty:
+        return Block([Finding("There are no indicators to show: the folder holds no "
+                              "performance dataset and no extract to compute from.")])
+    judged = t[t["variation"] != "too few points"]
+    v = judged["variation"].value_counts()
+    partners = int((t["origin"] == "partner").sum())
+    items = [Finding(
+        f"The scorecard for {d.period.label} lists {len(t)} indicators ({partners} from "
+        f"partners' returns, {len(t) - partners} computed from the extract). "
+        f"{len(judged)} have enough points for a judgement: "
+        f"{v.get('common cause', 0)} show common cause variation only, "
+        f"{v.get('special cause improving', 0)} special cause improvement, "
+        f"{v.get('special cause concerning', 0)} special cause concern and "
+        f"{v.get('special cause neither', 0)} a special cause where neither direction is "
+        "better.")]
+    with_target = t[~t["assurance"].isin(["no target", "too few points"])]
+    if len(with_target):
+        a = with_target["assurance"].value_counts()
+        items.append(Finding(
+            f"Of the {len(with_target)} indicators with a target that can be judged, "
+            f"{a.get('consistently met', 0)} consistently meet it, "
+            f"{a.get('consistently missed', 0)} consistently miss it and "
+            f"{a.get('hit and miss', 0)} meet or miss it by chance."))
+    for state, lead in (("special cause concerning", "Concerning"),
+                        ("special cause improving", "Improving")):
+        rows = t[t["variation"] == state]
+        if len(rows):
+            items.append(Finding(f"{lead}: {names(rows)}."))
+    missed = t[t["assurance"] == "consistently missed"]
+    if len(missed):
+        items.append(Finding(f"Consistently missing the target: {names(missed)}."))
+    stale = t[~t["up_to_date"] & t["period"].notna()]
+    if len(stale):
+        items.append(Finding(f"Not updated to {d.period.label}: {names(stale)} (their "
+                             "latest period is shown)."))
+    return Block(items)
+
+
+def key() -> Block:
+    """The symbols, each with its words and meaning."""
+    rows = []
+    for state, words in VARIATION_WORDS.items():
+        if state == "too few points":
+            continue
+        direction = "high" if state.startswith("special") else ""
+        rows.append(f"<li>{variation_icon(state, direction)} <strong>{html.escape(words)}"
+                    f"</strong>: {html.escape(MEANINGS[state])}</li>")
+    rows.append(f"<li>{variation_icon('too few points')} <strong>Too few points to judge"
+                "</strong>: fewer than 6 values held, so no judgement is made. With 6 to 11 the "
+                "limits are trial limits and may move as values arrive.</li>")
+    for state in ("consistently met", "consistently missed", "hit and miss"):
+        rows.append(f"<li>{assurance_icon(state)} <strong>"
+                    f"{html.escape(ASSURANCE_WORDS[state])}</strong>: "
+                    f"{html.escape(MEANINGS[state])}</li>")
+    intro = ("<p>Each indicator is judged as NHS England's Making Data Count programme "
+             "does: an XmR chart of its own history sets an average and process limits "
+             "(the range chance alone gives), and four rules look for a change chance "
+             "would rarely produce. H or L says whether the latest value is high or low.</p>")
+    return Block([Html(intro + '<ul class="mdc-key">' + "".join(rows) + "</ul>")])
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _value_frame(t: pd.DataFrame) -> pd.DataFrame:
+    out = t.copy()
+    for c in ("value", "numerator", "denominator", "previous_year_value",
+              "previous_year_numerator", "previous_year_denominator"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out["agency"] = np.where(out["origin"] == "computed",
+                             out["agency"].astype(str) + "; computed from the extract",
+                             out["agency"].fillna("").astype(str))
+    out["period"] = [("none held" if p is None or pd.isna(p) else
+                      p if ok else f"{p} (not updated)")
+                     for p, ok in zip(out["period"], out["up_to_date"], strict=True)]
+    out["target"] = [target_text(r) for _, r in t.iterrows()]
+    return out
+
+
+def _trend(info: pd.Series, points: pd.DataFrame) -> str:
+    tail = points.tail(TREND_POINTS)
+    if tail.empty:
+        return "no values held"
+    frame = tail.assign(unit=info["unit"], about_children=info["about_children"])
+    for c in ("value", "numerator", "denominator"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    shown = disclose_values(frame, [("value", "numerator", "denominator")], ["period"])
+    hide = shown.suppressed["value"].tolist()
+    if all(hide) or len(tail) < 2:
+        return "too few values to draw" if not all(hide) else "suppressed (small numbers)"
+    first, last = shown.display["value"].iloc[0], shown.display["value"].iloc[-1]
+    alt = (f"Trend of {info['title']} over {len(tail)} {kind_word(tail['kind'].iloc[-1], True)}"
+           f" from {tail['period'].iloc[0]} ({first}) to {tail['period'].iloc[-1]} ({last})")
+    if any(hide):
+        alt += "; small numbers are suppressed and not drawn"
+    target = None if pd.isna(info["target"]) else float(info["target"])
+    return sparkline(frame["value"].tolist(), hide, alt, target=target)
+
+
+def by_priority(data_dir: str | Path | None = "demo", period: str = "2016-17",
+                quarter: str | None = None, profile: str | Path | None = None) -> Block:
+    """One table per board priority: latest value, a year before, trend, the two symbols."""
+    d = scorecard_data(data_dir, period, quarter, profile)
+    t = d.table
+    if t.empty:
+        return Block([Finding("No indicators to show.")])
+    items: list = []
+    for priority, group in t.groupby("priority", sort=False):
+        group = group.reset_index(drop=True)
+        frame = _value_frame(group)
+        values = disclose_values(
+            frame, [("value", "numerator", "denominator"),
+                    ("previous_year_value", "previous_year_numerator",
+                     "previous_year_denominator")],
+            ["title", "agency", "period", "target"])
+        trends = [_trend(info, d.series[info["indicator"]]) for _, info in group.iterrows()]
+        variation = [(variation_icon(r["variation"], r["direction"]),
+                      variation_words(r["variation"], r["direction"], int(r["points"]),
+                                      bool(r["trial_limits"]))) for _, r in group.iterrows()]
+        assurance = [(assurance_icon(r["assurance"]), ASSURANCE_WORDS[r["assurance"]])
+                     for _, r in group.iterrows()]
+        shown_text = values.display[["value", "previous_year_value"]].to_numpy().ravel()
+        notes = [NOT_CHILDREN_NOTE] if any(str(s).endswith(NOT_CHILDREN_MARK)
+                                           for s in shown_text) else []
+        items.append(Html(f"<h3>{html.escape(str(priority))}</h3>"))
+        items.append(ScorecardTable(
+            values=values, trends=trends, variation=variation, assurance=assurance,
+            caption=f"{priority}: latest value held up to {d.period.label}, the same period a "
+                    "year before, and the Making Data Count summaries", notes=notes))
+        items.append(_trend_data(d, group, str(priority)))
+    return Block(items)
+
+
+def _trend_data(d: ScorecardData, group: pd.DataFrame, priority: str) -> Html:
+    parts = []
+    for _, info in group.iterrows():
+        tail = d.series[info["indicator"]].tail(TREND_POINTS)
+        if len(tail):
+            parts.append(tail[["period", "value", "numerator", "denominator"]].assign(
+                title=info["title"], unit=info["unit"], about_children=info["about_children"]))
+    if not parts:
+        return Html("")
+    frame = pd.concat(parts, ignore_index=True)
+    for c in ("value", "numerator", "denominator"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    table = disclose_values(frame, [("value", "numerator", "denominator")],
+                            ["title", "period"], caption=f"Trend data: {priority}")
+    return Html('<details class="wscb-data"><summary>Trend data (the values the trend lines '
+                f"draw)</summary>{table.to_html()}</details>")
+
+
+# --------------------------------------------------------------------------- flagged
+
+
+def _chart_table(info: pd.Series, points: pd.DataFrame):
+    frame = points.assign(unit=info["unit"], about_children=info["about_children"])
+    for c in ("value", "numerator", "denominator"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    frame["average"] = [stat_text(info["unit"], v) for v in frame["mean"]]
+    frame["lower_limit"] = [stat_text(info["unit"], v) for v in frame["lpl"]]
+    frame["upper_limit"] = [stat_text(info["unit"], v) for v in frame["upl"]]
+    frame["special_cause"] = frame["rule"].replace("", "-")
+    return disclose_values(frame, [("value", "numerator", "denominator")],
+                           ["period", "average", "lower_limit", "upper_limit",
+                            "special_cause"],
+                           caption=f"{info['title']}: values, average and process limits")
+
+
+def _mash_note(d: ScorecardData, info: pd.Series, profile) -> Finding | None:
+    """Warwickshire's front-door change (local context) behind a step in referrals."""
+    if profile is not None or info["indicator"] not in ("referrals", "rereferral_rate"):
+        return None
+    periods = pd.to_datetime(d.series[info["indicator"]]["end"])
+    if not (periods >= pd.Timestamp(f"{MASH_OPENED}-01")).any():
+        return None
+    return Finding("Referral recording changed at the front door when the MASH opened in May "
+                   "2016 (more contacts recorded as referrals): a step from then reflects "
+                   "recording, not a rise in need.")
+
+
+def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
+            quarter: str | None = None, profile: str | Path | None = None) -> Block:
+    """An XmR chart and a sentence for each indicator whose latest point is a special cause
+    (a table instead of a chart where small numbers are suppressed)."""
+    d = scorecard_data(data_dir, period, quarter, profile)
+    t = d.table[d.table["variation"].isin(FLAGGED)]
+    if t.empty:
+        return Block([Finding(f"No indicator shows special cause variation in its latest "
+                              f"period up to {d.period.label}: every change is within the "
+                              "range chance alone gives.")])
+    items: list = []
+    for _, info in t.iterrows():
+        points = d.series[info["indicator"]]
+        table = _chart_table(info, points)
+        suppressed_any = bool(table.suppressed["value"].any())
+        shown, _ = value_text(info["unit"], info["value"], bool(info["about_children"]),
+                              info["numerator"], info["denominator"])
+        items.append(Html(f"<h3>{html.escape(info['title'])}</h3>"))
+        kind = points["kind"].iloc[-1]
+        phrase = rule_phrase(info["rule"], info["direction"], kind, info["period"])
+        if suppressed_any:
+            items.append(Finding("Not charted: some periods have fewer than 6 and are "
+                                 "suppressed, so the chart could reveal them."))
+            items.append(table)
+        else:
+            chart = points.copy()
+            scale = 100.0 if info["unit"] == "percentage" else 1.0
+            for c in ("value", "mean", "lpl", "upl", "lower_2sigma", "upper_2sigma"):
+                chart[c] = chart[c].astype(float) / scale
+            fmt = {"percentage": "percent", "count": "count"}.get(info["unit"], "rate")
+            limits = "trial limits" if info["trial_limits"] else "process limits"
+            items.append(xmr_chart(
+                chart, list(points["period"]),
+                title=f"{info['title']}: {phrase}, {judgement(info['variation'])}",
+                alt=(f"XmR chart of {info['title']} by {kind_word(kind)} from "
+                     f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}. The latest "
+                     f"value, {shown}, is {phrase}. Average "
+                     f"{stat_text(info['unit'], info['mean'])}, {limits} "
+                     f"{stat_text(info['unit'], info['lpl'])} to "
+                     f"{stat_text(info['unit'], info['upl'])}."),
+                fmt=fmt,
+                subtitle=(f"{info['unit'].capitalize()}, {d.authority}, "
+                          f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}; "
+                          f"{limits} from {int(info['points'])} points (at most "
+                          f"{MAX_POINTS})"),
+                source=f"{d.source}; {info['agency']}", table=table))
+        items.append(Finding(flag_sentence(d, info, shown, suppressed_any)))
+        note = _mash_note(d, info, profile)
+        if note is not None:
+            items.append(note)
+    return Block(items)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def about_the_data(data_dir: str | Path | None = "demo", period: str = "2016-17",
+                   quarter: str | None = None, profile: str | Path | None = None) -> Block:
+    """What was read, kept and set aside, what is computed, and what cannot be judged."""
+    d = scorecard_data(data_dir, period, quarter, profile)
+    perf = d.performance
+    items: list = []
+    if not perf.supplied and perf.catalogue.file is None:
+        items.append(Finding("No performance dataset was supplied (performance.csv and "
+                             "indicators.csv, or the template workbook as performance.xlsx): "
+                             "the scorecard shows only the indicators computed from the "
+                             "extract."))
+    else:
+        q = perf.quality()
+        q["usable"] = q["usable"].map({True: "yes", False: "NO"})
+        items.append(disclose(q, counts=["rows_in", "rows_kept", "duplicates",
+                                         "rows_set_aside"],
+                              caption="Rows in = rows kept + duplicates + rows set aside"))
+        for r in perf:
+            for problem in r.problems:
+                items.append(Finding(f"Not usable: {problem}"))
+        reasons = _reasons(perf)
+        if len(reasons):
+            items.append(disclose(reasons, counts=["rows"],
+                                  caption="Why rows were set aside (wscb validate lists each "
+                                          "row)"))
+        cov = perf.coverage()
+        if cov["first_date"]:
+            first, last = pd.Timestamp(cov["first_date"]), pd.Timestamp(cov["last_date"])
+            items.append(Finding(
+                f"The performance dataset holds periods from {first.day} {first:%B %Y} to "
+                f"{last.day} {last:%B %Y}."))
+    items.append(Finding(
+        "Indicators marked 'computed from the extract' are worked out each quarter by this "
+        "suite from the same records as the topic pages; a quarter the extract does not fully "
+        "hold (or without the 12 months before it, for re-referrals) has no value rather "
+        f"than a false zero. Each indicator uses an XmR chart of at most its latest "
+        f"{MAX_POINTS} values."))
+    for note in d.notes:
+        items.append(Finding(note))
+    t = d.table
+    few = t[t["variation"] == "too few points"]
+    if len(few):
+        items.append(Finding(f"Too few values to judge (fewer than 6): {names(few)}."))
+    trial = t[t["trial_limits"] & (t["variation"] != "too few points")]
+    if len(trial):
+        items.append(Finding(f"Trial limits (6 to 11 values, so the limits may move): "
+                             f"{names(trial)}."))
+    return Block(items)
+
+
+def _reasons(perf) -> pd.DataFrame:
+    parts = [r.set_aside.assign(source=r.source) for r in perf if len(r.set_aside)]
+    if not parts:
+        return pd.DataFrame(columns=["source", "column", "reason", "rows"])
+    df = pd.concat(parts, ignore_index=True)
+    # Group by kind of reason: quoted values and row numbers are left out.
+    kind = df["reason"].str.replace(r"'[^']*'", "'...'", regex=True)
+    kind = kind.str.replace(r"rows? [\d, ]+", "other rows ", regex=True).str.strip()
+    out = (df.assign(reason=kind).groupby(["source", "column", "reason"], as_index=False)
+           .agg(rows=("row", "nunique")))
+    return out.sort_values(["source", "rows"], ascending=[True, False]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- index tile
+
+
+def tile_summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
+                 quarter: str | None = None, profile: str | Path | None = None) -> dict:
+    """Counts of indicators by variation and assurance for the period, for the index tile:
+    ``indicators, judged, variation {state: n}, assurance {state: n}, concerning, improving,
+    missed`` (titles), ``supplied`` (a performance dataset was given) and ``page``."""
+    d = scorecard_data(data_dir, period, quarter, profile)
+    t = d.table
+    return {
+        "period": d.period.label,
+        "indicators": int(len(t)),
+        "judged": int((t["variation"] != "too few points").sum()),
+        "variation": {k: int(v) for k, v in t["variation"].value_counts().items()},
+        "assurance": {k: int(v) for k, v in t["assurance"].value_counts().items()},
+        "concerning": list(t.loc[t["variation"] == "special cause concerning", "title"]),
+        "improving": list(t.loc[t["variation"] == "special cause improving", "title"]),
+        "missed": list(t.loc[t["assurance"] == "consistently missed", "title"]),
+        "supplied": d.performance.supplied,
+        "page": PAGE,
+    }
+
+
+def tile_html(summary: dict) -> str:
+    """The index tile for :func:`tile_summary`'s dict (no table cells, no child counts)."""
+    v = summary["variation"]
+    a = summary["assurance"]
+    concern = v.get("special cause concerning", 0)
+    lines = [
+        f"{v.get('special cause improving', 0)} improving, "
+        f"{v.get('common cause', 0)} common cause, "
+        f"{v.get('special cause neither', 0)} changed with no better direction",
+        f"Targets: {a.get('consistently met', 0)} consistently met, "
+        f"{a.get('consistently missed', 0)} consistently missed, "
+        f"{a.get('hit and miss', 0)} hit and miss",
+        f"{summary['judged']} of {summary['indicators']} indicators judged",
+    ]
+    return ('<div class="tile"><h3><a href="{page}">Performance scorecard</a></h3>'
+            '<div class="value">{concern} concerning</div>{rest}</div>').format(
+        page=html.escape(summary["page"]), concern=concern,
+        rest="".join(f"<div>{html.escape(x)}</div>" for x in lines))
+
+
+__all__ = ["about_the_data", "by_priority", "flagged", "key", "resolve_folder",
+           "scorecard_data", "summary", "tile_html", "tile_summary"]
