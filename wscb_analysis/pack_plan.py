@@ -296,7 +296,8 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                   {"district": tuple(profile.district_names) if profile else ()})
             ce.by("plans_ended_2_years_plus", two, label, {"district": district},
                   {"district": tuple(profile.district_names) if profile else ()})
-    for label in plan_periods(period):
+    # Plans open at the end of every quarter and year held (the scorecard charts them).
+    for label in dict.fromkeys([*plan_periods(period), *g.quarters, *g.years]):
         p = _period(label)
         if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
             continue
@@ -330,6 +331,9 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     population = population_group(ep)
     c.time("episodes", alle, months=True)
     c.time("missing_episodes", missing, months=True)
+    for field in ("rhi_offered", "rhi_accepted"):
+        if cov.has(field):  # each quarter too: the scorecard shows take-up by quarter
+            c.time(field, ep[field].fillna(False).to_numpy(bool) & (kind == "Missing"))
     c.time("missing_children", missing, months=True, distinct=True)
     district = _group(ep["district"])
     # A looked-after field the file supplied splits every population; an SSDA903 table

@@ -85,6 +85,13 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
         shown = disclose(sub, counts=counts, percents=percents, rates=rates)
         for v, _, _ in cells:
             text = shown.display[v]
+            # A computed figure the pack's disclosure plan hides is hidden here too, so the
+            # scorecard never shows what another page hides.
+            forced = f"{v}_plan_hidden"
+            if forced in g:
+                hide = g[forced].fillna(False).astype(bool)
+                text = text.where(~hide, "c")
+                shown.suppressed.loc[hide[hide].index, v] = True
             if unit == "rate per 10,000":
                 text = text.map(lambda s: s if s in ("c", "x", "low") else f"{s} per 10,000")
             display.loc[g.index, v] = text
@@ -94,10 +101,11 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
 
 
 def value_text(unit: str, value: float, about_children: bool, numerator=None,
-               denominator=None) -> tuple[str, bool]:
+               denominator=None, plan_hidden: bool = False) -> tuple[str, bool]:
     """One value as the page shows it, and whether it is suppressed."""
     frame = pd.DataFrame([{"unit": unit, "about_children": about_children, "value": value,
-                           "numerator": numerator, "denominator": denominator}])
+                           "numerator": numerator, "denominator": denominator,
+                           "value_plan_hidden": bool(plan_hidden)}])
     frame[["value", "numerator", "denominator"]] = frame[
         ["value", "numerator", "denominator"]].astype(float)
     t = disclose_values(frame, [("value", "numerator", "denominator")], [])

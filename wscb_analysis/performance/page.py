@@ -19,7 +19,6 @@ import pandas as pd
 
 from ..charts import xmr_chart
 from ..disclosure import disclose
-from ..local_context import MASH_OPENED
 from ..report import Block, Finding
 from .display import (
     ASSURANCE_WORDS,
@@ -66,21 +65,24 @@ class Html:
 # --------------------------------------------------------------------------- loading
 
 
-def _files_key(folder: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                        for p in folder.iterdir() if p.is_file()))
-
-
 def scorecard_data(data_dir: str | Path | None = "demo", period: str = "2016-17",
                    quarter: str | None = None, profile: str | Path | None = None
                    ) -> ScorecardData:
     """The scorecard for the notebook's parameters, computed once per kernel (a changed file
-    is read afresh)."""
+    is read afresh). Computed indicators take their hidden or shown state from the pack's
+    disclosure plan, so the scorecard hides a figure exactly as the other pages do."""
+    from ..report.context import _files_key, context
+
     folder = resolve_folder(data_dir)
     key = (str(folder), _files_key(folder), period, quarter, str(profile))
     if key not in _CACHE:
         _CACHE.clear()  # one scorecard at a time is enough for a page
-        _CACHE[key] = build_scorecard(folder, period, quarter, profile)
+        plan = None
+        try:
+            plan = context(folder, period, quarter, None, profile).plan
+        except Exception:  # noqa: BLE001 - no usable extract: partners' indicators only
+            plan = None
+        _CACHE[key] = build_scorecard(folder, period, quarter, profile, plan=plan)
     return _CACHE[key]
 
 
@@ -230,7 +232,9 @@ def _trend_data(d: ScorecardData, group: pd.DataFrame, priority: str) -> Html:
     for _, info in group.iterrows():
         tail = d.series[info["indicator"]].tail(TREND_POINTS)
         if len(tail):
-            parts.append(tail[["period", "value", "numerator", "denominator"]].assign(
+            cols = ["period", "value", "numerator", "denominator"] + (
+                ["value_plan_hidden"] if "value_plan_hidden" in tail else [])
+            parts.append(tail[cols].assign(
                 title=info["title"], unit=info["unit"], about_children=info["about_children"]))
     if not parts:
         return Html("")
@@ -261,15 +265,18 @@ def _chart_table(info: pd.Series, points: pd.DataFrame):
 
 
 def _mash_note(d: ScorecardData, info: pd.Series, profile) -> Finding | None:
-    """Warwickshire's front-door change (local context) behind a step in referrals."""
-    if profile is not None or info["indicator"] not in ("referrals", "rereferral_rate"):
+    """A recording change from the partnership profile (e.g. a MASH opening) behind a step in
+    referrals, when the series reaches it."""
+    from ..profile import load_profile
+
+    event = load_profile(profile).event_for("referrals")
+    if event is None or info["indicator"] not in ("referrals", "rereferral_rate"):
         return None
     periods = pd.to_datetime(d.series[info["indicator"]]["end"])
-    if not (periods >= pd.Timestamp(f"{MASH_OPENED}-01")).any():
+    if not (periods >= pd.Timestamp(f"{event.month}-01")).any():
         return None
-    return Finding("Referral recording changed at the front door when the MASH opened in May "
-                   "2016 (more contacts recorded as referrals): a step from then reflects "
-                   "recording, not a rise in need.")
+    when = pd.Period(event.month, "M").strftime("%B %Y")
+    return Finding(f"{event.name[:1].upper()}{event.name[1:]} in {when}. {event.note}")
 
 
 def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
@@ -288,7 +295,8 @@ def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
         table = _chart_table(info, points)
         suppressed_any = bool(table.suppressed["value"].any())
         shown, _ = value_text(info["unit"], info["value"], bool(info["about_children"]),
-                              info["numerator"], info["denominator"])
+                              info["numerator"], info["denominator"],
+                              bool(info.get("value_plan_hidden", False)))
         items.append(Html(f"<h3>{html.escape(info['title'])}</h3>"))
         kind = points["kind"].iloc[-1]
         phrase = rule_phrase(info["rule"], info["direction"], kind, info["period"])

@@ -9,7 +9,6 @@ to that period, at most the latest :data:`MAX_POINTS`, split at any rebase in th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +34,8 @@ TABLE_COLUMNS = [
     "period", "value", "numerator", "denominator", "previous_year_period",
     "previous_year_value", "previous_year_numerator", "previous_year_denominator",
     "up_to_date", "points", "trial_limits", "chart", "mean", "lpl", "upl", "variation",
-    "direction", "rule", "target", "target_direction", "assurance"]
+    "direction", "rule", "target", "target_direction", "assurance", "value_plan_hidden",
+    "previous_year_value_plan_hidden"]
 
 
 @dataclass
@@ -62,21 +62,10 @@ class ScorecardData:
 
 
 def authority_name(profile: str | Path | None = None) -> str:
-    """The authority a page names: the profile's ``[partnership] authority`` (or ``name``),
-    else the shipped default's."""
-    if profile is None:
-        return config.LA_NAME
-    path = Path(profile)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: could not read the partnership profile ({exc})") from None
-    part = data.get("partnership", {})
-    name = part.get("authority") or part.get("name")
-    if not name:
-        raise ValueError(f"{path}: the profile has no [partnership] authority; add "
-                         'authority = "Your authority"')
-    return str(name)
+    """The authority a page names: the partnership profile's (the shipped default for None)."""
+    from ..profile import load_profile
+
+    return load_profile(profile).authority
 
 
 def resolve_folder(data_dir: str | Path | None) -> Path:
@@ -141,6 +130,7 @@ def _judge(info: pd.Series, points: pd.DataFrame, asked_end: date) -> tuple[dict
     row["chart"] = "XmR"
     if points.empty:
         s = summarise([], info["polarity"], info["target"], info["target_direction"])
+        row.update(value_plan_hidden=False, previous_year_value_plan_hidden=False)
         row.update(period=None, value=np.nan, numerator=np.nan, denominator=np.nan,
                    previous_year_period=None, previous_year_value=np.nan,
                    previous_year_numerator=np.nan, previous_year_denominator=np.nan,
@@ -165,15 +155,50 @@ def _judge(info: pd.Series, points: pd.DataFrame, asked_end: date) -> tuple[dict
         previous_year_value=float(prev["value"].iloc[0]) if len(prev) else np.nan,
         previous_year_numerator=prev["numerator"].iloc[0] if len(prev) else np.nan,
         previous_year_denominator=prev["denominator"].iloc[0] if len(prev) else np.nan,
+        value_plan_hidden=bool(latest.get("value_plan_hidden", False)),
+        previous_year_value_plan_hidden=bool(prev["value_plan_hidden"].iloc[0])
+        if len(prev) and "value_plan_hidden" in prev else False,
         up_to_date=pd.Timestamp(latest["end"]).date() == asked_end, points=s.points,
         trial_limits=s.trial_limits, mean=s.mean, lpl=s.lpl, upl=s.upl,
         variation=s.variation, direction=s.direction, rule=s.rule, assurance=s.assurance)
     return row, window
 
 
+#: Computed indicators as figures of the pack's disclosure plan: (numerator, denominator).
+PLAN_MEASURES = {
+    "referrals": ("referrals", None), "rereferral_rate": ("rereferrals", "referrals"),
+    "cp_plans_started": ("plans_started", None),
+    "second_or_subsequent_rate": ("plans_second_or_subsequent", "plans_started"),
+    "cp_open_2_years_plus_rate": ("plans_open_2_years_plus", "plans_open_at_end"),
+    "children_missing": ("missing_children", None),
+    "rhi_take_up": ("rhi_accepted", "rhi_offered"),
+    "early_help_assessments": ("assessments", None),
+    "ethnicity_not_recorded_rate": ("ethnicity_not_recorded", "referrals"),
+}
+
+
+def _plan_hidden(rows: pd.DataFrame, plan) -> np.ndarray:
+    """For each computed row, whether the pack's disclosure plan hides its numerator or
+    denominator (so the scorecard hides it the same way as every other page)."""
+    from ..disclosure.plan import make_key
+
+    out = np.zeros(len(rows), bool)
+    if plan is None or not len(rows):
+        return out
+    for i, (ind, period, origin) in enumerate(zip(rows["indicator"], rows["period"],
+                                                  rows["origin"], strict=True)):
+        if origin != "computed" or ind not in PLAN_MEASURES:
+            continue
+        for m in PLAN_MEASURES[ind]:
+            k = make_key(m, period) if m else None
+            if k and plan.has(k) and plan.hidden(k):
+                out[i] = True
+    return out
+
+
 def build_scorecard(data_dir: str | Path | None, period: str, quarter: str | None = None,
                     profile: str | Path | None = None,
-                    column_map: dict[str, str] | None = None) -> ScorecardData:
+                    column_map: dict[str, str] | None = None, plan=None) -> ScorecardData:
     """Load the performance files and the extract in ``data_dir`` ("demo" for the demo
     extract) and judge every indicator for the period asked (see :func:`scorecard`)."""
     asked = financial_year(period, quarter)
@@ -184,6 +209,7 @@ def build_scorecard(data_dir: str | Path | None, period: str, quarter: str | Non
     if extract is None:
         notes.append(f"No indicator could be computed from the extract: {why_not}")
     catalogue, rows = _series_rows(perf, extract, asked.end)
+    rows = rows.assign(value_plan_hidden=_plan_hidden(rows, plan))
     order = {p: i for i, p in enumerate(_priority_order(catalogue))}
     records, series = [], {}
     grouped = dict(tuple(rows.groupby("indicator", sort=False))) if len(rows) else {}
