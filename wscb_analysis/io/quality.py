@@ -1,8 +1,9 @@
 """The data-quality report: what was read, kept, de-duplicated and set aside, and why.
 
 The accounting line "rows in = rows kept + duplicates + rows set aside" is shown for every
-source, so nothing is dropped silently. Nothing here echoes a child's identifier or date of
-birth; the reasons name the file, spreadsheet row and column.
+source that has rows (usable or not), with its warnings, so nothing is dropped silently.
+Nothing here echoes a child's identifier or date of birth; the reasons name the file,
+spreadsheet row and column.
 """
 
 from __future__ import annotations
@@ -55,14 +56,16 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
         lines.append(f"{name}: {r.file} ({r.layout or 'layout not recognised'})")
         for problem in r.problems:
             lines.append(f"  UNUSABLE: {problem}")
-        if not r.usable:
+        for warning in r.warnings:
+            lines.append(f"  WARNING: {warning}")
+        if not r.usable and not r.rows_in:
             continue
         lines.append(
             f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates {r.duplicates:,} "
             f"+ set aside {r.rows_set_aside:,}" + ("" if r.accounts() else "  (DOES NOT ADD UP)")
         )
         missing_optional = [f for f in _optional_fields(name) if f not in r.columns_used]
-        if missing_optional:
+        if missing_optional and r.columns_used:
             lines.append(f"  optional columns not found: {', '.join(missing_optional)}")
         if r.columns_ignored:
             lines.append(f"  columns not used: {', '.join(r.columns_ignored)}")
