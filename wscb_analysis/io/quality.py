@@ -58,14 +58,18 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
             lines.append(f"  UNUSABLE: {problem}")
         for warning in r.warnings:
             lines.append(f"  WARNING: {warning}")
-        if not r.usable and not r.rows_in:
+        if not r.usable and not r.accounts():
+            # The columns could not be matched, so no row was read field by field.
+            if r.rows_in:
+                lines.append(f"  rows in {r.rows_in:,}: not checked until the problem above "
+                             "is fixed")
             continue
         lines.append(
             f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates {r.duplicates:,} "
             f"+ set aside {r.rows_set_aside:,}" + ("" if r.accounts() else "  (DOES NOT ADD UP)")
         )
         missing_optional = [f for f in _optional_fields(name) if f not in r.columns_used]
-        if missing_optional and r.columns_used:
+        if missing_optional:
             lines.append(f"  optional columns not found: {', '.join(missing_optional)}")
         if r.columns_ignored:
             lines.append(f"  columns not used: {', '.join(r.columns_ignored)}")

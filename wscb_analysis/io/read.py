@@ -204,11 +204,15 @@ def choose_header(rows: list[list[str]], score: Scorer | None) -> int:
 def title_warning(label: str, skipped: list[int], header_row: int) -> list[str]:
     if not skipped:
         return []
-    rows = (f"row {skipped[0]}" if len(skipped) == 1
-            else f"rows {skipped[0]} to {skipped[-1]}")
-    return [f"{label}: {rows} above the column names were skipped as a title; the header was "
-            f"found in row {header_row}. If row {header_row} does not hold the column names, "
-            f"delete the rows above the real ones (or map the columns with --map)."]
+    if len(skipped) == 1:
+        rows = f"row {skipped[0]} above the column names was"
+    elif skipped[-1] - skipped[0] == len(skipped) - 1:
+        rows = f"rows {skipped[0]} to {skipped[-1]} above the column names were"
+    else:
+        rows = f"rows {', '.join(map(str, skipped))} above the column names were"
+    return [f"{label}: {rows} skipped as a title; the column names were found in row "
+            f"{header_row}. If row {header_row} does not hold the column names, delete the "
+            f"rows above the real ones (or name the columns with --map)."]
 
 
 def drop_blank_records(raw: RawTable) -> RawTable:
@@ -351,7 +355,7 @@ def _parse_csv(data: bytes, start: int, label: str, score: Scorer | None,
     headers = [c.strip() for c in rows[h]]
     names = unique_names(headers)
     header_row = h + 1
-    skipped = [i + 1 for i in range(h) if text_lines[i].strip()]
+    skipped = [i + 1 for i in range(h) if any(c.strip() for c in rows[i])]
     warnings = warnings + title_warning(label, skipped, header_row)
     offset = start + sum(len(ln) + 1 for ln in lines[:h + 1])
     invalid: list[tuple[int, int, str]] = []

@@ -55,6 +55,8 @@ class Source:
     sheet_patterns: tuple[str, ...] = ()
     #: Alternative layouts recognised by their headers (e.g. SSDA903 Missing).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: What the source is, in a sentence ("the referrals list (Annex A List 3)").
+    noun: str = ""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -128,6 +130,7 @@ REFERRALS = Source(
               label="Religion"),
     ),
     sheet_patterns=(r"list 3", r"referrals?"),
+    noun="the referrals list (Annex A List 3)",
 )
 
 CP_PLANS = Source(
@@ -158,6 +161,7 @@ CP_PLANS = Source(
         _DISTRICT,
     ),
     sheet_patterns=(r"list 7", r"child protection", r"cp plans?"),
+    noun="the child protection plans list (Annex A List 7)",
 )
 
 EARLY_HELP = Source(
@@ -183,6 +187,7 @@ EARLY_HELP = Source(
         _DISTRICT,
     ),
     sheet_patterns=(r"list 2", r"early help"),
+    noun="the early help assessments list (Annex A List 2)",
 )
 
 MISSING = Source(
@@ -213,6 +218,8 @@ MISSING = Source(
         _DISTRICT,
     ),
     sheet_patterns=(r"missing", r"ssda903 missing"),
+    noun="the missing episodes table (the SSDA903 Missing table: CHILD, DOB, MISSING, "
+         "MIS_START, MIS_END; or a local extract)",
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (REFERRALS, CP_PLANS, EARLY_HELP, MISSING)}
@@ -399,7 +406,7 @@ def recognise_table(headers: list[str], source: Source) -> tuple[str, list[str]]
             found = match_headers(list(headers), other).mapping
             if own and all(f.name in found for f in own):
                 shown = [found[f.name] for f in own]
-                best = (len(shown), f"the {other.name} source ({other.description})", shown)
+                best = (len(shown), other.noun, shown)
                 break
     return None if best is None else (best[1], best[2])
 
@@ -427,15 +434,21 @@ def describe_fields() -> str:
         "Fields of each source, for --map \"<header in your file>=<field>\".",
         "Headers are compared in lower case with punctuation and underscores read as spaces;",
         "a header is recognised when it reads exactly as one of the patterns shown",
-        "(regular expressions: '( s)?' means the ' s' may be absent, '(a|b)' either word).",
+        "('[sum of ]' may be absent; '(a|b)' is either word).",
     ]
     for s in SOURCES.values():
         lines += ["", f"{s.name}: {s.filename}.csv (or .xlsx), {s.description}"]
         if s.sheet_patterns:
-            lines.append(f"  in an Annex A workbook: a sheet named like "
-                         f"{' / '.join(repr(p) for p in s.sheet_patterns)}")
+            lines.append(f"  in an Annex A workbook: a sheet whose name holds "
+                         f"{' or '.join(repr(_readable(p)) for p in s.sheet_patterns)}")
         for f in s.fields:
             need = "required" if f.required else "optional"
             lines.append(f"  {f.name:<26} {KIND_NAMES[f.kind]:<17} {need:<9} "
-                         f"{' | '.join(f.patterns)}")
+                         f"{' | '.join(_readable(p) for p in f.patterns)}")
     return "\n".join(lines)
+
+
+def _readable(pattern: str) -> str:
+    """A header pattern as a person reads it: optional parts in brackets."""
+    pattern = re.sub(r"\((?:\?:)?([^()]*)\)\?", r"[\1]", pattern)
+    return re.sub(r"(\w)\?", r"[\1]", pattern)

@@ -139,10 +139,10 @@ def _parse_code(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
     the codes are (ethnicity, referral source), and known spellings mapped to their code."""
     if f.annex_a:
         text = _annex_prefix_dropped(text)
-        if _any(pc.match_substring_regex(text, r":|\s[-\x{2013}]\s")):
-            text = pc.replace_substring_regex(text, _CODE_FIRST, r"\1")
     if f.upper:
         text = pc.utf8_upper(text)
+    if f.annex_a and _any(pc.match_substring_regex(text, r":|\s[-\x{2013}]\s")):
+        text = pc.replace_substring_regex(text, _CODE_FIRST, r"\1")
     problems: list[Problem] = []
     if f.codes:
         values, known = _lookup(text, f.codes)
@@ -397,8 +397,8 @@ def _header_problems(raw: RawTable, source: Source, label: str,
             name, shown = known
             return problems + [
                 f"{label}: this looks like {name} (it has the columns {', '.join(shown)}), "
-                f"not {source.description}. Columns found: {', '.join(raw.headers)}. Supply "
-                f"the {source.description} as {source.filename}.csv."]
+                f"not {source.noun}. Columns found: {', '.join(raw.headers)}. Export "
+                f"{source.noun} as {source.filename}.csv."]
     for f in absent:
         problems.append(
             f"{label}: no column for '{f.label}' ({source.description}), which is "

@@ -92,9 +92,9 @@ class Workbook:
             self.extents, self.members = _check_zip(data, self.label)
         elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             if raw.path.suffix.lower() != ".xls":
-                raise _refuse(self.label, "is password-protected (or an old .xls workbook "
-                              "named .xlsx)", "save it without a password as .xlsx, or export "
-                              "the sheet as CSV")
+                raise _refuse(self.label, "the workbook is password-protected (or is an old "
+                              ".xls workbook named .xlsx)", "save it without a password as "
+                              ".xlsx, or export the sheet as CSV")
             # An .xls (BIFF8) sheet is at most 65,536 x 256 cells: bounded by its format.
         else:
             raise _refuse(self.label, "could not be opened as an Excel workbook (it is not a "
@@ -213,7 +213,8 @@ def _check_zip(data: bytes, label: str) -> tuple[dict[str, Extent], dict[str, st
                       "export the lists as CSV files instead")
     for i in parts:
         if i.flag_bits & 0x1:
-            raise _refuse(label, "is password-protected", "save it without a password")
+            raise _refuse(label, "the workbook is password-protected",
+                          "save it without a password")
         _check_ratio(label, i.filename, i.file_size, i.compress_size)
     extents: dict[str, Extent] = {}
     budget = MAX_UNCOMPRESSED
