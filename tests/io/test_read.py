@@ -158,3 +158,17 @@ def test_title_rows_in_a_workbook_and_data_far_from_a1(tmp_path):
     assert r.set_aside[["row", "column"]].values.tolist() == [
         [5, "Child Protection Plan End Date"]]
     assert "row 1 above the column names was skipped as a title" in r.warnings[0]
+
+
+def test_quality_report_shows_warnings(tmp_path):
+    from wscb_analysis.io.load import load_extract
+    from wscb_analysis.io.quality import quality_report
+
+    path = write_bytes(tmp_path, "referrals.csv",
+                       (HEADER + "\nA1,05/06/2016,Fran").encode() + b"\xe7ais,\n"
+                       + "A2,06/06/2016,Zoë,\n".encode())
+    extract = load_extract(path.parent)
+    assert extract.warnings() == extract.sources["referrals"].warnings != []
+    report = quality_report(extract)
+    assert "  WARNING: referrals.csv: row(s) 2 hold bytes that are not valid UTF-8" in report
+    assert "rows in 2 = kept 2 + duplicates 0 + set aside 0" in report

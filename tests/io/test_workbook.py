@@ -196,3 +196,23 @@ def test_password_protected_workbook(tmp_path):
     with pytest.raises(ExtractError, match="referrals.xlsx: the workbook is password-protected "
                                            ".*save it without a password"):
         load_source(path, "referrals")
+
+
+def test_namespace_prefixed_sheet_is_measured_too(tmp_path):
+    # Some writers prefix every tag ("<x:c"); the stray value at XFD1048576 still counts.
+    ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+    def c(ref: str, text: str) -> str:
+        return f'<x:c r="{ref}" t="inlineStr"><x:is><x:t>{text}</x:t></x:is></x:c>'
+
+    rows = (f'<x:row r="1">{c("A1", "Child Unique ID")}{c("B1", "Date of referral")}</x:row>'
+            f'<x:row r="2">{c("A2", "R1")}{c("B2", "05/06/2016")}</x:row>')
+    good = f'<?xml version="1.0"?><x:worksheet {ns}><x:sheetData>{rows}</x:sheetData>' \
+        '</x:worksheet>'
+    path = save(tmp_path, "referrals.xlsx", xlsx_bytes({"Sheet1": good}))
+    assert load_source(path, "referrals").data["row"].tolist() == [2]
+    stray = good.replace("</x:sheetData>", f'<x:row r="1048576">{c("XFD1048576", "x")}'
+                         "</x:row></x:sheetData>")
+    path.write_bytes(xlsx_bytes({"Sheet1": stray}))
+    with pytest.raises(ExtractError, match="1,048,576 rows x 16,384 columns"):
+        load_source(path, "referrals", use_cache=False)

@@ -154,10 +154,10 @@ def load_source(
     else:
         workbook = workbook or Workbook(raw, path.name)
         table = workbook.read_sheet(0 if sheet is None else sheet, score)
+    if owned:
+        raw.release()  # the table holds its own copy: free the bytes before validating
     result = validate_table(table, spec, label, column_map=column_map)
     result.input_hash = raw.sha256
-    if owned:
-        raw.release()
     if use_cache and result.usable:
         remember_hash(raw.fingerprint, raw.sha256)
         write_cache_later(cache_key(spec, raw.sha256, extra), result)

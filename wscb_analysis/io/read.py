@@ -220,14 +220,20 @@ def drop_blank_records(raw: RawTable) -> RawTable:
     t = raw.table
     if t.num_rows == 0 or t.num_columns == 0:
         return raw
-    blank = None
-    for col in t.columns:
-        b = pc.equal(col, "")
-        blank = b if blank is None else pc.and_(blank, b)
-    mask = pc.fill_null(blank, True).to_numpy(zero_copy_only=False)
-    if mask.any():
-        raw.table = t.filter(pa.array(~mask))
-        raw.row_numbers = raw.row_numbers[~mask]
+    # Only rows whose first cell is blank can be blank throughout: check those alone.
+    candidates = np.flatnonzero(pc.fill_null(pc.equal(t.column(0), ""), True)
+                                .to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return raw
+    sub = t.take(pa.array(candidates))
+    blank = np.ones(len(candidates), dtype=bool)
+    for col in sub.columns[1:]:
+        blank &= pc.fill_null(pc.equal(col, ""), True).to_numpy(zero_copy_only=False)
+    if blank.any():
+        keep = np.ones(t.num_rows, dtype=bool)
+        keep[candidates[blank]] = False
+        raw.table = t.filter(pa.array(keep))
+        raw.row_numbers = raw.row_numbers[keep]
     return raw
 
 
@@ -372,7 +378,10 @@ def _parse_csv(data: bytes, start: int, label: str, score: Scorer | None,
         table = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            # Empty lines are kept as rows of blanks (dropped below as not records), so every
+            # line after the header is a row and row numbers need no count of lines.
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
+                                             ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -388,29 +397,9 @@ def _parse_csv(data: bytes, start: int, label: str, score: Scorer | None,
             f"{label}: could not be read as CSV ({kind}); a quote left open or a damaged line "
             f"is the usual cause: open the file in Excel and {_SAVE_AS}") from None
     invalid_rows = _locate_invalid(data, offset, invalid)
-    skipped_lines = _blank_lines(data, offset, header_row) + [r for r, _ in invalid_rows]
-    row_numbers = _record_lines(table.num_rows, header_row, sorted(skipped_lines))
+    row_numbers = _record_lines(table.num_rows, header_row, [r for r, _ in invalid_rows])
     return drop_blank_records(RawTable(table, headers, row_numbers, header_row, 0, warnings,
                                        invalid_rows))
-
-
-def _blank_lines(data: bytes, offset: int, header_row: int) -> list[int]:
-    """Line numbers of the empty lines after the header (Arrow skips them)."""
-    if data.find(b"\n\n", offset - 1) < 0 and data.find(b"\n\r\n", offset - 1) < 0:
-        return []
-    ends: list[np.ndarray] = []
-    for pos in range(offset, len(data), 1 << 26):
-        chunk = np.frombuffer(data, np.uint8, min(1 << 26, len(data) - pos), pos)
-        ends.append(np.flatnonzero(chunk == 10) + pos)
-    nl = np.concatenate(ends) if ends else np.array([], dtype=np.int64)
-    if len(data) > offset and data[-1:] != b"\n":
-        nl = np.append(nl, len(data))  # the last line has no line end
-    starts = np.concatenate([[offset], nl[:-1] + 1])
-    length = nl - starts
-    arr = np.frombuffer(data, np.uint8)
-    cr_only = (length == 1) & (arr[np.clip(starts, 0, len(arr) - 1)] == 13)
-    blank = np.flatnonzero((length == 0) | cr_only)
-    return (blank + header_row + 1).tolist()
 
 
 def _locate_invalid(data: bytes, offset: int, invalid: list[tuple[int, int, str]]

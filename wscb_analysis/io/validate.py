@@ -136,29 +136,35 @@ _CODE_MESSAGES = {
 
 def _parse_code(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
     """A code: Annex A's "a) " prefix and a trailing ": description" dropped, upper case where
-    the codes are (ethnicity, referral source), and known spellings mapped to their code."""
+    the codes are (ethnicity, referral source), and known spellings mapped to their code.
+    A code column holds few distinct values, so the work is done once per distinct value."""
+    encoded = pc.dictionary_encode(text)
+    values = encoded.dictionary
     if f.annex_a:
-        text = _annex_prefix_dropped(text)
+        values = _annex_prefix_dropped(values)
     if f.upper:
-        text = pc.utf8_upper(text)
-    if f.annex_a and _any(pc.match_substring_regex(text, r":|\s[-\x{2013}]\s")):
-        text = pc.replace_substring_regex(text, _CODE_FIRST, r"\1")
+        values = pc.utf8_upper(values)
+    if f.annex_a and _any(pc.match_substring_regex(values, r":|\s[-\x{2013}]\s")):
+        values = pc.replace_substring_regex(values, _CODE_FIRST, r"\1")
+    indices = encoded.indices
     problems: list[Problem] = []
     if f.codes:
-        values, known = _lookup(text, f.codes)
+        mapped, known_value = _lookup(values, f.codes)
+        known = known_value[indices.to_numpy(zero_copy_only=False)]
         if f.strict:
             bad = np.flatnonzero(~known & ~blank)
             if len(bad):
                 why = _CODE_MESSAGES.get(f.name, f"is not a known {f.label}")
                 problems.append((bad, _quoted(text, bad, why)))
-            return Parsed(pc.if_else(pa.array(known), values, None), problems)
-        text = pc.if_else(pa.array(known), values, text)
-    return Parsed(pc.if_else(pa.array(blank), None, text), problems)
+            return Parsed(pc.if_else(pa.array(known), mapped.take(indices), None), problems)
+        values = pc.if_else(pa.array(known_value), mapped, values)
+    return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems)
 
 
 def _parse_text(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
-    if f.annex_a:
-        text = _annex_prefix_dropped(text)
+    if f.annex_a and _any(pc.match_substring(text, ")")):
+        encoded = pc.dictionary_encode(text)
+        text = _annex_prefix_dropped(encoded.dictionary).take(encoded.indices)
     return Parsed(pc.if_else(pa.array(blank), None, text))
 
 
@@ -198,21 +204,22 @@ def _lookup(text: pa.Array, codes: Mapping[str, str]) -> tuple[pa.Array, np.ndar
         for spelling in (k, k.upper(), k.capitalize(), v, v.upper(), v.lower()):
             exact.setdefault(spelling, v)
     keys = pa.array(list(exact))
-    targets = np.array(list(exact.values()), dtype=object)
-    pos = pc.fill_null(pc.index_in(text, keys), -1).to_numpy(zero_copy_only=False)
-    rest = np.flatnonzero(pos < 0)
+    targets = pa.array(list(exact.values()), pa.string())
+    pos = pc.index_in(text, keys)
+    known = pos.is_valid().to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~known)
     if len(rest):
         norm = _normalised(pc.utf8_lower(text.take(pa.array(rest))))
-        norm_keys = pa.array(list(codes))
-        found = pc.fill_null(pc.index_in(norm, norm_keys), -1).to_numpy(zero_copy_only=False)
-        canon = np.array([exact[codes[k]] for k in codes], dtype=object)
-        hit = found >= 0
-        out = targets[np.clip(pos, 0, None)]
-        out[rest[hit]] = canon[found[hit]]
-        known = pos >= 0
-        known[rest[hit]] = True
-        return pa.array(out, pa.string()), known
-    return pa.array(targets[pos], pa.string()), np.ones(len(pos), dtype=bool)
+        found = pc.index_in(norm, pa.array(list(codes)))
+        hit = found.is_valid().to_numpy(zero_copy_only=False)
+        if hit.any():
+            # The position among the exact spellings of each normalised key's canonical value.
+            of_key = pa.array([list(exact).index(codes[k]) for k in codes], pa.int32())
+            filled = pos.to_numpy(zero_copy_only=False).astype(np.float64)
+            filled[rest[hit]] = of_key.take(found.filter(pa.array(hit))).to_numpy()
+            pos = pa.array(filled, pa.int32(), mask=np.isnan(filled))
+            known[rest[hit]] = True
+    return targets.take(pos), known
 
 
 def _quoted(text: pa.Array, idx: np.ndarray, message: str) -> np.ndarray:

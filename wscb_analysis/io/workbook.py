@@ -223,6 +223,9 @@ def _check_zip(data: bytes, label: str) -> tuple[dict[str, Extent], dict[str, st
         size = _measure(z, data, i, budget, label, scan)
         _check_ratio(label, i.filename, size, i.compress_size)
         budget -= size
+        if scan is not None and scan.unreferenced_cells:
+            scan = _ExtentScan(detailed=True)  # rare: count the cells of each row
+            _measure(z, data, i, size, label, scan)
         if scan is not None:
             extents[i.filename] = scan.extent()
     return extents, _sheet_members(z, label)
@@ -322,27 +325,40 @@ _BIG = 10**9  # a reference beyond Excel's grid: counted as enormous
 class _ExtentScan:
     """Measures, from a sheet's XML fed in pieces, the grid the reader would build: the
     first and last row and column of cells holding a value (``<c r="B7">...</c>``, not the
-    self-closing ``<c r="B7" s="1"/>`` of a formatted empty cell), with a conservative
-    bound where cells or rows carry no reference."""
+    self-closing ``<c r="B7" s="1"/>`` of a formatted empty cell).
 
-    def __init__(self) -> None:
+    Excel and most writers give every cell its reference; the scan then looks only at the
+    ``r="..."`` attributes. A sheet with cells placed one after another (no reference) is
+    scanned again with ``detailed=True``, counting cells per row, for a conservative bound.
+    """
+
+    def __init__(self, detailed: bool = False) -> None:
+        self.detailed = detailed
         self.tail = b""
         self.declared = ""
         self.head_done = False
+        self.prefixed = False
         self.row_lo = self.col_lo = _BIG
         self.row_hi = self.col_hi = 0
-        self.unreferenced_cells = 0
+        self.cell_tags = self.referenced_cells = 0
         self.row_tags = self.row_refs = 0
         self.row_tag_hi = 0
         self.cells_in_open_row = 0
         self.most_cells_in_a_row = 0
 
+    @property
+    def unreferenced_cells(self) -> int:
+        return self.cell_tags - self.referenced_cells
+
     def feed(self, piece: bytes) -> None:
         buf = self.tail + piece
         if not self.head_done:
-            m = re.search(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Za-z0-9:$]+)[\"']", buf[:1 << 16])
+            head = buf[:1 << 16]
+            m = re.search(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Za-z0-9:$]+)[\"']", head)
             if m:
                 self.declared = m.group(1).decode("ascii")
+            # Tags written with a namespace prefix ("<x:c") show it on the root element.
+            self.prefixed = self.prefixed or re.search(rb"<\w+:worksheet\b", head) is not None
             if m or len(buf) > 1 << 16 or b"sheetData" in buf:
                 self.head_done = True
         cut = buf.rfind(b"<")  # a tag is scanned whole, in the piece where it ends
@@ -350,63 +366,69 @@ class _ExtentScan:
             self.tail = buf if cut == 0 else b""
             return
         self.tail = buf[cut:]
-        self._scan(np.frombuffer(buf[:cut], np.uint8))
+        self._scan(buf[:cut])
 
     def finish(self) -> None:
         if self.tail:
-            self._scan(np.frombuffer(self.tail + b" ", np.uint8))
+            self._scan(self.tail + b" ")
             self.tail = b""
 
-    def _scan(self, arr: np.ndarray) -> None:
-        n = len(arr)
+    def _scan(self, seg: bytes) -> None:
+        arr = np.frombuffer(seg, np.uint8)
         pad = np.concatenate([arr, np.zeros(16, np.uint8)])
-        lt = np.flatnonzero(arr == 60)
+        gt = np.flatnonzero(arr == 62)
+        if not len(gt) or len(arr) < 4:
+            return
+        if self.detailed or self.prefixed:
+            # Every tag classified (a namespace prefix such as "x:c" allowed).
+            lt = np.flatnonzero(arr == 60)
+            tag = lt + 1 + np.where(pad[lt + 2] == 58, 2, 0)
+            c_tags = (pad[tag] == 99) & _DELIM[pad[tag + 1]]
+            row_tags = (pad[tag] == 114) & (pad[tag + 1] == 111) & (pad[tag + 2] == 119) \
+                & _DELIM[pad[tag + 3]]
+            c_pos, row_pos = lt[c_tags], lt[row_tags]
+        else:
+            # The usual case, and four times quicker: only "<c" and "<row" are looked at.
+            c_pos = np.flatnonzero((arr[:-1] == 60) & (arr[1:] == 99))
+            c_pos = c_pos[_DELIM[pad[c_pos + 2]]]
+            row_pos = np.flatnonzero((arr[:-1] == 60) & (arr[1:] == 114))
+            row_pos = row_pos[(pad[row_pos + 2] == 111) & (pad[row_pos + 3] == 119)
+                              & _DELIM[pad[row_pos + 4]]]
+            lt = np.sort(np.concatenate([c_pos, row_pos]))
+        self.cell_tags += len(c_pos)
+        self.row_tags += len(row_pos)
         if not len(lt):
             return
-        gt = np.flatnonzero(arr == 62)
-        w = [pad[lt + k] for k in range(1, 7)]
-        prefixed = w[1] == 58  # '<x:c', '<x:row'
-        is_c = ((w[0] == 99) & _DELIM[w[1]]) | (prefixed & (w[2] == 99) & _DELIM[w[3]])
-        is_row = (((w[0] == 114) & (w[1] == 111) & (w[2] == 119) & _DELIM[w[3]])
-                  | (prefixed & (w[2] == 114) & (w[3] == 111) & (w[4] == 119) & _DELIM[w[5]]))
-        tag_end = gt[np.minimum(np.searchsorted(gt, lt), max(len(gt) - 1, 0))] if len(gt) \
-            else np.full(len(lt), n)
-        selfclosing = pad[np.maximum(tag_end - 1, 0)] == 47
-        # Reference attributes: whitespace, 'r', '=', quote.
-        r_at = np.flatnonzero((arr[:-3] == 114) & _SPACE[np.concatenate([[0], arr[:-4]])]
-                              & (arr[1:-2] == 61) & ((arr[2:-1] == 34) | (arr[2:-1] == 39))
-                              ) if n > 4 else np.array([], dtype=np.int64)
-        owner = np.searchsorted(lt, r_at) - 1  # the tag each attribute sits in
-        ok = owner >= 0
-        r_at, owner = r_at[ok], owner[ok]
-        ok = r_at < tag_end[owner]
-        r_at, owner = r_at[ok], owner[ok]
-        letters, number = _parse_refs(pad, r_at + 3)
-        # Cells with a value.
-        cell_tags = np.flatnonzero(is_c & ~selfclosing)
-        has_ref = np.zeros(len(lt), dtype=bool)
-        has_ref[owner] = True
-        ref_of_tag = np.full(len(lt), -1, dtype=np.int64)
-        ref_of_tag[owner] = np.arange(len(owner))
-        valued_refs = ref_of_tag[cell_tags[has_ref[cell_tags]]]
-        self.unreferenced_cells += int((~has_ref[cell_tags]).sum())
-        if len(valued_refs):
-            cols, rows = letters[valued_refs], number[valued_refs]
-            self.row_lo = min(self.row_lo, int(rows.min()))
-            self.row_hi = max(self.row_hi, int(rows.max()))
-            self.col_lo = min(self.col_lo, int(cols.min()))
-            self.col_hi = max(self.col_hi, int(cols.max()))
-        # Rows, and cells per row (for cells without a reference).
-        row_tags = np.flatnonzero(is_row)
-        self.row_tags += len(row_tags)
-        with_ref = ref_of_tag[row_tags[has_ref[row_tags]]]
-        self.row_refs += len(with_ref)
-        if len(with_ref):
-            self.row_tag_hi = max(self.row_tag_hi, int(number[with_ref].max()))
-        c_pos = lt[np.flatnonzero(is_c)]
-        if len(row_tags):
-            bounds = np.searchsorted(c_pos, lt[row_tags])
-            counts = np.diff(np.concatenate([[0], bounds, [len(c_pos)]]))
+        # Reference attributes: whitespace, 'r', '=', a quote; in the tag that holds them.
+        at = np.flatnonzero((arr[:-2] == 114) & (arr[1:-1] == 61)) if len(arr) > 2 else lt[:0]
+        at = at[(at > 0) & ((pad[at + 2] == 34) | (pad[at + 2] == 39))]
+        at = at[_SPACE[pad[at - 1]]]
+        owner = lt[np.maximum(np.searchsorted(lt, at) - 1, 0)]
+        end = gt[np.minimum(np.searchsorted(gt, owner), len(gt) - 1)]
+        inside = (owner < at) & (at < end)
+        at, owner, end = at[inside], owner[inside], end[inside]
+        name = owner + 1 + np.where(pad[owner + 2] == 58, 2, 0)  # skip a one-letter prefix
+        is_c = (pad[name] == 99) & _DELIM[pad[name + 1]]
+        is_row = (pad[name] == 114) & (pad[name + 1] == 111) & (pad[name + 2] == 119) \
+            & _DELIM[pad[name + 3]]
+        cols, rows = _parse_refs(pad, at + 3)
+        self.referenced_cells += int(is_c.sum())
+        valued = is_c & (pad[np.maximum(end - 1, 0)] != 47)  # not <c r=".." s="1"/>
+        if valued.any():
+            self.row_lo = min(self.row_lo, int(rows[valued].min()))
+            self.row_hi = max(self.row_hi, int(rows[valued].max()))
+            self.col_lo = min(self.col_lo, int(cols[valued].min()))
+            self.col_hi = max(self.col_hi, int(cols[valued].max()))
+        if is_row.any():
+            self.row_refs += int(is_row.sum())
+            self.row_tag_hi = max(self.row_tag_hi, int(rows[is_row].max()))
+        if self.detailed:
+            self._count_cells_per_row(c_pos, row_pos)
+
+    def _count_cells_per_row(self, c_pos: np.ndarray, row_pos: np.ndarray) -> None:
+        if len(row_pos):
+            counts = np.diff(np.concatenate([[0], np.searchsorted(c_pos, row_pos),
+                                             [len(c_pos)]]))
             self.cells_in_open_row += int(counts[0])
             self.most_cells_in_a_row = max(self.most_cells_in_a_row, self.cells_in_open_row,
                                            int(counts[1:-1].max()) if len(counts) > 2 else 0)
@@ -419,7 +441,7 @@ class _ExtentScan:
         if self.unreferenced_cells:
             # Cells placed one after another: bound the grid from A1.
             rows = max(self.row_hi, self.row_tag_hi) + (self.row_tags - self.row_refs)
-            cols = (self.col_hi if self.col_hi else 0) + self.most_cells_in_a_row
+            cols = self.col_hi + self.most_cells_in_a_row
             return Extent(rows, cols, "A1", _ref(rows, cols), self.declared)
         if not self.row_hi:
             return Extent(0, 0, "", "", self.declared)
@@ -430,27 +452,28 @@ class _ExtentScan:
 
 def _parse_refs(pad: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column number (1 = A; 0 for none) and row number of the references starting at ``at``
-    (the opening quote); parts too long for Excel's grid read as enormous."""
-    if not len(at):
-        empty = np.array([], dtype=np.int64)
-        return empty, empty
-    win = pad[at[:, None] + np.arange(13)].astype(np.int64)
-    upper = np.where((win >= _a) & (win <= _z), win - 32, win)
-    is_letter = (upper >= _A) & (upper <= _Z)
-    n_letters = np.cumprod(is_letter, axis=1).sum(axis=1)
+    (just after the quote); a part too long for Excel's grid reads as enormous."""
     col = np.zeros(len(at), dtype=np.int64)
-    for k in range(4):
-        use = n_letters > k
-        col = np.where(use, col * 26 + (upper[:, k] - _A + 1), col)
-    col = np.where(n_letters > 4, _BIG, col)
-    digits = np.take_along_axis(win, np.minimum(n_letters, 12)[:, None] + np.arange(9), axis=1)
-    is_digit = (digits >= _0) & (digits <= _9)
-    n_digits = np.cumprod(is_digit, axis=1).sum(axis=1)
     row = np.zeros(len(at), dtype=np.int64)
-    for k in range(8):
-        use = n_digits > k
-        row = np.where(use, row * 10 + (digits[:, k] - _0), row)
-    row = np.where(n_digits > 8, _BIG, row)
+    pos = at.copy()
+    alive = np.ones(len(at), dtype=bool)
+    for _ in range(4):  # up to four letters (Excel's last column, XFD, has three)
+        ch = pad[pos] & 0xDF  # upper case
+        letter = alive & (ch >= _A) & (ch <= _Z)
+        col = np.where(letter, col * 26 + (ch.astype(np.int64) - _A + 1), col)
+        pos += letter
+        alive &= letter
+    ch = pad[pos] & 0xDF
+    col[alive & (ch >= _A) & (ch <= _Z)] = _BIG
+    alive = np.ones(len(at), dtype=bool)
+    for _ in range(8):  # up to eight digits (Excel's last row, 1048576, has seven)
+        ch = pad[pos]
+        digit = alive & (ch >= _0) & (ch <= _9)
+        row = np.where(digit, row * 10 + (ch.astype(np.int64) - _0), row)
+        pos += digit
+        alive &= digit
+    ch = pad[pos]
+    row[alive & (ch >= _0) & (ch <= _9)] = _BIG
     return col, row
 
 
