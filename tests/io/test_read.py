@@ -172,3 +172,21 @@ def test_quality_report_shows_warnings(tmp_path):
     report = quality_report(extract)
     assert "  WARNING: referrals.csv: row(s) 2 hold bytes that are not valid UTF-8" in report
     assert "rows in 2 = kept 2 + duplicates 0 + set aside 0" in report
+
+
+def test_line_of_spaces_is_not_a_record(tmp_path, write_file):
+    path = write_file("referrals.csv", "Child Unique ID,Date of referral\nA1,05/06/2016\n   \n"
+                      "A2,31/02/2016\n")
+    r = load_source(path, "referrals")
+    # Line 3 holds spaces only: not a record, but it still counts as a line.
+    assert (r.rows_in, r.rows_kept, r.rows_set_aside) == (2, 1, 1)
+    assert r.set_aside["row"].tolist() == [4]
+
+
+def test_windows_1252_file_with_old_mac_line_ends(tmp_path):
+    path = write_bytes(tmp_path, "referrals.csv",
+                       "Child Unique ID,Date of referral,Religion\rA1,05/06/2016,Protestant\r"
+                       "A2,06/06/2016,Église\r".encode("cp1252"))
+    r = load_source(path, "referrals")
+    assert r.data["religion"].tolist() == ["Protestant", "Église"]
+    assert r.data["row"].tolist() == [2, 3]

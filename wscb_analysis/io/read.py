@@ -271,13 +271,17 @@ def read_csv_table(raw: RawFile, score: Scorer | None = None, label: str | None 
         elif _looks_utf16(data):
             encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
             data, warnings = _decode(data, encoding, label)
-    if b"\n" not in data[start:start + (1 << 16)] and b"\r" in data[start:start + (1 << 16)]:
-        data = data.replace(b"\r", b"\n")  # old Mac line ends: one record per carriage return
     try:
-        return _parse_csv(data, start, label, score, warnings)
+        return _parse_csv(_line_ends(data, start), start, label, score, warnings)
     except _NotUtf8:
         text, more = _decode_fallback(raw.data[start:], label)
-        return _parse_csv(text, 0, label, score, warnings + more)
+        return _parse_csv(_line_ends(text, 0), 0, label, score, warnings + more)
+
+
+def _line_ends(data: bytes, start: int) -> bytes:
+    """Old Mac files end each line with a carriage return alone: read those as line ends."""
+    head = data[start:start + (1 << 16)]
+    return data.replace(b"\r", b"\n") if b"\n" not in head and b"\r" in head else data
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -396,15 +400,18 @@ def _parse_csv(data: bytes, start: int, label: str, score: Scorer | None,
         raise ExtractError(
             f"{label}: could not be read as CSV ({kind}); a quote left open or a damaged line "
             f"is the usual cause: open the file in Excel and {_SAVE_AS}") from None
-    invalid_rows = _locate_invalid(data, offset, invalid)
-    row_numbers = _record_lines(table.num_rows, header_row, [r for r, _ in invalid_rows])
+    located = _locate_invalid(data, offset, invalid)
+    row_numbers = _record_lines(table.num_rows, header_row, [r for r, _ in located])
+    # A line of spaces alone is not a record; any other line that would not split is.
+    invalid_rows = [(r, why) for r, why in located if why]
     return drop_blank_records(RawTable(table, headers, row_numbers, header_row, 0, warnings,
                                        invalid_rows))
 
 
 def _locate_invalid(data: bytes, offset: int, invalid: list[tuple[int, int, str]]
                     ) -> list[tuple[int, str]]:
-    """The line of each row Arrow could not split (found by its text, in file order)."""
+    """The line of each row Arrow could not split (found by its text, in file order), with
+    the reason to set it aside ("" for a line of spaces, which is not a record)."""
     out: list[tuple[int, str]] = []
     search_from: dict[bytes, int] = {}
     for expected, actual, text in invalid:
@@ -420,8 +427,9 @@ def _locate_invalid(data: bytes, offset: int, invalid: list[tuple[int, int, str]
             continue
         search_from[needle] = hit + 1
         line = data.count(b"\n", 0, hit + 1) + 1
-        out.append((line, f"has {actual} values where the header has {expected} columns; a "
-                          f"value holding a comma or a line break needs quotes around it"))
+        out.append((line, "" if not needle.strip() else
+                    f"has {actual} values where the header has {expected} columns; a value "
+                    f"holding a comma or a line break needs quotes around it"))
     return sorted(out)
 
 
