@@ -221,3 +221,14 @@ def test_plan_starting_the_day_the_last_ended_is_allowed(write_file):
     assert (r.rows_kept, r.rows_set_aside) == (4, 0)
     figures = cp_plan_figures(r.data, financial_year("2016-17"))
     assert figures["second_or_subsequent"] == 2  # row 3 (P3) and row 5 (P4)
+
+
+def test_a_file_that_is_not_a_table_gets_a_short_message(tmp_path):
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    path = folder / "referrals.csv"
+    path.write_bytes(b"%PDF-1.4 " + b"x" * 500 + b"," * 100 + b"\n" + b"\x93\x94" * 50 + b"\n")
+    r = load_source(path, "referrals")
+    assert not r.usable
+    # 101 "headers": 40 listed, each cut to 60 characters.
+    assert "and 61 more" in r.problems[0] and len(r.problems[0]) < 1500

@@ -404,14 +404,22 @@ def _header_problems(raw: RawTable, source: Source, label: str,
             name, shown = known
             return problems + [
                 f"{label}: this looks like {name} (it has the columns {', '.join(shown)}), "
-                f"not {source.noun}. Columns found: {', '.join(raw.headers)}. Export "
+                f"not {source.noun}. Columns found: {_listed(raw.headers)}. Export "
                 f"{source.noun} as {source.filename}.csv."]
     for f in absent:
         problems.append(
             f"{label}: no column for '{f.label}' ({source.description}), which is "
-            f"required. Headers found: {', '.join(headers)}. Rename the column, or map it "
+            f"required. Headers found: {_listed(headers)}. Rename the column, or map it "
             f"with --map \"<your header>={f.name}\".")
     return problems
+
+
+def _listed(headers: list[str], most: int = 40) -> str:
+    """Headers for a message: at most ``most``, each cut to 60 characters (a file that is not
+    a table at all can have a 'header' of any length)."""
+    shown = [h if len(h) <= 60 else h[:57] + "..." for h in headers[:most]]
+    more = f" and {len(headers) - most} more" if len(headers) > most else ""
+    return ", ".join(shown) + more
 
 
 def _with_invalid_rows(frame: pd.DataFrame, invalid: list[tuple[int, str]], label: str
