@@ -1,8 +1,9 @@
 """The data-quality report: what was read, kept, de-duplicated and set aside, and why.
 
 The accounting line "rows in = rows kept + duplicates + rows set aside" is shown for every
-source, so nothing is dropped silently. Nothing here echoes a child's identifier or date of
-birth; the reasons name the file, spreadsheet row and column.
+source that has rows (usable or not), with its warnings, so nothing is dropped silently.
+Nothing here echoes a child's identifier or date of birth; the reasons name the file,
+spreadsheet row and column.
 """
 
 from __future__ import annotations
@@ -55,7 +56,13 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
         lines.append(f"{name}: {r.file} ({r.layout or 'layout not recognised'})")
         for problem in r.problems:
             lines.append(f"  UNUSABLE: {problem}")
-        if not r.usable:
+        for warning in r.warnings:
+            lines.append(f"  WARNING: {warning}")
+        if not r.usable and not r.accounts():
+            # The columns could not be matched, so no row was read field by field.
+            if r.rows_in:
+                lines.append(f"  rows in {r.rows_in:,}: not checked until the problem above "
+                             "is fixed")
             continue
         lines.append(
             f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates {r.duplicates:,} "

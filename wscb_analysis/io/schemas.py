@@ -1,19 +1,24 @@
 """Canonical columns for each source, the header patterns that find them, and code lists.
 
 Headers are normalised (lower case, anything but letters and digits -> one space) and matched
-against each field's patterns in order, so council variants such as "Child ID",
-"CHILD_UNIQUE_ID" or "Date of Referral" all load. A user may map an unusual header by name
-(``column_map={"Ref Date": "referral_date"}``).
+against each field's patterns, so council variants such as "Child ID", "CHILD_UNIQUE_ID",
+"Date of Referral" or a pivot table's "Sum of Number of Previous Child Protection Plans" all
+load. A user may map an unusual header by name (``column_map={"Ref Date": "referral_date"}``,
+``--map "Ref Date=referral_date"``); :func:`describe_fields` lists the names ``--map`` takes.
+Two headers that could both be one field are an error naming both, never a silent choice.
 Sources: Ofsted Annex A (lists 2, 3, 7), SSDA903 Missing table, local extracts (CONTRACT.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 # Field kinds: how a raw text value is read.
 ID, TEXT, DATE, INT, YN, CODE = "id", "text", "date", "int", "yn", "code"
+KIND_NAMES = {ID: "identifier", TEXT: "text", DATE: "date (day first)", INT: "whole number",
+              YN: "Y/N", CODE: "code"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,15 @@ class Field:
     mandatory_value: bool = False
     #: Shown in messages.
     label: str = ""
+    #: Values may come as Annex A drop-down entries ("a) WBRI", "s) 8: Other"): the "a) "
+    #: prefix is dropped and, for codes, the code before ": description" is kept.
+    annex_a: bool = False
+    #: Canonical values of a code field, keyed by the normalised text (see normalise_header).
+    codes: Mapping[str, str] | None = field(default=None, compare=False)
+    #: A value outside ``codes`` sets the row aside (else it is kept as given).
+    strict: bool = False
+    #: Codes are read in upper case ("wbri" -> "WBRI").
+    upper: bool = False
 
     def matches(self, normalised_header: str) -> bool:
         return any(re.fullmatch(p, normalised_header) for p in self.patterns)
@@ -41,6 +55,8 @@ class Source:
     sheet_patterns: tuple[str, ...] = ()
     #: Alternative layouts recognised by their headers (e.g. SSDA903 Missing).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: What the source is, in a sentence ("the referrals list (Annex A List 3)").
+    noun: str = ""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -54,6 +70,22 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
 
 
+#: Gender as M, F or U (unknown, not stated or not recorded), from letters, words, Annex A
+#: entries ("b) Female", "c) Not stated/recorded") or CIN census codes (1, 2, 0, 9).
+GENDERS = {
+    "m": "M", "male": "M", "1": "M",
+    "f": "F", "female": "F", "2": "F",
+    "u": "U", "unknown": "U", "not known": "U", "not stated": "U", "not recorded": "U",
+    "not stated recorded": "U", "0": "U", "9": "U", "indeterminate": "U",
+}
+
+#: Missing episode types, from SSDA903 codes (M, A) and police categories (2013).
+MISSING_TYPES = {
+    "m": "Missing", "missing": "Missing",
+    "a": "Away", "away": "Away", "away from placement": "Away",
+    "absent": "Absent", "ab": "Absent",
+}
+
 _CHILD_ID = Field(
     "child_id",
     ID,
@@ -63,13 +95,16 @@ _CHILD_ID = Field(
     mandatory_value=True,
     label="Child Unique ID",
 )
-_GENDER = Field("gender", CODE, (r"gender", r"sex"), label="Gender")
+_GENDER = Field("gender", CODE, (r"gender", r"sex"), label="Gender", annex_a=True,
+                codes=GENDERS)
 _ETHNICITY = Field("ethnicity", CODE, (r"ethnicity", r"ethnic( group| origin| code)?"),
-                   label="Ethnicity")
+                   label="Ethnicity", annex_a=True, upper=True)
 _DOB = Field("dob", DATE, (r"date of birth", r"dob", r"birth date", r"d o b"),
              label="Date of Birth")
 _DISTRICT = Field("district", TEXT, (r"district", r"district borough", r"borough",
                                      r"locality", r"area"), label="District")
+#: Pivot-table exports put "Sum of " before a number's header.
+_SUM = r"(?:sum of )?"
 
 REFERRALS = Source(
     "referrals",
@@ -81,11 +116,12 @@ REFERRALS = Source(
                                       r"date referral (received|made)", r"referral start date"),
               required=True, mandatory_value=True, label="Date of referral"),
         Field("referral_source", CODE, (r"referral source", r"source of referral", r"source"),
-              label="Referral Source"),
+              label="Referral Source", annex_a=True, upper=True),
         Field("nfa", YN, (r"referral nfa", r"nfa", r"referral no further action",
                           r"no further action"), label="Referral NFA?"),
         Field("referrals_last_12_months", INT,
-              (r"number of referrals in last 12 months", r"referrals in last 12 months"),
+              (_SUM + r"number of referrals in (the )?last 12 months",
+               _SUM + r"referrals in (the )?last 12 months"),
               label="Number of Referrals in Last 12 Months"),
         _DISTRICT,
         Field("first_language", TEXT, (r"first language", r"language", r"main language"),
@@ -94,6 +130,7 @@ REFERRALS = Source(
               label="Religion"),
     ),
     sheet_patterns=(r"list 3", r"referrals?"),
+    noun="the referrals list (Annex A List 3)",
 )
 
 CP_PLANS = Source(
@@ -108,20 +145,23 @@ CP_PLANS = Source(
                                    r"cpp start date", r"plan start date", r"start date"),
               required=True, mandatory_value=True, label="Child Protection Plan Start Date"),
         Field("initial_category", TEXT, (r"initial category of abuse", r"initial category"),
-              label="Initial Category of Abuse"),
+              label="Initial Category of Abuse", annex_a=True),
         Field("latest_category", TEXT, (r"latest category of abuse", r"latest category",
                                         r"category of abuse"),
-              label="Latest Category of Abuse"),
+              label="Latest Category of Abuse", annex_a=True),
         Field("end_date", DATE, (r"child protection plan end date", r"cp plan end date",
                                  r"cpp end date", r"plan end date", r"end date"),
               label="Child Protection Plan End Date"),
-        Field("previous_plans", INT, (r"number of previous child protection plans",
-                                      r"number of previous cp plans", r"previous plans",
-                                      r"number of previous cpp", r"numberofpreviouscpp"),
+        Field("previous_plans", INT, (_SUM + r"number of previous child protection plans",
+                                      _SUM + r"number of previous cp plans",
+                                      _SUM + r"previous plans",
+                                      _SUM + r"number of previous cpps?",
+                                      r"numberofpreviouscpp"),
               label="Number of Previous Child Protection Plans"),
         _DISTRICT,
     ),
     sheet_patterns=(r"list 7", r"child protection", r"cp plans?"),
+    noun="the child protection plans list (Annex A List 7)",
 )
 
 EARLY_HELP = Source(
@@ -147,6 +187,7 @@ EARLY_HELP = Source(
         _DISTRICT,
     ),
     sheet_patterns=(r"list 2", r"early help"),
+    noun="the early help assessments list (Annex A List 2)",
 )
 
 MISSING = Source(
@@ -159,7 +200,8 @@ MISSING = Source(
         Field("dob", DATE, (r"dob", r"date of birth"), label="DOB"),
         Field("missing_type", CODE, (r"missing", r"type", r"episode type", r"missing type",
                                      r"missing absent", r"category"),
-              required=True, mandatory_value=True, label="Type"),
+              required=True, mandatory_value=True, label="Type", annex_a=True,
+              codes=MISSING_TYPES, strict=True),
         Field("start_date", DATE, (r"mis start", r"start", r"start date", r"date missing",
                                    r"missing start date", r"episode start date",
                                    r"date reported missing"),
@@ -176,21 +218,17 @@ MISSING = Source(
         _DISTRICT,
     ),
     sheet_patterns=(r"missing", r"ssda903 missing"),
+    noun="the missing episodes table (the SSDA903 Missing table: CHILD, DOB, MISSING, "
+         "MIS_START, MIS_END; or a local extract)",
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (REFERRALS, CP_PLANS, EARLY_HELP, MISSING)}
 
-#: Missing episode types, from SSDA903 codes (M, A) and police categories (2013).
-MISSING_TYPES = {
-    "m": "Missing", "missing": "Missing",
-    "a": "Away", "away": "Away", "away from placement": "Away",
-    "absent": "Absent", "ab": "Absent",
-}
-
-#: Y/N fields may read "a) Yes", "b) No", "c) Unknown" in Annex A.
-YES = {"y", "yes", "a yes", "true", "1"}
-NO = {"n", "no", "b no", "false", "0"}
-UNKNOWN = {"", "u", "unknown", "c unknown", "not known"}
+#: Y/N fields may read "a) Yes", "b) No", "c) Unknown" in Annex A (compared normalised, with
+#: any "a) " prefix dropped).
+YES = {"y", "yes", "true", "1"}
+NO = {"n", "no", "false", "0"}
+UNKNOWN = {"", "u", "unknown", "not known", "not stated", "not recorded", "not stated recorded"}
 
 #: Ethnicity codes that mean "not recorded" (CONTRACT.md): blank or NOBT. REFU is recorded.
 ETHNICITY_NOT_RECORDED = {"", "NOBT"}
@@ -208,3 +246,209 @@ REFERRAL_SOURCES = {
     "5C": "LA services: external", "5D": "LA services: other", "6": "Police",
     "7": "Other legal agency", "8": "Other", "9": "Anonymous", "10": "Unknown",
 }
+
+
+# --------------------------------------------------------------------------- header matching
+
+
+@dataclass
+class HeaderMatch:
+    """Which column holds each field. ``ambiguous`` lists, for a field, every column that
+    could be it when more than one could (an error unless ``column_map`` chooses)."""
+
+    mapping: dict[str, str]
+    ambiguous: dict[str, list[str]]
+
+
+def match_headers(
+    headers: list[str],
+    source: Source,
+    column_map: Mapping[str, str] | None = None,
+    originals: list[str] | None = None,
+) -> HeaderMatch:
+    """Find each field's column among ``headers`` (the table's column names).
+
+    ``originals`` are the headers as written in the file, where ``headers`` had to be made
+    unique ("Date of referral" twice -> "Date of referral", "Date of referral.1"); they are
+    what the patterns see. User mappings (header -> field) win. A field that two or more
+    unclaimed columns could be is left out of ``mapping`` and reported in ``ambiguous``.
+    """
+    originals = originals or headers
+    mapping: dict[str, str] = {}
+    claimed: set[str] = set()
+    if column_map:
+        names = {f.name for f in source.fields}
+        lookup: dict[str, str] = {}
+        for h, o in zip(headers, originals, strict=True):
+            for key in (h.strip().lower(), o.strip().lower()):
+                lookup.setdefault(key, h)
+        for header, fname in column_map.items():
+            hit = lookup.get(header.strip().lower())
+            if fname in names and hit is not None:
+                mapping[fname] = hit
+                claimed.add(hit)
+    normalised = [(h, normalise_header(o)) for h, o in zip(headers, originals, strict=True)]
+    ambiguous: dict[str, list[str]] = {}
+    for f in source.fields:
+        if f.name in mapping:
+            continue
+        hits = [h for h, n in normalised if h not in claimed and f.matches(n)]
+        if len(hits) == 1:
+            mapping[f.name] = hits[0]
+            claimed.add(hits[0])
+        elif hits:
+            ambiguous[f.name] = hits
+            claimed.update(hits)  # neither may stand in for another field either
+    return HeaderMatch(mapping, ambiguous)
+
+
+def map_headers(
+    headers: list[str], source: Source, column_map: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """canonical field -> header in the file (fields with two candidate columns left out)."""
+    return match_headers(headers, source, column_map).mapping
+
+
+def header_score(source: Source, column_map: Mapping[str, str] | None = None
+                 ) -> Callable[[list[str]], tuple[int, int]]:
+    """A scorer for a candidate header row: (required fields found, fields found).
+
+    Used to find the header below any title rows: the row scoring highest wins.
+    """
+    mapped = {h.strip().lower() for h in (column_map or {})}
+
+    def score(cells: list[str]) -> tuple[int, int]:
+        norm = [normalise_header(c) for c in cells if c.strip()]
+        user = sum(1 for c in cells if c.strip().lower() in mapped)
+        found = [f for f in source.fields if any(f.matches(n) for n in norm)]
+        required = sum(1 for f in found if f.required)
+        return (required + user, len(found) + user)
+
+    return score
+
+
+def _layout(source: Source, mapping: dict[str, str]) -> str:
+    if source.name == "missing":
+        ssda = {normalise_header(mapping.get(k, "")) for k in ("child_id", "start_date")}
+        return "SSDA903 Missing" if ssda == {"child", "mis start"} else "local missing extract"
+    return source.description.split(":")[0]
+
+
+# --------------------------------------------------------------------------- wrong tables
+
+
+@dataclass(frozen=True)
+class KnownTable:
+    """A table analysts hold that is not one of the sources, recognised by its own columns."""
+
+    name: str
+    columns: tuple[str, ...]  # normalised headers found only in this table
+
+
+_903 = "the SSDA903 {} table"
+KNOWN_TABLES = (
+    KnownTable(_903.format("Episodes"), ("decom", "rne", "ls", "cin", "place", "place provider",
+                                         "dec", "rec", "reason place change", "home post",
+                                         "pl post", "urn")),
+    KnownTable(_903.format("Header"), ("sex", "ethnic", "upn", "mother", "mc dob")),
+    KnownTable(_903.format("Reviews"), ("review", "review code")),
+    KnownTable(_903.format("UASC"), ("duc",)),
+    KnownTable(_903.format("OC2"), ("sdq score", "sdq reason", "convicted", "health check",
+                                    "immunisations", "teeth check", "health assessment",
+                                    "substance misuse", "intervention received",
+                                    "intervention offered")),
+    KnownTable(_903.format("OC3"), ("in touch", "activ", "accom")),
+    KnownTable(_903.format("AD1"), ("date int", "date match", "foster care", "nb adoptr",
+                                    "sex adoptr", "ls adoptr")),
+    KnownTable(_903.format("Placed for adoption"), ("date placed", "date placed ceased",
+                                                    "reason placed ceased")),
+    KnownTable(_903.format("Previous permanence"), ("prev perm", "la perm", "date perm")),
+    KnownTable("Annex A List 1 (contacts)", ("date of contact", "contact source")),
+    KnownTable("Annex A List 4 (assessments)", (
+        "continuous assessment start date", "child seen during continuous assessment",
+        "continuous assessment date of authorisation")),
+    KnownTable("Annex A List 5 (section 47 enquiries)", (
+        "strategy discussion initiating section 47 enquiry start date",
+        "date of initial child protection conference",
+        "was an initial child protection conference deemed unnecessary")),
+    KnownTable("Annex A List 6 (children in need)", (
+        "cin start date", "primary need code", "cin closure date", "reason for closure",
+        "case status")),
+    KnownTable("Annex A List 8 (children looked after)", (
+        "date started to be looked after", "child s category of need", "child s legal status",
+        "placement type", "placement provider")),
+    KnownTable("Annex A List 9 (care leavers)", (
+        "eligibility category", "la in touch", "type of accommodation",
+        "suitability of accommodation", "activity status")),
+    KnownTable("Annex A List 10 (adoption)", (
+        "date the child entered care", "date of placement order", "date placed for adoption",
+        "date of matching child and prospective adopters")),
+    KnownTable("Annex A List 11 (adopters)", (
+        "individual adopter identifier", "date enquiry received", "date stage 1 started")),
+)
+
+
+def recognise_table(headers: list[str], source: Source) -> tuple[str, list[str]] | None:
+    """(name, headers that show it) when a file lacking ``source``'s required columns holds
+    another known table: one of the SSDA903 tables, another Annex A list, or another source.
+    Needs two of the table's own columns (or its only one)."""
+    norm = {normalise_header(h): h for h in headers}
+    best: tuple[int, str, list[str]] | None = None
+    for table in KNOWN_TABLES:
+        shown = [norm[c] for c in table.columns if c in norm]
+        if len(shown) >= min(2, len(table.columns)) and (best is None or len(shown) > best[0]):
+            best = (len(shown), table.name, shown)
+    if best is None:
+        for other in SOURCES.values():
+            if other.name == source.name:
+                continue
+            own = [f for f in other.fields if f.required and f.name != "child_id"]
+            found = match_headers(list(headers), other).mapping
+            if own and all(f.name in found for f in own):
+                shown = [found[f.name] for f in own]
+                best = (len(shown), other.noun, shown)
+                break
+    return None if best is None else (best[1], best[2])
+
+
+# --------------------------------------------------------------------------- field reference
+
+
+def all_field_names() -> set[str]:
+    """Every name ``--map`` accepts."""
+    return {f.name for s in SOURCES.values() for f in s.fields}
+
+
+def fields_table() -> list[dict[str, object]]:
+    """One dict per field of every source: ``source``, ``file``, ``field`` (the name ``--map``
+    takes), ``label``, ``kind``, ``required`` (bool), ``headers`` (the patterns recognised,
+    matched against the header in lower case with punctuation read as spaces)."""
+    return [{"source": s.name, "file": f"{s.filename}.csv", "field": f.name, "label": f.label,
+             "kind": KIND_NAMES[f.kind], "required": f.required, "headers": f.patterns}
+            for s in SOURCES.values() for f in s.fields]
+
+
+def describe_fields() -> str:
+    """The text ``wscb fields`` prints: every source's fields and the headers recognised."""
+    lines = [
+        "Fields of each source, for --map \"<header in your file>=<field>\".",
+        "Headers are compared in lower case with punctuation and underscores read as spaces;",
+        "a header is recognised when it reads exactly as one of the patterns shown",
+        "('[sum of ]' may be absent; '(a|b)' is either word).",
+    ]
+    for s in SOURCES.values():
+        lines += ["", f"{s.name}: {s.filename}.csv (or .xlsx), {s.description}"]
+        if s.sheet_patterns:
+            lines.append(f"  in an Annex A workbook: a sheet whose name holds "
+                         f"{' or '.join(repr(_readable(p)) for p in s.sheet_patterns)}")
+        for f in s.fields:
+            need = "required" if f.required else "optional"
+            lines.append(f"  {f.name:<26} {KIND_NAMES[f.kind]:<17} {need:<9} "
+                         f"{' | '.join(_readable(p) for p in f.patterns)}")
+    return "\n".join(lines)
+
+
+def _readable(pattern: str) -> str:
+    """A header pattern as a person reads it: optional parts in brackets."""
+    pattern = re.sub(r"\((?:\?:)?([^()]*)\)\?", r"[\1]", pattern)
+    return re.sub(r"(\w)\?", r"[\1]", pattern)
