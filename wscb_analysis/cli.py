@@ -81,10 +81,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .io.quality import quality_report
+    from .performance import load_performance
 
     extract = _load(args, strict=False)
-    print(quality_report(extract, max_rows=10**9 if args.all else 50))
-    return 0 if extract.usable else 1
+    rows = 10**9 if args.all else 50
+    print(quality_report(extract, max_rows=rows))
+    perf = load_performance(args.data_dir, _column_map(args.map))
+    usable = extract.usable
+    if perf.supplied:
+        print("\n" + "\n".join(perf.report_lines(rows)))
+        usable = usable and perf.usable
+    return 0 if usable else 1
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -99,17 +106,27 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_fields(args: argparse.Namespace) -> int:
-    from .io.schemas import SOURCES, normalise_header
+    from .io.schemas import describe_fields
+    from .performance.schema import CATALOGUE, PERFORMANCE
 
-    describe = getattr(sys.modules.get("wscb_analysis.io.schemas"), "describe_fields", None)
-    if describe is not None:
-        print(describe())
-        return 0
-    for source in SOURCES.values():  # pragma: no cover - replaced by describe_fields
-        print(f"{source.name} ({source.description})")
-        for f in source.fields:
-            need = "required" if f.required else "optional"
-            print(f"  {f.name:28} {need:9} headers like: {f.label or normalise_header(f.name)}")
+    print(describe_fields())
+    for spec in (PERFORMANCE, CATALOGUE):
+        print(f"\n{spec.name} ({spec.description})")
+        for f in spec.fields:
+            print(f"  {f.name:28} {'required' if f.required else 'optional':9} "
+                  f"{f.label or f.name}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .performance.template import write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {args.out}: the template is an Excel workbook; give a name "
+                         "ending .xlsx")
+    path = write_template(args.out, data_dir=args.data_dir)
+    print(f"Template written: {path}. Partners fill in its Submissions sheet; save it as "
+          "performance.xlsx in the extract folder.")
     return 0
 
 
@@ -255,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fields", help="each source's fields and the headers recognised",
                        allow_abbrev=False)
     p.set_defaults(func=cmd_fields)
+
+    p = sub.add_parser("template", help="write the workbook partners fill in for "
+                       "performance.xlsx", allow_abbrev=False)
+    p.add_argument("--out", required=True, type=Path, help="the workbook to write (.xlsx)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="an extract folder whose indicators.csv the template should list")
+    p.set_defaults(func=cmd_template)
     return parser
 
 

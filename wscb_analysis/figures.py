@@ -76,7 +76,19 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
     out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
                         else diversity)
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
+    out["coverage"]["performance"] = _performance_coverage(extract, period)
     return out
+
+
+def _performance_coverage(extract: Extract, period: Period) -> dict:
+    """The performance dataset's entry of the coverage block (CONTRACT.md)."""
+    from .performance import load_performance
+
+    try:
+        return load_performance(extract.data_dir).coverage(period)
+    except Exception as exc:  # noqa: BLE001 - a broken dataset must not stop the figures
+        return {"supplied": True, "first_date": None, "last_date": None,
+                "period_covered": "none", "fields_absent": [], "problem": str(exc)}
 
 
 __all__ = ["headline_figures", "NEEDS_FIELD"]

@@ -49,6 +49,8 @@ class DisclosedTable:
     #: For each percentage or rate column, its (numerator, denominator) count columns, so a
     #: page can tie each share to the figures it is built from (``data-num``/``data-den``).
     parts: Mapping[str, tuple[str | None, str | None]] | None = None
+    #: Per row, what its counts are of, where rows differ (see ``kind``).
+    row_kinds: Sequence[str] | None = None
 
     def heading(self, column) -> str:
         if self.labels and column in self.labels:
@@ -100,7 +102,10 @@ class DisclosedTable:
                 tag = "th" if j == 0 and c in text else "td"
                 scope = ' scope="row"' if tag == "th" else ""
                 cells.append(f"<{tag}{scope}{attrs}>{value}</{tag}>")
-            parts.append("<tr>" + "".join(cells) + "</tr>")
+            row_kind = self.row_kinds[i] if self.row_kinds is not None else None
+            tr = f'<tr data-counts="{e(row_kind, quote=True)}">' if row_kind and \
+                row_kind != self.kind else "<tr>"
+            parts.append(tr + "".join(cells) + "</tr>")
         parts.append("</tbody></table></div>")
         return "\n".join(parts)
 

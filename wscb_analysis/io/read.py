@@ -60,7 +60,8 @@ def find_source_file(data_dir: Path, source: Source) -> Path | None:
 
 
 def find_annex_a_workbooks(data_dir: Path) -> list[Path]:
-    own = {s.filename for s in SOURCES.values()}
+    # The partnership's performance dataset and its catalogue are not Annex A workbooks.
+    own = {s.filename for s in SOURCES.values()} | {"performance", "indicators"}
     return [
         p for p in sorted(data_dir.iterdir())
         if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm") and p.stem.lower() not in own

@@ -28,8 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..local_context import POPULATION_0_17_TOTAL
+from ..profile import load_profile
 from .computed import CSE_MISSING, DIVERSITY, EARLY_HELP, FRONT_DOOR, NEGLECT
+
+#: Children aged 0-17 in the shipped profile's authority (the demo's calibration).
+POPULATION_0_17_TOTAL = load_profile().population_0_17
 
 GOVERNANCE = "Resources and governance"
 FIRST_YEAR = 2012

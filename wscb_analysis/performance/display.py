@@ -96,8 +96,9 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
                 text = text.map(lambda s: s if s in ("c", "x", "low") else f"{s} per 10,000")
             display.loc[g.index, v] = text
             hidden.loc[g.index, v] = shown.suppressed[v]
+    kinds = ["children" if bool(c) else "events" for c in frame["about_children"]]
     return DisclosedTable(display=display, suppressed=hidden, caption=caption,
-                          text_columns=tuple(keep))
+                          text_columns=tuple(keep), row_kinds=kinds)
 
 
 def value_text(unit: str, value: float, about_children: bool, numerator=None,
@@ -251,15 +252,18 @@ class ScorecardTable:
                 f'<td class="text">{html.escape(d.at[i, "target"])}</td>',
                 f'<td class="text">{a_icon} {html.escape(a_words)}</td>',
             ]
-            body.append("<tr>" + "".join(cells) + "</tr>")
+            kind = (self.values.row_kinds or [None] * len(d))[i]
+            tr = '<tr data-counts="events">' if kind == "events" else "<tr>"
+            body.append(tr + "".join(cells) + "</tr>")
         notes = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in self.notes)
         style = ('<style>table.scorecard td.text, table.scorecard th[scope=row] '
                  "{ text-align: left; } table.scorecard svg.mdc-icon { vertical-align: middle; "
                  "} table.scorecard img.sparkline { display: block; } "
                  "table.scorecard td.nowrap { white-space: nowrap; }</style>")
-        return (f'{style}<table class="scorecard"><caption>{html.escape(self.caption)}'
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-                f"</table>{notes}")
+        return (f'{style}<div class="table-scroll" role="region" tabindex="0" aria-label="'
+                f'{html.escape(self.caption, quote=True)}"><table class="scorecard"><caption>'
+                f"{html.escape(self.caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
+                f"{''.join(body)}</tbody></table></div>{notes}")
 
     def to_html(self) -> str:
         return self._repr_html_()

@@ -409,7 +409,9 @@ def _figures_text(pages: dict[str, _Reader]) -> list[Finding]:
                     if token in shown or token.replace(",", "") in shown or token in constants:
                         continue
                     after = text[m.end():m.end() + 16].lower()
-                    if re.match(r"\s*(months?|years?|weeks?|days?)\b", after) or \
+                    if re.match(r"\s*(working\s+)?(months?|years?|weeks?|days?|hours?|"
+                                r"quarters?)\b", after) or re.match(r"\s*or more\b", after) \
+                            or \
                             re.match(r"\s*(interval|confidence|limits?)", after) or \
                             token == "10,000":
                         continue  # a length of time, an interval's level, a rate's base

@@ -507,7 +507,7 @@ class _Html(HTMLParser):
             if name in ("href", "src", "srcset", "action", "poster", "cite", "data"):
                 value = unquote(value)
             self.found.text(value, where, line, counts=bool(_COUNTED_ATTRS.fullmatch(name)),
-                            css=name == "style")
+                            css=name in ("style", "fill", "stroke", "color", "stop-color"))
         if tag not in _VOID:
             self.open.append(tag)
         t = self.tables[-1] if self.tables else None
@@ -525,6 +525,10 @@ class _Html(HTMLParser):
         elif tag == "tr":
             t["col"], t["cells"] = 0, []
             t["row"] += not t["in_head"]
+            # A row can say its numbers are not counts of children (a partner's training
+            # events beside children's figures in one scorecard table).
+            kind = next((v for k, v in attrs if k == "data-counts"), None)
+            t["row_children"] = kind in (None, "children")
         elif tag in ("td", "th"):
             span = next((v for k, v in attrs if k == "colspan"), "1") or "1"
             t["cell"] = {"tag": tag, "col": t["col"], "line": line, "text": []}
@@ -560,7 +564,8 @@ class _Html(HTMLParser):
         row_number = (cell["tag"] == "th" and not t["in_head"] and cell["col"] == 0
                       and value in (str(t["row"]), str(t["row"] + 1)))
         heading = "" if t["in_head"] else t["head"].get(cell["col"], "")
-        if not row_number and t.get("children", True) and _small_cell(value, heading):
+        if not row_number and t.get("children", True) and t.get("row_children", True) \
+                and _small_cell(value, heading):
             self.found.add(COUNT_KIND, self._where(f"<{cell['tag']}> cell, line {cell['line']}"))
 
     def handle_data(self, data: str) -> None:
@@ -569,7 +574,8 @@ class _Html(HTMLParser):
         if tag in ("style", "script"):
             self.found.text(data, self._where(f"<{tag}>"), line, counts=False, css=True)
             return
-        children = all(t.get("children", True) for t in self.tables)
+        children = all(t.get("children", True) and t.get("row_children", True)
+                       for t in self.tables)
         self.found.text(data, self._where(f"text in <{tag}>"), line, counts=children)
         cell = self.tables[-1]["cell"] if self.tables else None
         if cell is not None:

@@ -89,9 +89,10 @@ def _change(tile: Tile, plan: PackPlan, period: Period, previous: Period, held_p
     return f"{word} on {previous.label} ({before}){judged}"
 
 
-def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict) -> str:
+def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
+               extra: list[str] = ()) -> str:
     """One tile per headline measure; ``england`` maps indicator -> England's figure for the
-    period's year (or None)."""
+    period's year (or None); ``extra``: tiles made elsewhere (the scorecard's)."""
     out = []
     previous = period.previous()
     for t in TILES:
@@ -135,6 +136,7 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict) ->
         body = "".join(f"<div>{e(line)}</div>" for line in lines)
         out.append(f'<div class="tile">{head}<div class="value">{e(value)}</div>{body}'
                    f"{direction}</div>")
+    out += list(extra)
     return '<section class="tiles" aria-label="Headline figures">' + "\n".join(out) + \
         "</section>"
 

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from .. import __version__, config
 from ..coverage import PeriodNotHeldError, check_period, extract_coverage, long_date
 from ..figures import headline_figures
@@ -40,7 +42,7 @@ from .audit import audit_pack
 from .guard import scan_pack
 from .index import TILES, coverage_html, glossary_body, index_body, quality_html, tiles_html
 from .render import notebook_body, page
-from .run import KernelPool, ParameterError, default_workers, execute_all
+from .run import KernelPool, ParameterError, default_workers, execute_all, tidy
 
 LOG = logging.getLogger("wscb.publish")
 
@@ -189,6 +191,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         reporter.notebook(nb_run)
         if nb_run.nb is None:
             return
+        tidy(nb_run.nb)
+        nbformat.write(nb_run.nb, str(nb_run.output))
         title, body = notebook_body(nb_run.nb)
         if not nb_run.ok:
             body = ('<p class="finding">This page failed to run and is incomplete: '
@@ -211,6 +215,14 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                 row = t.loc[t["role"] == "England", "value"]
                 england[tile.indicator] = (float(row.iloc[0]) if len(row) and row.notna().all()
                                            else None)
+        extra_tiles = []
+        try:
+            from ..performance.page import tile_html, tile_summary
+
+            extra_tiles.append(tile_html(tile_summary(
+                str(run.data_dir), per.year_label, per.quarter, run.profile)))
+        except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
+            reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
         try:
             runs = running.result()
         except ParameterError as exc:
@@ -240,7 +252,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                   f"({prof.la_code}). Inputs are identified in manifest.json by their SHA-256 "
                   "hashes.")
     body = index_body(partnership=prof.name, period=per,
-                      tiles=tiles_html(plan, coverage, per, england), pages=pages,
+                      tiles=tiles_html(plan, coverage, per, england, extra_tiles),
+                      pages=pages,
                       coverage=coverage_html(coverage, extract, per),
                       quality=quality_html(quality_summary(extract)), provenance=provenance,
                       synthetic=extract.synthetic)

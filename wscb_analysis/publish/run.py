@@ -97,6 +97,18 @@ def _run_code(km, code: str, timeout: int = 60) -> None:
         kc.stop_channels()
 
 
+def tidy(nb) -> None:
+    """Keep an executed notebook to what a reader of the pack needs: papermill's copy of the
+    whole source notebook and the per-cell timestamps (microseconds that look like ids) go;
+    the parameters and the run's length in seconds stay."""
+    pm_meta = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": pm_meta.get("parameters", {}),
+                                "duration": round(float(pm_meta.get("duration") or 0), 1)}
+    for cell in nb.cells:
+        for key in ("papermill", "execution"):
+            cell.metadata.pop(key, None)
+
+
 def _failing_cell(nb) -> tuple[int | None, str]:
     if nb is None:
         return None, ""

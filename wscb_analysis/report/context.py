@@ -114,8 +114,12 @@ _CACHE: dict = {}
 
 
 def _fingerprint(path: Path) -> tuple:
-    st = path.stat()
-    return (path.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    # What makes a cached load of the file still valid: path, device, inode, size, modified
+    # and changed times (io.read.file_fingerprint; a file changed in the last 2 s matches
+    # nothing, so an edit that keeps size and mtime is still read afresh).
+    from ..io.read import file_fingerprint
+
+    return file_fingerprint(path)
 
 
 def _files_key(folder: Path | None) -> tuple:
