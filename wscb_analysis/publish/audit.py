@@ -213,7 +213,8 @@ def _keyed(pages: dict[str, _Reader], figures: dict | None) -> tuple[dict, list[
                         seen[k].add(text)
                         where.setdefault(k, name)
         for k, text in r.spans:
-            seen[k].add(text)
+            # A sentence says "fewer than 6" or "a number not shown" for a hidden figure.
+            seen[k].add(text if _count(text) is not None else "c")
             where.setdefault(k, name)
     if figures:
         from ..pack_plan import figure_key
@@ -303,9 +304,10 @@ def _across_pages(seen: dict[str, set[str]]) -> list[Finding]:
         if not texts:
             free[i] = True  # unpublished: the attacker knows nothing of it
             continue
-        shown = [t for t in texts if t != "c"]
+        shown = [_count(t) for t in texts if t != "c"]
+        shown = [v for v in shown if v is not None]
         if shown:
-            values[i] = float(shown[0].replace(",", ""))
+            values[i] = shown[0]
         else:
             hidden[i] = True
     # Unpublished figures are unknowns too (at least 0): solve them with the hidden ones.

@@ -404,7 +404,8 @@ _NOT_COUNT_KEY = re.compile(r"(?:^|_)(?:rate|share|ratio|percent(?:age)?|pct|pro
                             r"|per_?10_?k|per_10000|lower|upper|limit|mean|median|average"
                             r"|rank|score|year|age|p_?value|seconds)$", re.I)
 _ID_KEY = re.compile(r"(?:^|_)(?:child_?)?id$|identifier", re.I)
-_COUNTED_ATTRS = re.compile(r"alt|title|summary|label|placeholder|value|aria-.*|data-.*")
+_COUNTED_ATTRS = re.compile(r"alt|title|summary|label|placeholder|value|aria-.*|"
+                            r"data-(?!key$|num$|den$|constants$|counts$).*")
 #: Ids and classes that pandas Styler and nbconvert generate ("T_ed491_row3_col1",
 #: "data row3 col1", "cell-id=9b78b38c").
 _GENERATED = re.compile(r"T_[0-9a-f]{5}(?:_(?:level|row|col)\d{1,4})*|cell-id=[0-9a-f-]{8,36}"
@@ -490,6 +491,7 @@ class _Html(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found, self.prefix = found, prefix
         self.open: list[str] = []
+        self.quiet: list[bool] = []
         self.tables: list[dict] = []
 
     def _where(self, what: str) -> str:
@@ -510,6 +512,12 @@ class _Html(HTMLParser):
                             css=name in ("style", "fill", "stroke", "color", "stop-color"))
         if tag not in _VOID:
             self.open.append(tag)
+            # An element that says its numbers are not counts of children (data-counts="rows",
+            # "published", "events"), a row header or a caption (labels, from the data or not)
+            # holds no running-text count; ids and dates are still looked for in it.
+            kind = dict(attrs).get("data-counts")
+            label = (tag == "th" and dict(attrs).get("scope") == "row") or tag == "caption"
+            self.quiet.append(bool(kind and kind != "children") or label)
         t = self.tables[-1] if self.tables else None
         if tag == "table":
             # A table of rows of the files, or of figures others published (DfE, ONS), says
@@ -542,7 +550,8 @@ class _Html(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.open:
             while self.open.pop() != tag:
-                pass
+                self.quiet.pop()
+            self.quiet.pop()
         t = self.tables[-1] if self.tables else None
         if t is None:
             return
@@ -575,7 +584,7 @@ class _Html(HTMLParser):
             self.found.text(data, self._where(f"<{tag}>"), line, counts=False, css=True)
             return
         children = all(t.get("children", True) and t.get("row_children", True)
-                       for t in self.tables)
+                       for t in self.tables) and not any(self.quiet)
         self.found.text(data, self._where(f"text in <{tag}>"), line, counts=children)
         cell = self.tables[-1]["cell"] if self.tables else None
         if cell is not None:

@@ -33,6 +33,9 @@ class Tile:
     what: str
 
 
+NOT_COUNTED = {"rereferrals": "the extract does not hold the 12 months before this period, "
+               "which re-referrals are counted against"}
+
 TILES = [
     Tile("Re-referral rate", "referrals", "rereferrals", "referrals", "rereferral_rate",
          "02_rereferrals.html", "lower", "referrals were re-referrals"),
@@ -108,6 +111,12 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
             continue
         kx = make_key(t.numerator, period.label)
         lines = []
+        if not plan.has(kx):
+            # Held, but the figure cannot be counted (re-referrals with no look-back year).
+            out.append(f'<div class="tile">{head}<div class="value">not held</div><div>'
+                       f"{e(NOT_COUNTED.get(t.numerator, 'cannot be counted from this extract'))}"
+                       "</div></div>")
+            continue
         if t.denominator:
             kn = make_key(t.denominator, period.label)
             x, n = _shown(plan, kx), _shown(plan, kn)
@@ -132,7 +141,8 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
         lines.append(_change(t, plan, period, previous, held_prev))
         if held == "part":
             a, b = cov.covered_dates(period)
-            lines.append(f"covers {long_date(a)} to {long_date(b)} only")
+            lines.append(f"covers only {long_date(a)}" if a == b else
+                         f"covers {long_date(a)} to {long_date(b)} only")
         body = "".join(f"<div>{e(line)}</div>" for line in lines)
         out.append(f'<div class="tile">{head}<div class="value">{e(value)}</div>{body}'
                    f"{direction}</div>")
@@ -169,8 +179,9 @@ def quality_html(quality) -> str:
     for r in quality.itertuples():
         if r.file == "(not supplied)":
             continue
-        rows.append(f'<tr><th scope="row" class="text">{e(SOURCE_WORDS.get(r.source, r.source))}'
-                    f'</th><td>{r.rows_in:,}</td><td>{r.rows_kept:,}</td>'
+        rows.append('<tr><th scope="row" class="text">'
+                    f'{e(SOURCE_WORDS.get(r.source, r.source).capitalize())}</th>'
+                    f'<td>{r.rows_in:,}</td><td>{r.rows_kept:,}</td>'
                     f'<td>{r.duplicates:,}</td><td>{r.rows_set_aside:,}</td>'
                     f'<td class="text">{"yes" if r.usable else "no"}</td></tr>')
     return ('<div class="table-scroll" role="region" tabindex="0" aria-label="Data quality">'

@@ -274,7 +274,11 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     if extract.has("referrals"):
         allowed |= {d for d in [first_complete_day(extract["referrals"])] if d}
     leaks = scan_pack(tmp, extract, allowed)
-    findings = audit_pack(tmp) if audit else []
+    try:
+        findings = audit_pack(tmp) if audit else []
+    except Exception as exc:  # noqa: BLE001 - an audit that cannot run must not pass a pack
+        findings = [f"the disclosure audit could not read the pack ({type(exc).__name__}: "
+                    f"{exc})"]
     manifest["leaks"] = [str(x) for x in leaks]
     manifest["disclosure_audit"] = [str(x) for x in findings]
     manifest["seconds"] = round(time.perf_counter() - started, 2)

@@ -18,6 +18,8 @@ def _tagged(text: str, keys: dict[str, str]) -> str:
     carries its plan key."""
     out = html.escape(text)
     for shown, key in keys.items():
+        if not re.fullmatch(r"\d{1,3}(,\d{3})*", shown or ""):
+            continue  # only printed numbers carry a key ("fewer than 6" is not one)
         token = html.escape(shown)
         pattern = re.compile(r"(?<![\w,.])" + re.escape(token) + r"(?![\w,]|\.\d)")
         out, n = pattern.subn(
@@ -39,6 +41,14 @@ class Finding:
         return self.text
 
     __repr__ = __str__
+
+
+@dataclass
+class RowsFinding(Finding):
+    """A sentence about rows of the files, not children: its small numbers are shown."""
+
+    def _repr_html_(self) -> str:
+        return f'<p class="finding" data-counts="rows">{html.escape(self.text)}</p>'
 
 
 @dataclass
@@ -116,9 +126,9 @@ class Block:
         return bool(self.items)
 
     def __repr__(self) -> str:
-        # The plain-text form a notebook keeps beside the HTML: the words only, never the
-        # frames behind a chart or table.
-        return self.texts() or "(nothing to show)"
+        # The plain-text form a notebook keeps beside the HTML (and a pack carries in its
+        # executed notebooks): a label only, so no figure is said twice in two forms.
+        return f"[{self.heading or 'section'}: shown as HTML]" if self.items else "[nothing]"
 
 
-__all__ = ["Finding", "Note", "MethodNote", "Block"]
+__all__ = ["Finding", "RowsFinding", "Note", "MethodNote", "Block"]

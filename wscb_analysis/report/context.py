@@ -79,6 +79,28 @@ class Context:
         k = self.key(measure, period, **dims)
         return self.plan.shown(k) if self.plan.has(k) else None
 
+    def sayable(self, measure: str, period: str | None = None, **dims) -> int | None:
+        """A planned count for a sentence helper: the count when shown; the count itself when
+        hidden for being 1 to 5 (the helper writes "fewer than 6"); None when hidden to protect
+        another figure or not planned (the helper then says why)."""
+        k = self.key(measure, period, **dims)
+        if not self.plan.has(k):
+            return None
+        if not self.plan.hidden(k) or self.plan.small(k):
+            return int(self.plan.value(k))
+        return None
+
+    def say_key(self, key: str) -> int | None:
+        """:meth:`sayable` for a key."""
+        if not self.plan.has(key):
+            return None
+        if not self.plan.hidden(key) or self.plan.small(key):
+            return int(self.plan.value(key))
+        return None
+
+    def planned(self, measure: str, period: str | None = None, **dims) -> bool:
+        return self.plan.has(self.key(measure, period, **dims))
+
     def count(self, measure: str, period: str | None = None, **dims):
         """(raw value, hidden, key) of a planned figure; raw value None when not planned."""
         k = self.key(measure, period, **dims)
@@ -215,21 +237,27 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
         if cov.first_date is None:
             items.append(Note(f"The extract's {words} hold no dated record."))
             continue
-        span = f"{long_date(cov.first_date)} to {long_date(cov.last_date)}"
+        span = (f"run from {long_date(cov.first_date)} to {long_date(cov.last_date)}"
+                if cov.first_date != cov.last_date else
+                f"are all dated {long_date(cov.first_date)}")
         if held == "none":
-            items.append(Note(f"The extract's {words} run from {span}: none fall in "
+            items.append(Note(f"The extract's {words} {span}: none fall in "
                               f"{ctx.period_words()}, so the sections that need them are "
                               "left out."))
         elif held == "part":
             a, b = cov.covered_dates(ctx.period)
-            items.append(Note(f"The extract's {words} run from {span}, so {ctx.period.label} "
-                              f"is only partly held: its figures cover {long_date(a)} to "
-                              f"{long_date(b)}, not the whole period."))
+            dates = (f"only {long_date(a)}" if a == b else
+                     f"{long_date(a)} to {long_date(b)}")
+            items.append(Note(f"The extract's {words} {span}, so {ctx.period.label} "
+                              f"is only partly held: its figures cover {dates}, not the whole "
+                              "period."))
         absent = [f for f in (fields or {}).get(source, ()) if f in cov.fields_absent]
         if absent and held != "none":
-            listed = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in absent)
+            names = [FIELD_WORDS.get(f, f.replace("_", " ")) for f in absent]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
             items.append(Note(f"The extract's {words} do not record {listed}: figures that "
-                              "need it are shown as not recorded."))
+                              f"need {'it' if len(names) == 1 else 'them'} are shown as not "
+                              "recorded."))
     return Block(items)
 
 

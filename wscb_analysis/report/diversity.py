@@ -23,14 +23,14 @@ def diversity_headline(ctx: Context) -> Block:
     said to be not recorded in this extract, never counted as 0."""
     items: list = []
     kn = ctx.key("referrals")
-    n = ctx.plan.shown(kn)
+    n = ctx.say_key(kn)
     for field, label in FIELDS.items():
         if not ctx.has_field("referrals", field):
             items.append(Note(f"The extract has no {label} field, so whether {label} is "
                               "recorded cannot be measured."))
             continue
         kx = ctx.key(f"{field}_not_recorded")
-        x = ctx.plan.shown(kx)
+        x = ctx.say_key(kx)
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which=f"did not record {label}",
             period_label=ctx.period.label, missing_reason="too few to show"),
@@ -168,7 +168,7 @@ def bme_share(ctx: Context) -> Block:
     if not ctx.has_field("referrals", "ethnicity"):
         return Block([], heading=heading)
     kx, kn = ctx.key("referrals_bme"), ctx.key("referrals_ethnicity_known")
-    x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
+    x, n = ctx.say_key(kx), ctx.say_key(kn)
     p = ctx.profile
     items: list = [Finding(say.proportion_sentence(
         x, n, of_what="referrals with ethnicity recorded",

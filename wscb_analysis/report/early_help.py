@@ -108,7 +108,7 @@ def early_help_findings(ctx: Context) -> Block:
     that completed the assessment holds the lead professional role (where recorded)."""
     heading = "Early years and the lead professional"
     kx, kn = ctx.key("assessments_early_years"), ctx.key("assessments")
-    x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
+    x, n = ctx.say_key(kx), ctx.say_key(kn)
     items: list = [Finding(say.proportion_sentence(
         x, n, of_what="early help assessments",
         which="were started by early-years settings (nurseries, pre-schools, children's "
@@ -116,7 +116,7 @@ def early_help_findings(ctx: Context) -> Block:
         missing_reason="too few to show"), {say.count_text(x): kx, say.count_text(n): kn})]
     if ctx.has_field("early_help", "lead_professional_agency"):
         ks, kr = ctx.key("lead_professional_same"), ctx.key("lead_professional_recorded")
-        s, r = ctx.plan.shown(ks), ctx.plan.shown(kr)
+        s, r = ctx.say_key(ks), ctx.say_key(kr)
         items.append(Finding(say.proportion_sentence(
             s, r, of_what="assessments with a lead professional recorded",
             which="kept the lead professional role with the agency that completed the "

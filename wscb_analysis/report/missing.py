@@ -56,11 +56,13 @@ def missing_headline(ctx: Context) -> Block:
     else:
         text += ". The extract does not say which children were looked after."
     numbers = {s: key for s, key in ((children, k("missing_children")),
-                                     (episodes, k("missing_episodes")))}
+                                     (episodes, k("missing_episodes")))
+               if ctx.plan.has(key) and not ctx.plan.hidden(key)}
     items: list = [Finding(text, numbers)]
+    repeat = count_words(ctx, k("missing_children_repeat"))
     items.append(Finding(
-        f"{count_words(ctx, k('missing_children_repeat'))} went missing more than once in the "
-        f"period, and {count_words(ctx, k('missing_at_end'))} were still missing at its end "
+        f"{repeat[:1].upper()}{repeat[1:]} went missing more than once in the period, and "
+        f"{count_words(ctx, k('missing_at_end'))} were still missing at its end "
         f"({long_date(ctx.period.end)})."))
     beside = []
     if ctx.plan.has(k("episodes", type="Away")) and ctx.plan.value(k("episodes",
@@ -91,7 +93,7 @@ def _change(ctx: Context) -> list:
         return [Note(f"The previous period ({prev.label}) is not held in full, so no change "
                      "since then is given.")]
     now_k, prev_k = ctx.key("missing_children"), ctx.key("missing_children", prev.label)
-    now, before = ctx.plan.shown(now_k), ctx.plan.shown(prev_k)
+    now, before = ctx.say_key(now_k), ctx.say_key(prev_k)
     if now is None or before is None:
         return [Note(f"{what.capitalize()} in {prev.label} or {ctx.period.label} are too few to "
                      "show, so no change is given.")]
@@ -108,14 +110,14 @@ def _rhi(ctx: Context) -> list:
         return [Note("The extract does not record return home interviews, so whether they "
                      "were offered is not known.")]
     ko, km = ctx.key("rhi_offered"), ctx.key("missing_episodes")
-    o, m = ctx.plan.shown(ko), ctx.plan.shown(km)
+    o, m = ctx.say_key(ko), ctx.say_key(km)
     out = [Finding(say.proportion_sentence(
         o, m, of_what="missing episodes", which="were followed by an offer of a return home "
         "interview", period_label=ctx.period.label, missing_reason="too few to show"),
         {say.count_text(o): ko, say.count_text(m): km})]
     if ctx.has_field("missing", "rhi_accepted"):
         ka = ctx.key("rhi_accepted")
-        a = ctx.plan.shown(ka)
+        a = ctx.say_key(ka)
         out.append(Finding(say.proportion_sentence(
             a, o, of_what="return home interviews offered", which="were accepted",
             period_label=ctx.period.label, missing_reason="too few to show"),
@@ -133,6 +135,12 @@ def _months(ctx: Context) -> list[str]:
     return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
 
 
+def _months_words(n: int) -> str:
+    return {0: "No whole month of episodes is held",
+            1: "Only one whole month of episodes is held"}.get(
+        n, f"Only {n} whole months of episodes are held")
+
+
 @needs("missing")
 def missing_monthly(ctx: Context) -> Block:
     """Children going missing and missing episodes per whole month held, to the period's
@@ -140,8 +148,8 @@ def missing_monthly(ctx: Context) -> Block:
     heading = "Month by month"
     months = _months(ctx)
     if len(months) < 3:
-        return Block([Note(f"Only {len(months)} whole month(s) are held: too few for a "
-                           "month-by-month chart.")], heading=heading)
+        return Block([Note(f"{_months_words(len(months))}: too few for a month-by-month "
+                           "chart.")], heading=heading)
     kc = [ctx.key("missing_children", m) for m in months]
     ke = [ctx.key("missing_episodes", m) for m in months]
     t = pd.DataFrame({"month": months,
@@ -179,7 +187,8 @@ def missing_by_group(ctx: Context) -> Block:
     """Episodes by type and by looked-after status (where the extract says), with totals, and
     return home interviews by status."""
     heading = "Who goes missing, and return home interviews"
-    groups = [g for g in POPULATIONS if ctx.plan.has(ctx.key("episodes", population=g))]
+    groups = [g for g in POPULATIONS
+              if ctx.plan.has(ctx.key("episodes", population=g, type="Missing"))]
     rows, keys = [], []
     for g in [*groups, None]:
         dims = {"population": g} if g else {}
@@ -244,8 +253,8 @@ def missing_xmr(ctx: Context) -> Block:
     heading = "Month by month, where fewer is better"
     months = _months(ctx)
     if len(months) < 6:
-        return Block([Note(f"Only {len(months)} whole month(s) are held: too few for a chart "
-                           "of month-by-month variation (6 are needed).")], heading=heading)
+        return Block([Note(f"{_months_words(len(months))}: too few for a chart of "
+                           "month-by-month variation (6 are needed).")], heading=heading)
     cells = [ctx.count("missing_episodes", m) for m in months]
     if any(h for _, h, _ in cells):
         return Block([Note("Some months hold too few missing episodes to show, so no "

@@ -13,7 +13,7 @@ from ..coverage import SOURCE_WORDS, span_text
 from ..disclosure import disclose
 from ..io.quality import quality_summary, set_aside_reasons
 from ..stats import benchmark_verdict, wilson_ci
-from .blocks import Block, Finding, MethodNote, Note
+from .blocks import Block, Finding, MethodNote, Note, RowsFinding
 from .common import keys_like
 from .context import FIELD_WORDS, Context
 
@@ -93,7 +93,7 @@ def headline(ctx: Context) -> Block:
             row["verdict"] = (benchmark_verdict(lo, hi, england) + " than England"
                               if england is not None else "no England figure")
             row["verdict"] = row["verdict"].replace("similar than", "similar to")
-            sx, sn = ctx.plan.shown(kx), ctx.plan.shown(kn)
+            sx, sn = ctx.say_key(kx), ctx.say_key(kn)
             items.append(Finding(say.proportion_sentence(
                 sx, sn, of_what=of_what, which=which, period_label=ctx.period.label,
                 benchmark=england, benchmark_when=f"for {ctx.year.label}" if ctx.is_quarter
@@ -219,7 +219,7 @@ def data_quality(ctx: Context) -> Block:
         items.append(_plain_counts(reasons, ["rows"], "Why rows were set aside"))
     n_in, rep = int(summary["rows_in"].sum()), int(summary["duplicates"].sum())
     aside = int(summary["rows_set_aside"].sum())
-    items.append(Finding(
+    items.append(RowsFinding(
         f"{n_in:,} rows were read; {rep:,} repeated rows from overlapping extracts were "
         f"counted once, and {aside:,} rows that could not be used were set aside (the data "
         "team can list them with wscb validate)."))

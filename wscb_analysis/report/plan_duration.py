@@ -89,7 +89,7 @@ def two_year_plans(ctx: Context) -> Block:
     if ctx.has_field("cp_plans", "end_date"):
         england = ctx.england("cp_ended_2_years_plus_rate")
         kx, kn = ctx.key("plans_ended_2_years_plus"), ctx.key("plans_ended")
-        x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
+        x, n = ctx.say_key(kx), ctx.say_key(kn)
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="plans that ended", which="had lasted 2 years or more",
             period_label=ctx.period.label, benchmark=england, benchmark_when=when,
@@ -106,7 +106,7 @@ def two_year_plans(ctx: Context) -> Block:
                          f"{say.p_value_text(c['p_value'])}).")
     ko, kt = ctx.key("plans_open_2_years_plus"), ctx.key("plans_open_at_end")
     if ctx.plan.has(ko):
-        o, t = ctx.plan.shown(ko), ctx.plan.shown(kt)
+        o, t = ctx.say_key(ko), ctx.say_key(kt)
         england_open = ctx.england("cp_open_2_years_plus_rate")
         items.append(Finding(say.proportion_sentence(
             o, t, of_what="plans open at the end of the period",

@@ -22,7 +22,7 @@ def repeat_plans_headline(ctx: Context) -> Block:
     england = ctx.england("second_or_subsequent_rate")
     when = f"for {ctx.year.label}" if ctx.is_quarter else ""
     ks, kn = ctx.key("plans_second_or_subsequent"), ctx.key("plans_started")
-    s, n = ctx.plan.shown(ks), ctx.plan.shown(kn)
+    s, n = ctx.say_key(ks), ctx.say_key(kn)
     items: list = [Finding(say.proportion_sentence(
         s, n, of_what="child protection plans started",
         which="were for a child who had been on a plan before (a second or later plan)",
@@ -30,9 +30,12 @@ def repeat_plans_headline(ctx: Context) -> Block:
         missing_reason="too few to show"), {say.count_text(s): ks, say.count_text(n): kn})]
     notes = [say.proportion_method_note(s, n, benchmark=england)]
     kw, kk = ctx.key("plans_second_within_2_years"), ctx.key("plans_previous_end_known")
-    w, k = ctx.plan.shown(kw), ctx.plan.shown(kk)
+    w, k = ctx.say_key(kw), ctx.say_key(kk)
     raw_k = ctx.plan.value(kk) if ctx.plan.has(kk) else None
-    if raw_k == 0:
+    raw_s = ctx.plan.value(ks) if ctx.plan.has(ks) else None
+    if raw_s == 0:
+        items.append(Note(f"No repeat plan started in {ctx.period.label}."))
+    elif raw_k == 0:
         items.append(Note("None of the repeat plans has its previous plan (with an end date) "
                           "in the extract, so how soon they followed it cannot be judged."))
     else:
@@ -42,7 +45,7 @@ def repeat_plans_headline(ctx: Context) -> Block:
                   "figure)", period_label=ctx.period.label, missing_reason="too few to show"),
             {say.count_text(w): kw, say.count_text(k): kk}))
     kt = ctx.key("plans_third_or_later")
-    t = ctx.plan.shown(kt)
+    t = ctx.say_key(kt)
     items.append(Finding(say.proportion_sentence(
         t, n, of_what="plans started", which="were a third or later plan",
         period_label=ctx.period.label, missing_reason="too few to show"),

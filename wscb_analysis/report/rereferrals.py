@@ -43,35 +43,43 @@ def rereferral_headline(ctx: Context) -> Block:
     england = ctx.england("rereferral_rate")
     when = f"for {ctx.year.label}" if ctx.is_quarter else ""
     kx, kn = ctx.key("rereferrals"), ctx.key("referrals")
-    x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
-    items: list = [Finding(say.proportion_sentence(
-        x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
-        "child's previous referral", period_label=ctx.period.label, benchmark=england,
-        benchmark_when=when, missing_reason="too few to show"),
-        {say.count_text(x): kx, say.count_text(n): kn})]
-    notes = [say.proportion_method_note(x, n, benchmark=england)]
-    cx, cn = ctx.shown("children_rereferred"), ctx.shown("children_referred")
-    child_england = ctx.england("rereferral_child_rate")
-    items.append(Finding(say.proportion_sentence(
-        cx, cn, of_what="children referred", which="were referred again within 12 months "
-        "(counting each child once)", period_label=ctx.period.label, benchmark=child_england,
-        benchmark_when=when, missing_reason="too few to show")))
+    x, n = ctx.sayable("rereferrals"), ctx.sayable("referrals")
+    first = ctx.coverage["referrals"].first_date
+    notes: list[str] = []
+    items: list = []
     held = _lookback(ctx)
-    if held is not True and held:
-        first = ctx.coverage["referrals"].first_date
-        items.append(Note(
-            f"The extract's referrals start on {long_date(first)}, so a referral before "
-            f"{long_date(held)} cannot be checked against the full 12 months before it: "
-            "re-referrals up to then are undercounted."))
+    if not ctx.planned("rereferrals"):
+        items.append(Finding(
+            f"Re-referrals in {ctx.period.label} cannot be counted: the extract's referrals "
+            f"start on {long_date(first)}, and a referral can be checked against the 12 "
+            f"months before it only from {long_date(held) if held else 'a year later'}."))
+    else:
+        items.append(Finding(say.proportion_sentence(
+            x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
+            "child's previous referral", period_label=ctx.period.label, benchmark=england,
+            benchmark_when=when, missing_reason="too few to show"),
+            {say.count_text(x): kx, say.count_text(n): kn}))
+        notes.append(say.proportion_method_note(x, n, benchmark=england))
+        cx, cn = ctx.sayable("children_rereferred"), ctx.sayable("children_referred")
+        child_england = ctx.england("rereferral_child_rate")
+        items.append(Finding(say.proportion_sentence(
+            cx, cn, of_what="children referred", which="were referred again within 12 "
+            "months (counting each child once)", period_label=ctx.period.label,
+            benchmark=child_england, benchmark_when=when, missing_reason="too few to show")))
+        if held is not True and held:
+            items.append(Note(
+                f"The extract's referrals start on {long_date(first)}, so a referral before "
+                f"{long_date(held)} cannot be checked against the full 12 months before it: "
+                "re-referrals up to then are undercounted."))
     rk, nk = ctx.key("rereferrals_recorded"), ctx.key("referrals_recorded_known")
     if ctx.plan.has(rk):
-        rx, rn = ctx.plan.shown(rk), ctx.plan.shown(nk)
+        rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
         items.append(Finding(
             "As a cross-check, the return's own column \"Number of Referrals in Last 12 "
-            f"Months\" marks {say.count_text(rx, 'too few to show')} of the "
-            f"{say.count_text(rn, 'too few to show')} referrals it fills in as re-referrals "
-            "(it can see referrals from before the extract starts; the figure above is worked "
-            "out from the referral dates).", {say.count_text(rx): rk, say.count_text(rn): nk}))
+            f"Months\", which can see referrals from before the extract starts, marks "
+            f"{say.count_text(rx, 'a number not shown')} of the "
+            f"{say.count_text(rn, 'referrals it fills in (a number not shown)')} referrals "
+            "it fills in as re-referrals.", {say.count_text(rx): rk, say.count_text(rn): nk}))
     notes.append("DfE's headline re-referral rate counts referrals: a referral is a "
                  "re-referral when the same child was referred in the 12 months before it "
                  "(DfE table C1). The child-level rate counts each child once.")
@@ -97,7 +105,7 @@ def front_door_note(ctx: Context) -> Block:
                               f"{event.note}"))
     kx, kn = ctx.key("referrals_nfa"), ctx.key("referrals_nfa_known")
     if ctx.plan.has(kx):
-        x, n = ctx.plan.shown(kx), ctx.plan.shown(kn)
+        x, n = ctx.say_key(kx), ctx.say_key(kn)
         if n:
             items.append(Finding(say.proportion_sentence(
                 x, n, of_what="referrals with an outcome recorded",
@@ -286,9 +294,11 @@ def referrals_xmr(ctx: Context) -> Block:
     months = _months_held(ctx)
     values = [ctx.count("referrals", m) for m in months]
     if len(months) < 6:
-        return Block([Note(f"Only {len(months)} whole month(s) of referrals are held: too few "
-                           "for a chart of month-by-month variation (6 are needed).")],
-                     heading=heading)
+        held_words = {0: "No whole month of referrals is held",
+                      1: "Only one whole month of referrals is held"}.get(
+            len(months), f"Only {len(months)} whole months of referrals are held")
+        return Block([Note(f"{held_words}: too few for a chart of month-by-month variation "
+                           "(6 are needed).")], heading=heading)
     if any(h for _, h, _ in values):
         return Block([Note("Some months hold too few referrals to show, so no month-by-month "
                            "chart is drawn.")], heading=heading)
@@ -350,12 +360,17 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
                      heading=heading)
     groups = _groups(ctx, by)
     rows = []
+    counted = ctx.planned("rereferrals")
     for g in groups:
         kx, kn = ctx.key("rereferrals", **{by: g}), ctx.key("referrals", **{by: g})
-        x, n = ctx.plan.value(kx), ctx.plan.value(kn)
-        rows.append({by: g, "referrals": int(n), "rereferrals": int(x),
-                     "value": x / n if n else np.nan, "rk": kx, "nk": kn})
+        n = ctx.plan.value(kn)
+        x = ctx.plan.value(kx) if counted else np.nan
+        rows.append({by: g, "referrals": int(n), "rereferrals": x,
+                     "value": x / n if n else np.nan, "rk": kx if counted else None,
+                     "nk": kn})
     t = pd.DataFrame(rows)
+    if not counted:
+        t["rereferrals"] = t["rereferrals"].astype(float)
     if by == "referral_source":
         t[by] = [f"{c} {REFERRAL_SOURCES[c]}" if c in REFERRAL_SOURCES else c for c in t[by]]
     table = t[[by, "referrals", "rereferrals", "value"]]
@@ -368,7 +383,7 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
         return Block([shown], heading=heading)
     listed = set(ctx.profile.district_names)
     hide = shown.suppressed["value"].to_numpy()
-    ok = (t["referrals"] > 0).to_numpy() & ~hide
+    ok = (t["referrals"] > 0).to_numpy() & ~hide & t["value"].notna().to_numpy()
     t["lower"], t["upper"] = np.nan, np.nan
     if ok.any():
         lo, hi = wilson_ci(t.loc[ok, "rereferrals"].to_numpy(), t.loc[ok, "referrals"].to_numpy())
