@@ -48,10 +48,12 @@ def test_missing_required_column_exits_1_naming_file_and_column(tmp_path, write_
         assert "Traceback" not in text
 
 
-def test_unknown_period_exits_1_without_traceback(tmp_path, write_file):
+def test_unknown_period_exits_2_without_traceback(tmp_path, write_file):
+    # A period that is not a financial year is a mistake in the command's words: exit 2
+    # (CONTRACT.md), with a message naming it and the form expected.
     write_file("referrals.csv", "Child Unique ID,Date of referral\nA,01/05/2016\n")
     res = run("figures", "--data-dir", str(tmp_path / "extract"), "--period", "2016-99")
-    assert res.returncode == 1
+    assert res.returncode == 2
     assert "2016-99" in res.stderr and "2016-17" in res.stderr
     assert "Traceback" not in res.stderr
 

@@ -140,7 +140,7 @@ def test_case4_target_sentence_projection_matches_the_verdict():
         "2019-20 than the 200 in 2016-17, which is 120; on this trend 2019-20 would see about "
         "80 (likely between 60 and 107).")
     note = say.target_method_note(progress)
-    assert "0.843" in note and "0.811" in note and "power 3" in note
+    assert "0.843" in note and "0.811" in note and "each of the 3 years" in note
 
 
 # ------------------------------------------------------------------ sentences carry direction

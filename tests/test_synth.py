@@ -46,7 +46,8 @@ def test_deterministic_for_a_seed(tmp_path, demo):
 def test_files_and_marker(demo):
     out, extract, _ = demo
     assert {p.name for p in out.glob("*.csv")} == {
-        "referrals.csv", "cp_plans.csv", "early_help.csv", "missing.csv"}
+        "referrals.csv", "cp_plans.csv", "early_help.csv", "missing.csv",
+        "indicators.csv", "performance.csv"}
     assert extract.synthetic and extract.usable
 
 

@@ -71,10 +71,6 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
         out[source] = (_unknown(block) if cov.period_covered(period) == "none"
                        else _null_fields(block, cov, source))
     ref = coverage["referrals"]
-    if out["referrals"]["rereferrals"] is not None and not lookback_reaches(extract, period):
-        # No day of the period has its 12-month look-back in the extract: re-referrals
-        # cannot be counted at all (a 0 would be false), so they are unknown.
-        out["referrals"].update(rereferrals=None, rereferral_rate=None)
     present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
     diversity = diversity_figures(extract["referrals"], period, present)
     out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
@@ -82,15 +78,6 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
     out["coverage"]["performance"] = _performance_coverage(extract, period)
     return out
-
-
-def lookback_reaches(extract: Extract, period: Period) -> bool:
-    """Whether some day of ``period`` has the 12 months before it in the extract (from the
-    first day whose look-back is complete, re-referrals are counted in full)."""
-    from .metrics.referrals import first_complete_day
-
-    first = first_complete_day(extract["referrals"]) if extract.has("referrals") else None
-    return first is not None and first <= period.end
 
 
 def _performance_coverage(extract: Extract, period: Period) -> dict:

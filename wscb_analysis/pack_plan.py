@@ -201,16 +201,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     allr = np.ones(len(flagged), bool)
     rer = flagged["rereferral"].to_numpy(bool)
     c.time("referrals", allr, months=True)
-    # Re-referrals of a period with no day whose 12-month look-back the extract holds cannot
-    # be counted: their figures are left out, not planned as 0.
-    complete = rf.first_complete_day(ref)
-    counted = pd.Timestamp(complete) if complete else None
-    rer_labels = Grains(g.months, tuple(q for q in g.quarters if counted is not None
-                                        and pd.Timestamp(_q_end(q)) >= counted),
-                        tuple(y for y in g.years if counted is not None
-                              and pd.Timestamp(financial_year(y).end) >= counted))
-    counter_r = _Counter(b, rer_labels, period, labels, child=c.child)
-    counter_r.time("rereferrals", rer)
+    c.time("rereferrals", rer)
     eth = flagged["ethnicity"].fillna("").astype(str).str.strip().str.upper()
     nr = {"ethnicity_not_recorded": eth.isin(ETHNICITY_NOT_RECORDED).to_numpy(),
           "first_language_not_recorded":
@@ -234,8 +225,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                 continue
             one = {dim: values}
             c.by("referrals", allr, label, one, groups)
-            if label in rer_labels.quarters or label in rer_labels.years:
-                c.by("rereferrals", rer, label, one, groups)
+            c.by("rereferrals", rer, label, one, groups)
             if dim == "referral_source":
                 for measure, flag in nr.items():
                     if cov.has(measure.replace("_not_recorded", "")):
@@ -247,8 +237,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("referrals_ethnicity_known", known, label)
             c.total("referrals_bme", known & ~eth.isin(WHITE_BRITISH).to_numpy(), label)
         c.total("children_referred", allr, label, distinct=True)
-        if label in rer_labels.quarters or label in rer_labels.years:
-            c.total("children_rereferred", rer, label, distinct=True)
+        c.total("children_rereferred", rer, label, distinct=True)
         if cov.has("referrals_last_12_months"):
             rec = rf.recorded_rereferrals(ref, _period(label),
                                           columns_present={"referrals_last_12_months"})
@@ -276,6 +265,19 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             continue
         c.by("plans_started", allp, label, {"category": category, "plan": number},
              {"plan": PLAN_NUMBERS})
+        # Second or later plans by category: a page shows them (a chart of repeat plans), and
+        # they are each row's total less its first plans, so they are planned with both sums.
+        cats = sorted(set(category[c.in_period(label)]), key=str)
+        sos_cats = []
+        for cat in cats:
+            k = make_key("plans_second_or_subsequent", label, {"category": cat})
+            parts = [make_key("plans_started", label, {"category": cat, "plan": p})
+                     for p in PLAN_NUMBERS[1:]]
+            b.cell(k, sum(b.values[b.index[x]] for x in parts))
+            b.total(k, parts)
+            sos_cats.append(k)
+        if sos_cats:
+            b.total(make_key("plans_second_or_subsequent", label), sos_cats)
         third = make_key("plans_third_or_later", label)
         b.cell(third, b.values[b.index[make_key("plans_started", label,
                                                 {"plan": "Third or later"})]])

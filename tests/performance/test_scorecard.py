@@ -9,6 +9,7 @@ import pytest
 
 from wscb_analysis.performance import scorecard
 from wscb_analysis.performance.scorecard import MAX_POINTS, authority_name, build_scorecard
+from wscb_analysis.profile import ProfileError
 
 from .conftest import CATALOGUE, write
 
@@ -120,8 +121,9 @@ def test_a_folder_with_no_extract_says_so(table, folder):
 
 def test_authority_from_the_profile(tmp_path):
     assert authority_name(None) == "Warwickshire"
-    profile = write(tmp_path, "p.toml", '[partnership]\nname = "X Board"\nauthority = "Rutland"\n')
+    profile = write(tmp_path, "p.toml", '[partnership]\nname = "X Board"\nauthority = "Rutland"'
+                    '\nla_code = "E06000017"\n')
     assert authority_name(profile) == "Rutland"
-    bad = write(tmp_path, "b.toml", "[partnership]\n")
-    with pytest.raises(ValueError, match="authority"):
+    bad = write(tmp_path, "b.toml", '[partnership]\nname = "X"\nla_code = "E06000017"\n')
+    with pytest.raises(ProfileError, match="authority"):
         authority_name(bad)

@@ -58,7 +58,7 @@ def test_pages_load_offline_without_errors(pack):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         pages = sorted(pack.glob("*.html"))
-        assert len(pages) == 8
+        assert len(pages) == 10  # index, eight topic pages and the glossary
         for html_file in pages:
             page.goto(html_file.as_uri())
             page.wait_for_load_state("load")

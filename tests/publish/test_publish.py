@@ -21,7 +21,7 @@ from wscb_analysis.publish.guard import scan_pack
 from wscb_analysis.synth import write_synthetic_extract
 
 TOPICS = ["01_overview", "02_rereferrals", "03_repeat_plans", "04_plan_duration",
-          "05_missing", "06_diversity", "07_early_help"]
+          "05_missing", "06_diversity", "07_early_help", "08_scorecard"]
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +78,8 @@ def parse(path: Path) -> tuple[Page, str]:
 
 def test_every_page_is_there(pack):
     names = {p.name for p in pack.iterdir()}
-    assert {f"{t}.html" for t in TOPICS} | {"index.html", "figures.json", "manifest.json",
-                                           "run.log", "notebooks"} <= names
+    assert {f"{t}.html" for t in TOPICS} | {"index.html", "glossary.html", "figures.json",
+                                           "manifest.json", "run.log", "notebooks"} <= names
     assert {p.stem for p in (pack / "notebooks").glob("*.ipynb")} == set(TOPICS)
 
 
@@ -101,6 +101,7 @@ def test_pages_are_readable_and_self_contained(pack):
                     "r.context(", "import "):
             assert bad not in text, (page.name, bad)
         assert "Synthetic data" in text  # the banner on every page of a synthetic pack
+        assert "Content-Security-Policy" in text and "default-src 'none'" in text
         assert "commit" in text and "wscb-analysis" in text  # the footer
 
 
@@ -108,15 +109,35 @@ def test_index_tiles_and_provenance(pack):
     _, text = parse(pack / "index.html")
     for t in TOPICS:
         assert f'href="{t}.html"' in text
-    assert "95% CI" in text and "England" in text
-    assert "percentage points since the previous period" in text
+    assert 'href="glossary.html"' in text
+    # Plain words for the interval; England's figure of the same year; a change since the
+    # previous period only where a test supports one, with which way is better.
+    assert "likely between" in text and "England" in text
+    assert re.search(r"(up|down) on 2015-16 \([^)]*\): (better|worse)|about the same as "
+                     r"2015-16", text)
+    assert "Lower is better" in text and "No better direction" in text
     manifest = json.loads((pack / "manifest.json").read_text())
     assert manifest["failures"] == [] and manifest["leaks"] == []
+    assert manifest["disclosure_audit"] == []
     assert set(manifest["inputs"]) >= {"referrals.csv", "cp_plans.csv"}
     assert all(len(h) == 64 for h in manifest["inputs"].values())
     assert manifest["parameters"]["period"] == "2016-17"
     figures = json.loads((pack / "figures.json").read_text())
     assert figures["synthetic"] is True and figures["period"]["label"] == "2016-17"
+    assert set(figures["coverage"]) == {"referrals", "cp_plans", "early_help", "missing",
+                                        "performance"}
+    # The pack carries the disclosed figures: no count from 1 to 5 anywhere in them.
+    counts = [v for block in ("referrals", "cp_plans", "missing", "early_help") for v in
+              _leaves(figures[block])]
+    assert counts and not any(isinstance(v, int) and 1 <= v <= 5 for v in counts)
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    else:
+        yield value
 
 
 def assert_clean(folder: Path) -> None:
@@ -137,8 +158,21 @@ def test_executed_notebooks_have_no_errors_or_warnings(pack):
 
 
 def test_no_identifier_or_small_count_leaks(pack, extract_dir):
+    # The pack's own dates (its period, the run, the extract's span printed on the pages)
+    # are allowed, as the publish allows them.
     extract = load_extract(extract_dir)
-    assert scan_pack(pack, extract) == []
+    figures = json.loads((pack / "figures.json").read_text())
+    manifest = json.loads((pack / "manifest.json").read_text())
+    allowed = {figures["period"]["start"], figures["period"]["end"], "2016-01-01",
+               "2015-04-01", "2016-03-31", manifest["started"][:10], manifest["finished"][:10]}
+    for cov in figures["coverage"].values():
+        allowed |= {d for d in (cov.get("first_date"), cov.get("last_date")) if d}
+    from wscb_analysis.metrics.referrals import first_complete_day
+
+    allowed.add(first_complete_day(extract["referrals"]).isoformat())
+    from datetime import date
+
+    assert scan_pack(pack, extract, {date.fromisoformat(d) for d in allowed}) == []
 
 
 def test_guard_catches_a_planted_id(pack, extract_dir, tmp_path):
@@ -215,15 +249,32 @@ def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path):
     out = tmp_path / "pack"
     assert publish_pack(partial, "2016-17", None, out) == 0
     missing_page = (out / "05_missing.html").read_text()
-    assert "This extract holds no missing records" in missing_page
-    assert "missing.csv (missing episodes) was not supplied" in missing_page
-    assert "This extract holds no early help records" in (out / "07_early_help.html").read_text()
+    # Said once and plainly at the top of the page, and no section below pretends otherwise.
+    assert missing_page.count("does not include missing episodes") == 1
+    assert "missing.csv (missing episodes)" in missing_page
+    assert "went missing" not in missing_page
+    assert "does not include early help assessments" in (out / "07_early_help.html").read_text()
+    index = (out / "index.html").read_text()
+    assert "Children going missing" in index and "not supplied" in index
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["missing"]["children"] is None and figures["early_help"]["assessments"] \
+        is None
+    assert figures["coverage"]["missing"]["supplied"] is False
 
 
 def test_a_period_the_extract_does_not_cover_says_so(extract_dir):
     from wscb_analysis import report as r
 
     ctx = r.context(extract_dir, "2019-20")
-    block = r.diversity_by_quarter(ctx)
-    assert block.findings() == [
-        "This extract holds no referrals records in 2019-20, so this section is empty."]
+    assert r.diversity_by_quarter(ctx).items == []  # nothing to show, nothing pretended
+    note = r.coverage_note(ctx, "referrals").texts()
+    assert "none fall in 2019-20 (1 April 2019 to 31 March 2020)" in note
+
+
+def test_publish_for_a_period_no_source_reaches_exits_2_and_writes_nothing(extract_dir,
+                                                                           tmp_path, capsys):
+    out = tmp_path / "pack"
+    assert publish_pack(extract_dir, "2025-26", None, out) == 2
+    err = capsys.readouterr().err
+    assert "2025-26" in err and "1 April 2025" in err and "31 March 2018" in err
+    assert not (out / "index.html").exists()

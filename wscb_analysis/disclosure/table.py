@@ -51,6 +51,10 @@ class DisclosedTable:
     parts: Mapping[str, tuple[str | None, str | None]] | None = None
     #: Per row, what its counts are of, where rows differ (see ``kind``).
     row_kinds: Sequence[str] | None = None
+    #: Columns that are the sum of other columns (``{"Second or later": ("Second", "Third
+    #: or later")}``), written on the heading (``data-sum-of``) so the disclosure audit
+    #: counts them as the sums they are.
+    sums: Mapping[str, Sequence[str]] | None = None
 
     def heading(self, column) -> str:
         if self.labels and column in self.labels:
@@ -80,9 +84,14 @@ class DisclosedTable:
                  + '>', f'<table class="wscb-table" data-counts="{e(self.kind, quote=True)}">']
         if self.caption:
             parts.append(f"<caption>{e(self.caption)}</caption>")
-        parts.append("<thead><tr>" + "".join(
-            f'<th scope="col"{" class=text" if c in text else ""}>{e(self.heading(c))}</th>'
-            for c in cols) + "</tr></thead>")
+        def head(c) -> str:
+            attrs = ' class="text"' if c in text else ""
+            if self.sums and c in self.sums:
+                names = "|".join(self.heading(x) for x in self.sums[c])
+                attrs += f' data-sum-of="{e(names, quote=True)}"'
+            return f'<th scope="col"{attrs}>{e(self.heading(c))}</th>'
+
+        parts.append("<thead><tr>" + "".join(head(c) for c in cols) + "</tr></thead>")
         parts.append("<tbody>")
         for i in range(len(self.display)):
             cells = []

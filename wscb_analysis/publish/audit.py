@@ -161,6 +161,8 @@ def _within_tables(tables: list[_Table]) -> list[Finding]:
         if t.kind != "children" or len(t.rows) < 2:
             continue
         header = [c for c, _ in t.rows[0]]
+        sum_of = {j: (a.get("data-sum-of") or "").split("|") for j, (_, a) in
+                  enumerate(t.rows[0]) if a.get("data-sum-of")}
         body = t.rows[1:]
         ncols = len(header)
         grid = [[c for c, _ in r] + [""] * (ncols - len(r)) for r in body]
@@ -180,10 +182,16 @@ def _within_tables(tables: list[_Table]) -> list[Finding]:
         for j in total_cols:
             if j in count_cols:
                 for i in range(len(grid)):
-                    parts = [cells[(i, k)] for k in count_cols if k != j and k not in total_cols]
+                    parts = [cells[(i, k)] for k in count_cols
+                             if k != j and k not in total_cols and k not in sum_of]
                     lines.append(Line(tuple(parts), cells[(i, j)]))
+        for j, names in sum_of.items():  # a column that is the sum of named columns
+            members = [k for k, h in enumerate(header) if h in names and k in count_cols]
+            if j in count_cols and members:
+                for i in range(len(grid)):
+                    lines.append(Line(tuple(cells[(i, k)] for k in members), cells[(i, j)]))
         for i in total_rows:
-            for j in count_cols:
+            for j in count_cols:  # each column's total row (sum columns included)
                 parts = [cells[(r, j)] for r in range(len(grid)) if r not in total_rows]
                 lines.append(Line(tuple(parts), cells[(i, j)]))
         out += [Finding(t.page, "hidden cell worked out from the table's totals",

@@ -33,9 +33,6 @@ class Tile:
     what: str
 
 
-NOT_COUNTED = {"rereferrals": "the extract does not hold the 12 months before this period, "
-               "which re-referrals are counted against"}
-
 TILES = [
     Tile("Re-referral rate", "referrals", "rereferrals", "referrals", "rereferral_rate",
          "02_rereferrals.html", "lower", "referrals were re-referrals"),
@@ -93,9 +90,10 @@ def _change(tile: Tile, plan: PackPlan, period: Period, previous: Period, held_p
 
 
 def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
-               extra: list[str] = ()) -> str:
+               extra: list[str] = (), lookback_short: set[str] = frozenset()) -> str:
     """One tile per headline measure; ``england`` maps indicator -> England's figure for the
-    period's year (or None); ``extra``: tiles made elsewhere (the scorecard's)."""
+    period's year (or None); ``extra``: tiles made elsewhere (the scorecard's);
+    ``lookback_short``: measures the extract undercounts for want of a look-back year."""
     out = []
     previous = period.previous()
     for t in TILES:
@@ -112,11 +110,10 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
         kx = make_key(t.numerator, period.label)
         lines = []
         if not plan.has(kx):
-            # Held, but the figure cannot be counted (re-referrals with no look-back year).
             out.append(f'<div class="tile">{head}<div class="value">not held</div><div>'
-                       f"{e(NOT_COUNTED.get(t.numerator, 'cannot be counted from this extract'))}"
-                       "</div></div>")
+                       "cannot be counted from this extract</div></div>")
             continue
+        floor = t.numerator in lookback_short
         if t.denominator:
             kn = make_key(t.denominator, period.label)
             x, n = _shown(plan, kx), _shown(plan, kn)
@@ -128,7 +125,10 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
                 lines.append(f"{count_text(x)} of {count_text(n)} {t.what}")
                 lines.append(f"likely between {format_percent(lo)} and {format_percent(hi)}")
                 eng = england.get(t.indicator)
-                if eng is not None:
+                if floor:
+                    lines.append("undercounted: the extract does not hold the 12 months "
+                                 "before the period, so not compared with England")
+                elif eng is not None:
                     when = f" for {period.year_label} (whole year)" if period.quarter else ""
                     lines.append(verdict_phrase(benchmark_verdict(lo, hi, eng), eng,
                                                 benchmark_when=when.strip()))

@@ -98,6 +98,15 @@ class _Reporter:
         self.log.close()
 
 
+def _lookback_short(extract, per) -> set[str]:
+    """Measures undercounted because the extract lacks the 12 months before the period."""
+    from ..metrics.referrals import lookback_held
+
+    if extract.has("referrals") and lookback_held(extract["referrals"], per) is not True:
+        return {"rereferrals"}
+    return set()
+
+
 @dataclass
 class Run:
     """What one publish was asked to do."""
@@ -252,7 +261,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                   f"({prof.la_code}). Inputs are identified in manifest.json by their SHA-256 "
                   "hashes.")
     body = index_body(partnership=prof.name, period=per,
-                      tiles=tiles_html(plan, coverage, per, england, extra_tiles),
+                      tiles=tiles_html(plan, coverage, per, england, extra_tiles,
+                                       lookback_short=_lookback_short(extract, per)),
                       pages=pages,
                       coverage=coverage_html(coverage, extract, per),
                       quality=quality_html(quality_summary(extract)), provenance=provenance,
@@ -273,6 +283,13 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
 
     if extract.has("referrals"):
         allowed |= {d for d in [first_complete_day(extract["referrals"])] if d}
+    perf = figures.get("coverage", {}).get("performance", {})
+    for k in ("first_date", "last_date"):
+        if perf.get(k):
+            allowed.add(dt.date.fromisoformat(perf[k]))
+    # Recorded so anyone re-running the guard on the pack allows the same dates.
+    manifest["dates_allowed"] = sorted(d.isoformat() for d in allowed)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     leaks = scan_pack(tmp, extract, allowed)
     try:
         findings = audit_pack(tmp) if audit else []

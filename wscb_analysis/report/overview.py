@@ -12,6 +12,7 @@ from .. import narrative as say
 from ..coverage import SOURCE_WORDS, span_text
 from ..disclosure import disclose
 from ..io.quality import quality_summary, set_aside_reasons
+from ..metrics.referrals import lookback_held
 from ..stats import benchmark_verdict, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note, RowsFinding
 from .common import keys_like
@@ -87,6 +88,9 @@ def headline(ctx: Context) -> Block:
             row["verdict"] = "none in the period"
         elif hidden:
             row["verdict"] = "too few to compare"
+        elif num == "rereferrals" and lookback_held(ctx.extract["referrals"],
+                                                    ctx.period) is not True:
+            row["verdict"] = "undercounted: no look-back year"
         else:
             lo, hi = wilson_ci(x, n)
             row.update(value=x / n, lower=lo, upper=hi)

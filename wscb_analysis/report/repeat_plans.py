@@ -90,14 +90,21 @@ def repeat_plans_by_category(ctx: Context) -> Block:
                      plan=ctx.plan, row_total="Total", total_row=len(t) - 1,
                      caption=f"Plans started by initial category of abuse and plan number, "
                              f"{ctx.period.label}")
-    # Second or later = second + third or later: shown only where both parts are.
-    hide = shown.suppressed
-    repeat_hidden_all = (hide["Second"] | hide["Third or later"]).to_numpy()
-    t["repeat"] = t["Second"] + t["Third or later"]
+    # Second or later (second + third or later) by category: planned figures, hidden or
+    # shown as the pack's plan decided (it is also each row's total less its first plans).
+    repeat_keys = [ctx.key("plans_second_or_subsequent", **({"category": c} if c else {}))
+                   for c in [*cats, None]]
+    t["repeat"] = [int(ctx.plan.value(k)) if ctx.plan.has(k) else
+                   int(r["Second"] + r["Third or later"]) for k, (_, r) in
+                   zip(repeat_keys, t.iterrows(), strict=True)]
+    repeat_hidden_all = np.array([ctx.plan.hidden(k) if ctx.plan.has(k) else True
+                                  for k in repeat_keys])
     shown.display.insert(len(shown.display.columns) - 1, "repeat", np.where(
         repeat_hidden_all, "c", t["repeat"].map(lambda v: f"{int(v):,}")))
     shown.suppressed.insert(len(shown.suppressed.columns) - 1, "repeat", repeat_hidden_all)
+    shown.keys.insert(len(shown.keys.columns) - 1, "repeat", repeat_keys)
     shown.labels = {"repeat": "Second or later"}
+    shown.sums = {"repeat": ("Second", "Third or later")}
     body = t.iloc[:-1].copy()
     repeat_hidden = repeat_hidden_all[:-1]
     data = body[~repeat_hidden]

@@ -48,11 +48,19 @@ def rereferral_headline(ctx: Context) -> Block:
     notes: list[str] = []
     items: list = []
     held = _lookback(ctx)
-    if not ctx.planned("rereferrals"):
+    if held is not True:
+        # Without the 12 months before the period, re-referrals are a floor, not a rate to
+        # compare: say what was found and why it is low, with no interval or verdict.
+        complete = long_date(held) if held else "a year after the extract starts"
         items.append(Finding(
-            f"Re-referrals in {ctx.period.label} cannot be counted: the extract's referrals "
-            f"start on {long_date(first)}, and a referral can be checked against the 12 "
-            f"months before it only from {long_date(held) if held else 'a year later'}."))
+            f"{_cap(say.count_text(x, 'A number not shown'))} of "
+            f"{say.count_text(n, 'the referrals (a number not shown)')} referrals in "
+            f"{ctx.period.label} were found to be re-referrals within 12 months of an earlier "
+            "referral in the extract.", {say.count_text(x): kx, say.count_text(n): kn}))
+        items.append(Note(
+            f"The extract's referrals start on {long_date(first)}, so a referral before "
+            f"{complete} cannot be checked against the full 12 months before it: re-referrals "
+            "are undercounted, and so are not compared with England."))
     else:
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
@@ -66,11 +74,6 @@ def rereferral_headline(ctx: Context) -> Block:
             cx, cn, of_what="children referred", which="were referred again within 12 "
             "months (counting each child once)", period_label=ctx.period.label,
             benchmark=child_england, benchmark_when=when, missing_reason="too few to show")))
-        if held is not True and held:
-            items.append(Note(
-                f"The extract's referrals start on {long_date(first)}, so a referral before "
-                f"{long_date(held)} cannot be checked against the full 12 months before it: "
-                "re-referrals up to then are undercounted."))
     rk, nk = ctx.key("rereferrals_recorded"), ctx.key("referrals_recorded_known")
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
