@@ -80,12 +80,24 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
     return out
 
 
+_PERFORMANCE: dict = {}
+
+
 def _performance_coverage(extract: Extract, period: Period) -> dict:
-    """The performance dataset's entry of the coverage block (CONTRACT.md)."""
+    """The performance dataset's entry of the coverage block (CONTRACT.md). The dataset is
+    read once per state of its files (the scorecard asks for many periods)."""
+    from .io.read import file_fingerprint
     from .performance import load_performance
 
+    folder = extract.data_dir
+    files = tuple(sorted(file_fingerprint(p) for p in folder.iterdir()
+                         if p.is_file() and p.stem.lower() in ("performance", "indicators")))
     try:
-        return load_performance(extract.data_dir).coverage(period)
+        key = (str(folder), files)
+        if key not in _PERFORMANCE:
+            _PERFORMANCE.clear()
+            _PERFORMANCE[key] = load_performance(folder)
+        return _PERFORMANCE[key].coverage(period)
     except Exception as exc:  # noqa: BLE001 - a broken dataset must not stop the figures
         return {"supplied": True, "first_date": None, "last_date": None,
                 "period_covered": "none", "fields_absent": [], "problem": str(exc)}

@@ -32,6 +32,7 @@ sums get the "never one hidden cell" rule only.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,10 +85,16 @@ def _q_end(label: str):
 
 
 def _labels(dates: pd.Series) -> dict[str, np.ndarray]:
-    d = pd.Series(pd.to_datetime(dates))
-    return {"month": d.dt.strftime("%b %Y").to_numpy(dtype=object),
-            "quarter": period_labels(d, "quarter").to_numpy(dtype=object),
-            "year": period_labels(d, "year").to_numpy(dtype=object)}
+    """Month ("Oct 2016"), quarter ("2016-17 Q3") and year ("2016-17") label of each date:
+    each distinct month is formatted once (an extract holds a few hundred months at most)."""
+    d = pd.Series(pd.to_datetime(dates)).to_numpy().astype("datetime64[M]")
+    codes, months = pd.factorize(d)
+    ts = pd.DatetimeIndex(months)
+    month = np.array([m.strftime("%b %Y") for m in ts] + [None], dtype=object)
+    quarter = np.array(period_labels(pd.Series(ts), "quarter").tolist() + [None], dtype=object)
+    year = np.array(period_labels(pd.Series(ts), "year").tolist() + [None], dtype=object)
+    # factorize gives -1 for NaT: the last entry (None) of each lookup.
+    return {"month": month[codes], "quarter": quarter[codes], "year": year[codes]}
 
 
 def _group(values: pd.Series) -> np.ndarray:
@@ -107,32 +114,49 @@ class _Counter:
             return int(len(np.unique(self.child[mask]))) if mask.any() else 0
         return int(mask.sum())
 
+    def _counts(self, mask: np.ndarray, *keys: np.ndarray, distinct: bool = False) -> dict:
+        """Count of records (or distinct children) under ``mask`` for each combination of
+        ``keys`` values, in one pass (a dict keyed by the value, or tuple of values)."""
+        if not mask.any():
+            return {}
+        frame = pd.DataFrame({f"k{i}": k[mask] for i, k in enumerate(keys)})
+        cols = list(frame.columns)
+        if distinct:
+            frame["child"] = self.child[mask]
+            frame = frame.drop_duplicates()
+        counts = frame.groupby(cols, dropna=False, sort=False).size()
+        return counts.to_dict()
+
     def time(self, measure: str, flag: np.ndarray, *, months: bool = False,
              distinct: bool = False) -> None:
         """Cells for every quarter and year held (and month, when asked), with the sums of
         months to quarters and quarters to years (exact unless distinct)."""
         exact = not distinct
         if months:
+            per_month = self._counts(flag, self.labels["month"], distinct=distinct)
             for m in self.g.months:
-                self.b.cell(make_key(measure, m), self._value(flag & (self.labels["month"] == m),
-                                                              distinct))
+                self.b.cell(make_key(measure, m), int(per_month.get(m, 0)))
+        per_quarter = self._counts(flag, self.labels["quarter"], distinct=distinct)
         for q in self.g.quarters:
-            self.b.cell(make_key(measure, q), self._value(flag & (self.labels["quarter"] == q),
-                                                          distinct))
+            self.b.cell(make_key(measure, q), int(per_quarter.get(q, 0)))
             if months and not distinct:
                 ms = _months_of(q)
                 if all(m in self.g.months for m in ms):
                     self.b.total(make_key(measure, q), [make_key(measure, m) for m in ms], exact)
+        per_year = self._counts(flag, self.labels["year"], distinct=distinct)
         for y in self.g.years:
-            self.b.cell(make_key(measure, y), self._value(flag & (self.labels["year"] == y),
-                                                          distinct))
+            self.b.cell(make_key(measure, y), int(per_year.get(y, 0)))
             qs = [f"{y} Q{i}" for i in range(1, 5)]
             if not distinct and all(q in self.g.quarters for q in qs):
                 self.b.total(make_key(measure, y), [make_key(measure, q) for q in qs], exact)
 
     def in_period(self, label: str) -> np.ndarray:
         grain = "quarter" if " Q" in label else "year"
-        return self.labels[grain] == label
+        key = (grain, label)
+        cache = self.__dict__.setdefault("_periods", {})
+        if key not in cache:
+            cache[key] = self.labels[grain] == label
+        return cache[key]
 
     def total(self, measure: str, flag: np.ndarray, label: str, distinct: bool = False) -> str:
         key = make_key(measure, label)
@@ -155,21 +179,22 @@ class _Counter:
                   for d in names}
         one = {}
         for d in names:
+            counts = self._counts(inside, dims[d], distinct=distinct)
             keys = []
             for g in levels[d]:
                 k = make_key(measure, label, {d: g})
-                self.b.cell(k, self._value(inside & (dims[d] == g), distinct))
+                self.b.cell(k, int(counts.get(g, 0)))
                 keys.append(k)
             one[d] = keys
             self.b.total(total, keys, exact)
         if len(names) == 2:
             a, c = names
+            pairs = self._counts(inside, dims[a], dims[c], distinct=distinct)
             for ga, ka in zip(levels[a], one[a], strict=True):
                 row = []
                 for gc in levels[c]:
                     k = make_key(measure, label, {a: ga, c: gc})
-                    self.b.cell(k, self._value(inside & (dims[a] == ga) & (dims[c] == gc),
-                                               distinct))
+                    self.b.cell(k, int(pairs.get((ga, gc), 0)))
                     row.append(k)
                 self.b.total(ka, row, exact)
             for gc, kc in zip(levels[c], one[c], strict=True):
@@ -503,8 +528,8 @@ def build_plan(extract, period: Period, profile=None) -> PackPlan:
     return b.build()
 
 
-__all__ = ["build_plan", "figure_key", "FIGURE_KEYS", "disclosed_figures", "grains_for",
-           "plan_periods", "population_group", "POPULATIONS", "TYPES", "PLAN_NUMBERS",
+__all__ = ["build_plan", "cached_plan", "figure_key", "FIGURE_KEYS", "disclosed_figures",
+           "grains_for", "plan_periods", "population_group", "POPULATIONS", "TYPES", "PLAN_NUMBERS",
            "NOT_RECORDED"]
 
 
@@ -553,3 +578,42 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
                 shown[key] = src[key] if ok else None
         out[block] = {k: shown[k] for k in src}
     return out
+
+
+#: Bump when the plan's rules change, so a plan saved by older rules is not reused.
+PLAN_VERSION = "1"
+
+
+def cached_plan(extract, period: Period, profile=None) -> PackPlan:
+    """:func:`build_plan`, saved under ``data/processed/plans/`` and reused by every process
+    that asks for the same extract (by its files' SHA-256), period and profile: a publish
+    plans once and each notebook's kernel reads the plan instead of planning again. The plan
+    holds raw counts: it stays in the analyst's processed folder, never in a pack."""
+    import hashlib
+    import pickle
+
+    from . import config
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{PLAN_VERSION}|{period.label}|".encode())
+    for name, digest in sorted(extract.input_hashes().items()):
+        h.update(f"{name}={digest};".encode())
+    h.update(repr(profile).encode())  # a frozen dataclass: its repr is its content
+    path = config.PROCESSED_DIR / "plans" / f"{h.hexdigest()}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            plan = pickle.load(fh)
+        if isinstance(plan, PackPlan):
+            return plan
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass  # no saved plan (or a broken one): plan afresh
+    plan = build_plan(extract, period, profile)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # whole or not at all: a reader never sees half a plan
+    except OSError:
+        pass  # the cache only saves time
+    return plan

@@ -67,9 +67,12 @@ def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[
 
 
 def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
-           upper_five: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
+           upper_five: np.ndarray | None = None, memo: dict | None = None
+           ) -> dict[int, tuple[float, float]]:
     """The least and greatest value each hidden cell can take given the shown cells and the
-    exact lines (hidden cells are at least 1; at most 5 where ``upper_five``)."""
+    exact lines (hidden cells are at least 1; at most 5 where ``upper_five``). ``memo``
+    keeps each group's answer between calls (a group whose hidden cells did not change has
+    the same ranges)."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
@@ -78,37 +81,76 @@ def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
     exact = [ln for ln in lines if ln.exact]
     out: dict[int, tuple[float, float]] = {}
     for group, group_lines in _components(cells, exact):
-        pos = {c: i for i, c in enumerate(group)}
-        a_eq, b_eq = [], []
-        for line in group_lines:
-            row = np.zeros(len(group))
-            rhs = 0.0
-            for c in line.parts:
-                if c in pos:
-                    row[pos[c]] += 1
-                else:
-                    rhs -= values[c] if np.isfinite(values[c]) else 0.0
-            if line.total in pos:
-                row[pos[line.total]] -= 1
-            else:
-                rhs += values[line.total] if np.isfinite(values[line.total]) else 0.0
-            if row.any():
-                a_eq.append(row)
-                b_eq.append(rhs)
-        bounds = [(1, SMALL[1] if upper_five[c] else None) for c in group]
-        if not a_eq:
-            for c in group:
-                out[c] = (1.0, SMALL[1] if upper_five[c] else np.inf)
+        token = frozenset(group)
+        if memo is not None and token in memo:
+            out.update(memo[token])
             continue
-        a, b = np.array(a_eq), np.array(b_eq)
-        for i, c in enumerate(group):
-            obj = np.zeros(len(group))
-            obj[i] = 1
-            lo = linprog(obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            hi = linprog(-obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            low = lo.fun if lo.status == 0 else np.nan
-            high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else np.nan)
-            out[c] = (low, high)
+        before = set(out)
+        _group_ranges(group, group_lines, values, upper_five, out, linprog)
+        if memo is not None:
+            memo[token] = {c: out[c] for c in set(out) - before}
+    return out
+
+
+def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
+    """Ranges of one group's hidden cells into ``out`` (closed form for one sum, else
+    two linear programmes a cell)."""
+    pos = {c: i for i, c in enumerate(group)}
+    a_eq, b_eq = [], []
+    for line in group_lines:
+        row = np.zeros(len(group))
+        rhs = 0.0
+        for c in line.parts:
+            if c in pos:
+                row[pos[c]] += 1
+            else:
+                rhs -= values[c] if np.isfinite(values[c]) else 0.0
+        if line.total in pos:
+            row[pos[line.total]] -= 1
+        else:
+            rhs += values[line.total] if np.isfinite(values[line.total]) else 0.0
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    bounds = [(1, SMALL[1] if upper_five[c] else None) for c in group]
+    if not a_eq:
+        for c in group:
+            out[c] = (1.0, SMALL[1] if upper_five[c] else np.inf)
+        return
+    if len(a_eq) == 1 and set(np.unique(a_eq[0])) <= {0.0, 1.0, -1.0}:
+        # One sum: each cell's range in closed form (no linear programme needed).
+        out.update(_one_line(group, a_eq[0], b_eq[0], bounds))
+        return
+    a, b = np.array(a_eq), np.array(b_eq)
+    for i, c in enumerate(group):
+        obj = np.zeros(len(group))
+        obj[i] = 1
+        lo = linprog(obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        hi = linprog(-obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        low = lo.fun if lo.status == 0 else np.nan
+        high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else np.nan)
+        out[c] = (low, high)
+
+
+def _one_line(group, coef, rhs, bounds) -> dict[int, tuple[float, float]]:
+    """Ranges of cells tied by one equation sum(coef * x) = rhs (coef +1 or -1), each cell
+    within its bounds: for cell i, the rest can move sum(coef*x) over [lo_rest, hi_rest]."""
+    lo = np.array([b[0] for b in bounds], float)
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
+    # Contribution range of each term coef*x.
+    t_lo = np.where(coef > 0, coef * lo, coef * hi)
+    t_hi = np.where(coef > 0, coef * hi, coef * lo)
+    out = {}
+    for i, c in enumerate(group):
+        if coef[i] == 0:
+            out[c] = (lo[i], hi[i])
+            continue
+        rest_lo = np.sum(np.delete(t_lo, i))
+        rest_hi = np.sum(np.delete(t_hi, i))
+        # coef_i * x_i = rhs - rest, rest in [rest_lo, rest_hi].
+        a, b = (rhs - rest_hi) / coef[i], (rhs - rest_lo) / coef[i]
+        a, b = min(a, b), max(a, b)
+        out[c] = (max(lo[i], a), min(hi[i], b))
     return out
 
 
@@ -139,6 +181,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
     upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
     finite = np.isfinite(values)
     candidates = finite & (values > 0) & ~locked
+    memo: dict = {}
 
     def protect_line(line: Line) -> bool:
         members = [*line.parts, line.total]
@@ -160,7 +203,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.exact for ln in lines):
             break
-        found = [c for c, r in ranges(values, hide, lines, upper).items() if pinned(r)]
+        found = [c for c, r in ranges(values, hide, lines, upper, memo).items() if pinned(r)]
         if not found:
             break
         progressed = False

@@ -34,7 +34,7 @@ from ..coverage import PeriodNotHeldError, check_period, extract_coverage, long_
 from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
-from ..pack_plan import build_plan, disclosed_figures
+from ..pack_plan import build_plan, cached_plan, disclosed_figures
 from ..periods import Period, financial_year
 from ..profile import load_profile
 from . import install
@@ -172,6 +172,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         stage.discard()
         return 2
     prof = load_profile(run.profile)
+    # Planned once here, before the notebooks run: each kernel reads the saved plan.
+    plan = (cached_plan if run.use_cache else build_plan)(extract, per, prof)
     tmp = stage.path
     (tmp / "notebooks").mkdir(parents=True)
     reporter = _Reporter(tmp / "run.log", len(books))
@@ -213,8 +215,6 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     with ThreadPoolExecutor(max_workers=1) as background:
         running = background.submit(execute_all, books, parameters, tmp / "notebooks",
                                     pool.workers, run.timeout, finished, pool)
-        # Meanwhile this process plans the pack's disclosure for the index and figures.json.
-        plan = build_plan(extract, per, prof)
         figures = disclosed_figures(headline_figures(extract, per), plan)
         reference = load_reference(run.benchmarks_dir)
         england = {}

@@ -22,7 +22,7 @@ from ..coverage import SOURCE_FILES, SOURCE_WORDS, SourceCoverage, extract_cover
 from ..disclosure.plan import PackPlan, make_key
 from ..figures import headline_figures
 from ..io.load import Extract, load_extract
-from ..pack_plan import build_plan
+from ..pack_plan import build_plan, cached_plan
 from ..periods import Period, financial_year
 from ..profile import Profile, load_profile
 from .blocks import Block, Note
@@ -188,7 +188,8 @@ def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
     neighbours = bm.statistical_neighbours(reference, all_neighbours, prof.la_code,
                                            prof.neighbour_grouping)
     key = (str(folder), files, tuple(sorted(cmap.items())), _profile_key(profile), per.label)
-    plan = _cached(("plan", *key), lambda: build_plan(extract, per, prof), use_cache)
+    plan = _cached(("plan", *key), lambda: (cached_plan if use_cache else build_plan)(
+        extract, per, prof), use_cache)
     figures = _cached(("figures", *key), lambda: headline_figures(extract, per), use_cache)
     return Context(extract=extract, period=per, year=financial_year(per.year_label),
                    profile=prof, coverage=extract_coverage(extract), figures=figures,
