@@ -80,3 +80,65 @@ def test_synth_then_figures(tmp_path, capsys):
     out = capsys.readouterr().out
     figures = json.loads(out[out.index("{"):])
     assert figures["synthetic"] is True and figures["referrals"]["referrals"] > 0
+
+
+def test_map_with_an_unknown_field_exits_2_listing_the_fields(tmp_path, write_file):
+    write_file("referrals.csv", "Child Unique ID,Contact Date\nA,01/05/2016\n")
+    res = run("validate", "--data-dir", str(tmp_path / "extract"), "--map",
+              "Contact Date=referal_date")
+    assert res.returncode == 2
+    assert "referal_date" in res.stderr and "referral_date" in res.stderr  # suggested
+    assert "start_date" in res.stderr and "child_id" in res.stderr  # and listed
+    assert "Traceback" not in res.stderr
+
+
+def test_map_of_a_header_the_files_lack_is_an_error_naming_the_headers(tmp_path, write_file):
+    write_file("referrals.csv", "Child Unique ID,Contact Date\nA,01/05/2016\n")
+    res = run("validate", "--data-dir", str(tmp_path / "extract"), "--map",
+              "Referral Day=referral_date")
+    assert res.returncode == 1
+    assert "Referral Day" in res.stdout + res.stderr and "Contact Date" in res.stdout + \
+        res.stderr
+
+
+def test_map_makes_an_unusual_header_load(tmp_path, write_file, capsys):
+    write_file("referrals.csv", "Child Unique ID,Contact Date\nA,01/05/2016\nA,01/06/2016\n")
+    assert main(["figures", "--data-dir", str(tmp_path / "extract"), "--period", "2016-17",
+                 "--map", "Contact Date=referral_date"]) == 0
+    assert json.loads(capsys.readouterr().out)["referrals"]["referrals"] == 2
+
+
+def test_fields_lists_each_source_field_and_its_headers():
+    res = run("fields")
+    assert res.returncode == 0
+    for text in ("referral_date", "date of referral", "previous_plans", "missing_type",
+                 "performance", "indicator"):
+        assert text in res.stdout.lower(), text
+
+
+def test_a_misspelt_option_is_named_with_a_suggestion(tmp_path):
+    res = run("figures", "--data-dir", str(tmp_path), "--perod", "2016-17")
+    assert res.returncode == 2
+    assert "--perod" in res.stderr and "did you mean --period" in res.stderr
+
+
+def test_zero_scale_and_zero_workers_get_a_message():
+    res = run("synth", "--out", "/tmp/never-written", "--scale", "0")
+    assert res.returncode == 2 and "must be more than 0" in res.stderr
+    res = run("publish", "--data-dir", "x", "--period", "2016-17", "--out", "y", "--workers", "0")
+    assert res.returncode == 2 and "must be more than 0" in res.stderr
+
+
+def test_figures_for_a_period_no_source_reaches_exits_2_naming_the_span(tmp_path, write_file):
+    write_file("referrals.csv", "Child Unique ID,Date of referral\nA,01/05/2016\n")
+    res = run("figures", "--data-dir", str(tmp_path / "extract"), "--period", "2009-10")
+    assert res.returncode == 2
+    assert res.stdout == ""  # nothing written
+    assert "2009-10" in res.stderr and "1 May 2016" in res.stderr
+
+
+def test_template_writes_a_workbook_and_refuses_another_suffix(tmp_path):
+    res = run("template", "--out", str(tmp_path / "t.xlsx"))
+    assert res.returncode == 0 and (tmp_path / "t.xlsx").stat().st_size > 1000
+    res = run("template", "--out", str(tmp_path / "t.csv"))
+    assert res.returncode == 2 and ".xlsx" in res.stderr

@@ -132,7 +132,6 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .io.load import load_extract
-    from .io.quality import quality_report
     from .profile import load_profile
     from .publish.install import check_out
     from .synth import write_synthetic_extract
@@ -143,9 +142,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     extract_dir = out / "extract"
     summary = write_synthetic_extract(extract_dir, scale=1, seed=config.DEMO_SEED,
                                       profile=prof)
-    print(f"Synthetic demo extract written to {summary.out}")
     extract = load_extract(extract_dir, strict=True)
-    print(quality_report(extract, max_rows=5))
+    kept = "; ".join(f"{name.replace('_', ' ')} {r.rows_kept:,} of {r.rows_in:,} rows kept"
+                     for name, r in extract.sources.items() if r.file)
+    print(f"Synthetic demo extract in {summary.out} ({kept}; the rest repeated or set aside "
+          f"on purpose: `wscb validate --data-dir {extract_dir}` lists them)")
     from .publish import publish_pack
 
     code = publish_pack(extract_dir, config.DEMO_PERIOD, None, out, profile=args.profile,
@@ -181,16 +182,26 @@ def cmd_publish(args: argparse.Namespace) -> int:
                         profile=args.profile, column_map=cmap, use_cache=not args.no_cache)
 
 
+_ARGV: list[str] = []
+_ALL_OPTIONS: list[list[str]] = []
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with exit code 2 and a suggestion for a misspelt option or command."""
 
     def error(self, message: str):  # noqa: D401 - argparse's signature
+        known_all = {s for a in self._actions for s in a.option_strings}
+        for sub in self._subparsers._group_actions if self._subparsers else []:
+            for p in getattr(sub, "choices", {}).values():
+                known_all |= {s for a in p._actions for s in a.option_strings}
+        # A misspelt option is the likelier mistake than the required one it leaves out.
+        unknown = [w.split("=")[0] for w in _ARGV if w.startswith("--")
+                   and w.split("=")[0] not in known_all]
+        if unknown and "unrecognized arguments" not in message:
+            message = "unrecognized arguments: " + " ".join(unknown)
         if "unrecognized arguments" in message:
             bad = message.split(":", 1)[1].split()
-            known = [s for a in self._actions for s in a.option_strings]
-            for sub in self._subparsers._group_actions if self._subparsers else []:
-                for p in getattr(sub, "choices", {}).values():
-                    known += [s for a in p._actions for s in a.option_strings]
+            known = sorted(known_all | {s for w in _ALL_OPTIONS for s in w})
             hints = []
             for word in bad:
                 if word.startswith("-"):
@@ -286,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .coverage import PeriodNotHeldError
 
     parser = build_parser()
+    _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
+    _ALL_OPTIONS[:] = [a.option_strings for sp in parser._subparsers._group_actions
+                       for p in sp.choices.values() for a in p._actions]
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
