@@ -288,21 +288,14 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     for label in plan_periods(period):
         if label not in g.quarters and label not in g.years:
             continue
-        c.by("plans_started", allp, label, {"category": category, "plan": number},
-             {"plan": PLAN_NUMBERS})
-        # Second or later plans by category: a page shows them (a chart of repeat plans), and
-        # they are each row's total less its first plans, so they are planned with both sums.
-        cats = sorted(set(category[c.in_period(label)]), key=str)
-        sos_cats = []
-        for cat in cats:
-            k = make_key("plans_second_or_subsequent", label, {"category": cat})
-            parts = [make_key("plans_started", label, {"category": cat, "plan": p})
-                     for p in PLAN_NUMBERS[1:]]
-            b.cell(k, sum(b.values[b.index[x]] for x in parts))
-            b.total(k, parts)
-            sos_cats.append(k)
-        if sos_cats:
-            b.total(make_key("plans_second_or_subsequent", label), sos_cats)
+        # Plans started by plan number (first, second, third or later) and, apart, by
+        # category with the second-or-later plans of each category. A two-way table of
+        # category by plan number would give each category's repeat plans as its total less
+        # its first plans: small sums a board does not need, at the cost of hiding most of it.
+        c.by("plans_started", allp, label, {"plan": number}, {"plan": PLAN_NUMBERS})
+        c.by("plans_started", allp, label, {"category": category})
+        c.by("plans_second_or_subsequent", hist["subsequent"].to_numpy(bool), label,
+             {"category": category})
         third = make_key("plans_third_or_later", label)
         b.cell(third, b.values[b.index[make_key("plans_started", label,
                                                 {"plan": "Third or later"})]])

@@ -3,13 +3,14 @@ or third plan?"""
 
 from __future__ import annotations
 
-import numpy as np
+from urllib.parse import unquote
+
 import pandas as pd
 
 from .. import narrative as say
 from ..charts import bar_chart, line_chart
 from ..disclosure import disclose
-from ..pack_plan import PLAN_NUMBERS
+from ..pack_plan import NOT_RECORDED
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, rate_frame, subtitle, years_held
 from .context import Context, needs
@@ -63,69 +64,52 @@ def repeat_plans_headline(ctx: Context) -> Block:
 
 @needs("cp_plans")
 def repeat_plans_by_category(ctx: Context) -> Block:
-    """Plans started in the period by initial category of abuse and plan number."""
+    """Plans started in the period by initial category of abuse, with the second or later
+    plans of each."""
     heading = "By category of abuse"
     prefix = ctx.key("plans_started") + "category="
-    cats = sorted({k[len(prefix):].split(";")[0] for k in ctx.plan.keys
-                   if k.startswith(prefix)}, key=str.lower)
-    from urllib.parse import unquote
-
-    cats = [unquote(c) for c in cats]
+    cats = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
+    cats = sorted((c for c in cats if c != NOT_RECORDED), key=str.lower) + (
+        [NOT_RECORDED] if NOT_RECORDED in cats else [])
     if not cats:
         return Block([Note("No plan started in the period.")], heading=heading)
     rows, keys = [], []
     for c in [*cats, None]:
-        row, krow = {"category": c or "All categories"}, {}
-        for p in PLAN_NUMBERS:
-            k = ctx.key("plans_started", **({"category": c} if c else {}), plan=p)
-            row[p] = int(ctx.plan.value(k))
-            krow[p] = k
-        k = ctx.key("plans_started", **({"category": c} if c else {}))
-        row["Total"], krow["Total"] = int(ctx.plan.value(k)), k
-        rows.append(row)
-        keys.append(krow)
+        dims = {"category": c} if c else {}
+        ks, kr = ctx.key("plans_started", **dims), ctx.key("plans_second_or_subsequent", **dims)
+        rows.append({"category": c or "All categories", "started": int(ctx.plan.value(ks)),
+                     "repeat": int(ctx.plan.value(kr))})
+        keys.append({"started": ks, "repeat": kr})
     t = pd.DataFrame(rows)
-    cols = [*PLAN_NUMBERS, "Total"]
-    shown = disclose(t, counts=cols, keys=keys_like(t, {c: [k[c] for k in keys] for c in cols}),
-                     plan=ctx.plan, row_total="Total", total_row=len(t) - 1,
-                     caption=f"Plans started by initial category of abuse and plan number, "
-                             f"{ctx.period.label}")
-    # Second or later (second + third or later) by category: planned figures, hidden or
-    # shown as the pack's plan decided (it is also each row's total less its first plans).
-    repeat_keys = [ctx.key("plans_second_or_subsequent", **({"category": c} if c else {}))
-                   for c in [*cats, None]]
-    t["repeat"] = [int(ctx.plan.value(k)) if ctx.plan.has(k) else
-                   int(r["Second"] + r["Third or later"]) for k, (_, r) in
-                   zip(repeat_keys, t.iterrows(), strict=True)]
-    repeat_hidden_all = np.array([ctx.plan.hidden(k) if ctx.plan.has(k) else True
-                                  for k in repeat_keys])
-    shown.display.insert(len(shown.display.columns) - 1, "repeat", np.where(
-        repeat_hidden_all, "c", t["repeat"].map(lambda v: f"{int(v):,}")))
-    shown.suppressed.insert(len(shown.suppressed.columns) - 1, "repeat", repeat_hidden_all)
-    shown.keys.insert(len(shown.keys.columns) - 1, "repeat", repeat_keys)
-    shown.labels = {"repeat": "Second or later"}
-    shown.sums = {"repeat": ("Second", "Third or later")}
-    body = t.iloc[:-1].copy()
-    repeat_hidden = repeat_hidden_all[:-1]
-    data = body[~repeat_hidden]
+    t["share"] = t["repeat"] / t["started"].where(t["started"] > 0)
+    shown = disclose(t, counts=["started", "repeat"], percents={"share": ("repeat", "started")},
+                     keys=keys_like(t, {c: [k[c] for k in keys] for c in ("started", "repeat")}),
+                     plan=ctx.plan, total_row=len(t) - 1,
+                     labels={"category": "Initial category of abuse",
+                             "started": "Plans started", "repeat": "Second or later plans",
+                             "share": "Share second or later"},
+                     caption=f"Plans started by initial category of abuse, {ctx.period.label}")
+    body = t.iloc[:-1]
+    hide = shown.suppressed["repeat"].to_numpy()[:-1]
+    data = body[~hide & (body["category"] != NOT_RECORDED).to_numpy()]
     if len(data) < 2 or data["repeat"].sum() == 0:
         return Block([shown], heading=heading)
     data = data.sort_values("repeat", ascending=False)
     top = data.iloc[0]
-    unique_top = len(data) == 1 or data["repeat"].iloc[1] < top["repeat"]
-    title = (f"{top['category']} accounts for the most repeat plans shown"
-             if unique_top and not repeat_hidden.any() else
-             "Second and later plans started, by category of abuse")
+    unique_top = data["repeat"].iloc[1] < top["repeat"]
+    title = (f"{top['category']} accounts for the most second or later plans"
+             if unique_top and not hide.any() else
+             "Second or later plans started, by category of abuse")
     chart = bar_chart(data, "category", "repeat", title=title,
-                      alt="Bar chart of second and later plans started by category of abuse: "
+                      alt="Bar chart of second or later plans started by category of abuse: "
                       + "; ".join(f"{c} {say.count_text(v)}" for c, v in
                                   zip(data["category"], data["repeat"], strict=True)) + ".",
                       subtitle=subtitle(ctx, "Second or later plans started, by category"),
                       source=ctx.source, table=shown)
     items: list = [chart]
-    if repeat_hidden.any():
-        items.append(Note("Categories with too few repeat plans to show are left out of the "
-                          "chart."))
+    if hide.any():
+        items.append(Note("Categories with too few second or later plans to show are left out "
+                          "of the chart."))
     return Block(items, heading=heading)
 
 
