@@ -319,6 +319,37 @@ def xmr_chart(
                    [f"Average {FORMATS[fmt](last['mean'])}"])
 
 
+def _label_clear(ax, text: str, xy, points, placed: list, color: str) -> None:
+    """Label ``xy`` on the side where the label covers the fewest other points and no label
+    already placed (tried in eight directions around the point)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    pts = to_px(points)
+    best = None
+    for dx, dy in ((10, 10), (10, -14), (-10, 10), (-10, -14), (14, 0), (-14, 0), (0, 16),
+                   (0, -20)):
+        note = ax.annotate(text, xy, xytext=(dx, dy), textcoords="offset points",
+                           ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                           va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+                           fontsize=9, color=color, fontweight="bold")
+        box = note.get_window_extent(renderer).expanded(1.05, 1.15)
+        inside_axes = ax.get_window_extent(renderer).contains(box.x0, box.y0) and \
+            ax.get_window_extent(renderer).contains(box.x1, box.y1)
+        covered = int(((pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1) & (pts[:, 1] >= box.y0)
+                       & (pts[:, 1] <= box.y1)).sum())
+        clash = sum(box.overlaps(other) for other in placed)
+        score = (not inside_axes, clash, covered)
+        if best is None or score < best[0]:
+            if best is not None:
+                best[1].remove()
+            best = (score, note, box)
+        else:
+            note.remove()
+    placed.append(best[2])
+
+
 def funnel_chart(
     limits: pd.DataFrame,
     areas: pd.DataFrame,
@@ -353,16 +384,13 @@ def funnel_chart(
     ax.scatter(areas.loc[~flag, n_col], areas.loc[~flag, "value"], s=14, color=PALETTE[5],
                alpha=0.8, zorder=2, label="Other areas" if flag.any() else "Areas")
     labels = [f"Average {FORMATS['percent'](average)}"]
+    ax.set_xscale("log")
+    placed: list = []
     for _, row in areas.loc[flag].iterrows():
         ax.scatter([row[n_col]], [row["value"]], s=50, color=PALETTE[3], zorder=3)
         text = f"{row[label]}: {FORMATS['percent'](row['value'])}"
-        # Labels go to the side with room: left of a point near the right edge.
-        right = row[n_col] > np.sqrt(limits["n"].min() * limits["n"].max()) * 3
-        ax.annotate(text, (row[n_col], row["value"]), xytext=(-8 if right else 8, 8),
-                    textcoords="offset points", ha="right" if right else "left",
-                    fontsize=9, color=PALETTE[3], fontweight="bold",
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
-                          "alpha": 0.85})
+        _label_clear(ax, text, (row[n_col], row["value"]), areas[[n_col, "value"]].to_numpy(
+            float), placed, color=PALETTE[3])
         labels.append(text)
     ax.set_xscale("log")
     # Plain numbers on the log axis (mathtext is off: text from data must stay text).

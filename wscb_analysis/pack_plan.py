@@ -577,6 +577,21 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
 PLAN_VERSION = "1"
 
 
+def _rules_digest() -> str:
+    """A digest of the code that makes a plan (this module, the suppression engine, the
+    metrics), so a plan saved by other rules is never reused, even if PLAN_VERSION was not
+    bumped."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted([here / "pack_plan.py", here / "figures.py",
+                        *(here / "disclosure").glob("*.py"), *(here / "metrics").glob("*.py")]):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def cached_plan(extract, period: Period, profile=None) -> PackPlan:
     """:func:`build_plan`, saved under ``data/processed/plans/`` and reused by every process
     that asks for the same extract (by its files' SHA-256), period and profile: a publish
@@ -588,7 +603,7 @@ def cached_plan(extract, period: Period, profile=None) -> PackPlan:
     from . import config
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{PLAN_VERSION}|{period.label}|".encode())
+    h.update(f"{PLAN_VERSION}|{_rules_digest()}|{period.label}|".encode())
     for name, digest in sorted(extract.input_hashes().items()):
         h.update(f"{name}={digest};".encode())
     h.update(repr(profile).encode())  # a frozen dataclass: its repr is its content
