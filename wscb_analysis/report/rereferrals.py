@@ -3,6 +3,7 @@ compare with England and its statistical neighbours?"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -17,16 +18,19 @@ from ..io.schemas import REFERRAL_SOURCES
 from ..metrics import referrals as rf
 from ..pack_plan import NOT_RECORDED
 from ..periods import financial_year
-from ..stats import count_change_test, wilson_ci
+from ..stats import wilson_ci
 from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note
 from .common import (
     keys_like,
+    month_words,
     quarters_held,
     rate_change_title,
     rate_frame,
     source_order,
     subtitle,
+    unusual_words,
+    why_not,
     years_held,
 )
 from .context import Context, needs
@@ -41,7 +45,7 @@ def rereferral_headline(ctx: Context) -> Block:
     """Referral-level (DfE's headline) and child-level re-referral rates against England;
     whether the extract holds the look-back year; Annex A's own count as a cross-check."""
     england = ctx.england("rereferral_rate")
-    when = f"for {ctx.year.label}" if ctx.is_quarter else ""
+    when = ctx.england_when
     kx, kn = ctx.key("rereferrals"), ctx.key("referrals")
     x, n = ctx.sayable("rereferrals"), ctx.sayable("referrals")
     first = ctx.coverage["referrals"].first_date
@@ -65,15 +69,18 @@ def rereferral_headline(ctx: Context) -> Block:
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
             "child's previous referral", period_label=ctx.period.label, benchmark=england,
-            benchmark_when=when, missing_reason="too few to show"),
+            benchmark_when=when, missing_reason=why_not(ctx, kx, kn)),
             {say.count_text(x): kx, say.count_text(n): kn}))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
-        cx, cn = ctx.sayable("children_rereferred"), ctx.sayable("children_referred")
+        ckx, ckn = ctx.key("children_rereferred"), ctx.key("children_referred")
+        cx, cn = ctx.say_key(ckx), ctx.say_key(ckn)
         child_england = ctx.england("rereferral_child_rate")
         items.append(Finding(say.proportion_sentence(
             cx, cn, of_what="children referred", which="were referred again within 12 "
             "months (counting each child once)", period_label=ctx.period.label,
-            benchmark=child_england, benchmark_when=when, missing_reason="too few to show")))
+            benchmark=child_england, benchmark_when=when,
+            missing_reason=why_not(ctx, ckx, ckn)), {say.count_text(cx): ckx,
+                                                      say.count_text(cn): ckn}))
     rk, nk = ctx.key("rereferrals_recorded"), ctx.key("referrals_recorded_known")
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
@@ -92,30 +99,125 @@ def rereferral_headline(ctx: Context) -> Block:
                        "previous referral.")
 
 
+@dataclass(frozen=True)
+class Step:
+    """Whether monthly referrals changed at a recording change (e.g. a MASH opening)."""
+
+    at: int            # index of the event's month among the months tested
+    month: str         # "May 2016"
+    verdict: str       # "higher", "lower" or "similar"
+    ratio: float       # mean a month after / mean a month before
+    p_value: float
+    before: int        # months before
+    after: int         # months from the event's month
+
+
+def referral_step(ctx: Context, months: list[str] | None = None) -> Step | None:
+    """The step in monthly referrals at the profile's recording change, tested on the whole
+    months held up to the period's end: None when the profile names no such change, its month
+    is not among those months, or fewer than 3 months lie on either side of it.
+
+    The test is a quasi-Poisson comparison of the monthly means before and from the event's
+    month: the usual month-to-month variation (the Pearson dispersion within the two
+    segments, at least the Poisson's) widens the interval, so a slow drift or a seasonal swing
+    in a large series is not called a step. A step is claimed when p < 0.05."""
+    event = ctx.profile.event_for("referrals")
+    months = _months_held(ctx) if months is None else months
+    if event is None:
+        return None
+    label = pd.Period(event.month, "M").strftime("%b %Y")
+    if label not in months:
+        return None
+    i = months.index(label)
+    if i < 3 or len(months) - i < 3:
+        return None
+    counts = np.array([ctx.plan.value(ctx.key("referrals", m)) for m in months], dtype=float)
+    return Step(i, label, *_step_test(counts[:i], counts[i:]), before=i,
+                after=len(months) - i)
+
+
+def _step_test(before: np.ndarray, after: np.ndarray) -> tuple[str, float, float]:
+    """(verdict, ratio of monthly means, p) for a change in level between two runs of
+    monthly counts (quasi-Poisson, dispersion from both runs, never below 1)."""
+    from scipy import stats as sps
+
+    m1, m2 = before.mean(), after.mean()
+    if m1 == 0 and m2 == 0:
+        return "similar", float("nan"), 1.0
+    if m1 == 0 or m2 == 0:
+        # No referrals at all on one side and some on the other: a step by any test.
+        return ("higher" if m2 > m1 else "lower"), (float("inf") if m1 == 0 else 0.0), 0.0
+    resid = np.concatenate([(before - m1) ** 2 / m1, (after - m2) ** 2 / m2])
+    dof = len(before) + len(after) - 2
+    phi = max(1.0, float(resid.sum()) / dof) if dof > 0 else 1.0
+    se = np.sqrt(phi * (1 / before.sum() + 1 / after.sum()))
+    z = np.log(m2 / m1) / se
+    p = float(2 * sps.norm.sf(abs(z)))
+    verdict = "similar" if p >= 0.05 else ("higher" if m2 > m1 else "lower")
+    return verdict, float(m2 / m1), p
+
+
+def _event_month_words(event) -> str:
+    return pd.Period(event.month, "M").strftime("%B %Y")
+
+
 @needs("referrals")
 def front_door_note(ctx: Context) -> Block:
-    """A change in front-door recording from the profile (e.g. a MASH opening) and the share
-    of referrals ending in no further action, computed, when the event falls in the years
-    the extract holds."""
+    """A change in front-door recording from the profile (e.g. a MASH opening), with whether
+    the data show a step in monthly referrals there (computed, never assumed), and the share
+    of referrals ending in no further action, computed from the extract."""
     event = ctx.profile.event_for("referrals")
     items: list = []
+    method: list[str] = []
     cov = ctx.coverage["referrals"]
     if event is not None:
         month = pd.Period(event.month, "M")
         first = pd.Timestamp(cov.first_date).to_period("M")
         if first <= month <= pd.Timestamp(ctx.period.end).to_period("M"):
-            items.append(Note(f"{_cap(event.name)} in {month.strftime('%B %Y')}. "
-                              f"{event.note}"))
+            when = _event_month_words(event)
+            step = referral_step(ctx)
+            said = f"{_cap(event.name)} in {when}."
+            if step is None:
+                items.append(Note(
+                    f"{said} The extract holds too few whole months of referrals on one side "
+                    "of it (3 are needed on each side) to tell whether monthly referrals "
+                    "changed then."))
+            elif step.verdict == "similar":
+                items.append(Finding(
+                    f"{said} Monthly referrals did not step up or down then: the "
+                    f"{step.after} months from {when} held about as many referrals a month "
+                    f"as the {step.before} months before."))
+            else:
+                word, more = (("up", "more") if step.verdict == "higher" else
+                              ("down", "fewer"))
+                items.append(Finding(
+                    f"{said} Monthly referrals stepped {word} then: the {step.after} months "
+                    f"from {when} held {more} referrals a month than the {step.before} months "
+                    "before, by more than the usual ups and downs would explain."))
+                if event.note:
+                    items.append(Note(f"The partnership's account of the change: "
+                                      f"{event.note}"))
+            if step is not None:
+                method.append(
+                    f"The months before and from {when} are compared by their average "
+                    "referrals a month, allowing for the usual month-to-month variation "
+                    f"(a quasi-Poisson test; {say.p_value_text(step.p_value)}); a step is "
+                    "claimed only when p is below 0.05.")
     kx, kn = ctx.key("referrals_nfa"), ctx.key("referrals_nfa_known")
-    if ctx.plan.has(kx):
+    if ctx.plan.has(kx) and ctx.plan.has(kn) and ctx.plan.value(kn):
         x, n = ctx.say_key(kx), ctx.say_key(kn)
-        if n:
-            items.append(Finding(say.proportion_sentence(
-                x, n, of_what="referrals with an outcome recorded",
-                which="ended in no further action", period_label=ctx.period.label,
-                missing_reason="too few to show"), {say.count_text(x): kx,
-                                                    say.count_text(n): kn}))
-    return Block(items, heading="Changes at the front door" if items else None)
+        items.append(Finding(say.proportion_sentence(
+            x, n, of_what="referrals with an outcome recorded",
+            which="ended in no further action", period_label=ctx.period.label,
+            missing_reason=why_not(ctx, kx, kn)), {say.count_text(x): kx,
+                                                   say.count_text(n): kn}))
+    if method:
+        items.append(MethodNote(method))
+    heading = ("Changes at the front door" if any(not isinstance(i, Finding) or
+                                                  "no further action" not in i.text
+                                                  for i in items)
+               else "Referrals ending in no further action")
+    return Block(items, heading=heading if items else None)
 
 
 def _cap(text: str) -> str:
@@ -253,11 +355,13 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
                                       "lower": lo, "upper": hi}]))
     t = pd.concat(rows, ignore_index=True)
     table = t[["area_name", "numerator", "denominator", "value", "lower", "upper"]]
+    own = "This extract" in set(t["role"])
     shown = disclose(table, counts=[], percents={c: (None, None) for c in
                                                  ("value", "lower", "upper")},
                      kind="published", labels={"numerator": "Re-referrals",
                                                "denominator": "Referrals"},
-                     caption=f"Re-referral rate, {ctx.year.label} (DfE's published figures)")
+                     caption=f"Re-referral rate, {ctx.year.label}: "
+                             + ("this extract and " if own else "") + "DfE's published figures")
     for c in ("numerator", "denominator"):
         shown.display[c] = table[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else "x")
     england = t.loc[t["role"] == "England", "value"]
@@ -310,25 +414,21 @@ def referrals_xmr(ctx: Context) -> Block:
     event = ctx.profile.event_for("referrals")
     rebase, title = [], "Monthly referrals by month"
     step_note = ""
-    if event is not None:
-        label = pd.Period(event.month, "M").strftime("%b %Y")
-        if label in months:
-            i = months.index(label)
-            if i >= 3 and len(months) - i >= 3:
-                test = count_change_test(counts[i:].sum(), counts[:i].sum(), len(months) - i, i)
-                when = pd.Period(event.month, "M").strftime("%B %Y")
-                if test["verdict"] != "similar":
-                    rebase = [i]
-                    word = "up" if test["verdict"] == "higher" else "down"
-                    title = f"Monthly referrals stepped {word} when {event.short} in {when}"
-                    step_note = (f"The limits are recalculated from {when}, when "
-                                 f"{event.short}, because the months after differ from the "
-                                 "months before beyond chance (conditional binomial test, p "
-                                 "below 0.05).")
-                else:
-                    title = f"Monthly referrals did not step up or down when {event.short}"
-                    step_note = (f"The months after {when} do not differ from the months "
-                                 "before beyond chance, so the limits are not recalculated.")
+    step = referral_step(ctx, months)
+    if step is not None:
+        when = _event_month_words(event)
+        if step.verdict != "similar":
+            rebase = [step.at]
+            word = "up" if step.verdict == "higher" else "down"
+            title = f"Monthly referrals stepped {word} when {event.short} in {when}"
+            step_note = (f"The limits are recalculated from {when}, when {event.short}, "
+                         "because the months after differ from the months before by more "
+                         "than the usual month-to-month variation (p below 0.05).")
+        else:
+            title = f"Monthly referrals did not step up or down when {event.short} in {when}"
+            step_note = (f"The months from {when} do not differ from the months before by "
+                         "more than the usual month-to-month variation, so the limits are "
+                         "not recalculated.")
     chart_data = xmr_data(pd.Series(counts), rebase_at=rebase)
     if not rebase:
         title = title if event is not None and title != "Monthly referrals by month" else (
@@ -336,17 +436,20 @@ def referrals_xmr(ctx: Context) -> Block:
                 "special_cause"].any() else "Monthly referrals show unusual variation")
     table = pd.DataFrame({"month": months, "referrals": counts.astype(int),
                           "average": chart_data["mean"].round(1).to_numpy(),
-                          "unusual": chart_data["rule"].replace("", "-").to_numpy()})
+                          "unusual": unusual_words(chart_data)})
     shown = disclose(table, counts=["referrals"], keys=keys_like(table, {"referrals": keys}),
-                     plan=ctx.plan, labels={"average": "Average (process mean)",
-                                            "unusual": "Special cause"},
-                     caption="Referrals by month (XmR chart data)")
+                     plan=ctx.plan, labels={"average": "Average", "unusual": "Unusual?"},
+                     caption="Referrals by month, with the average and the months that are "
+                             "unusual")
     chart = xmr_chart(
         chart_data.reset_index(drop=True), months, title=title,
-        alt=(f"XmR chart of referrals per month from {months[0]} to {months[-1]}; the latest "
-             f"month is {say.count_text(int(counts[-1]))}."
-             + (f" Limits are recalculated from {months[rebase[0]]}." if rebase else "")),
-        subtitle=subtitle(ctx, "Referrals per month", f"{months[0]} to {months[-1]}"),
+        alt=(f"Chart of referrals per month from {month_words(months[0])} to "
+             f"{month_words(months[-1])} with the range usually expected; the latest month "
+             f"is {say.count_text(int(counts[-1]))}."
+             + (f" The range is worked out afresh from {month_words(months[rebase[0]])}."
+                if rebase else "")),
+        subtitle=subtitle(ctx, "Referrals per month",
+                          f"{month_words(months[0])} to {month_words(months[-1])}"),
         source=ctx.source, table=shown)
     return Block([chart, Finding(say.xmr_sentence(chart_data, what="monthly referrals")),
                   MethodNote([say.xmr_method_note(chart_data), step_note])], heading=heading)
@@ -359,8 +462,8 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
     district is named as highest only when its interval clears every other's."""
     heading = f"By {label}"
     if not ctx.has_field("referrals", by):
-        return Block([Note(f"The extract does not record the {label} of referrals.")],
-                     heading=heading)
+        # The page's coverage note has said the field is not recorded in this extract.
+        return Block([], heading=heading)
     groups = _groups(ctx, by)
     rows = []
     counted = ctx.planned("rereferrals")
