@@ -40,7 +40,7 @@ NOT_HELD = "not held for this period"
 NOT_KNOWN = "not known"
 #: A figure the pack's disclosure plan hides although it is not itself 1 to 5: showing it
 #: would let a small number elsewhere be worked out.
-NOT_SHOWN = "not shown, so that a small number elsewhere cannot be worked out"
+NOT_SHOWN = "not shown (it would let a small number elsewhere be worked out)"
 METHOD_HEADING = "How this was worked out"
 
 _SINGULAR = ("the number", "the rate", "the share", "the proportion", "the percentage",

@@ -161,6 +161,42 @@ def funnel_words(label: str) -> str:
     return FUNNEL_WORDS.get(label, label)
 
 
+#: A month at either end of a source counts as whole when its records start within this many
+#: days of the month's first day (or end within this many days of its last): a quiet first
+#: weekend or bank holiday is not a missing part of the month, but a file that starts on the
+#: 15th holds half a month, which a chart would show as a fall that never happened.
+WHOLE_MONTH_DAYS = 7
+
+
+def whole_months(ctx: Context, source: str) -> list[str]:
+    """The months ("Apr 2016") a source holds whole, from its first to the pack's last month
+    (see :data:`WHOLE_MONTH_DAYS`). A source that reaches into the pack's last month holds
+    it, as the coverage note says ("held in full" is judged by month)."""
+    cov = ctx.coverage[source]
+    if cov.first_date is None:
+        return []
+    first = pd.Timestamp(cov.first_date)
+    start = first.to_period("M") + (0 if first.day <= WHOLE_MONTH_DAYS else 1)
+    last_day = pd.Timestamp(cov.last_date)
+    period_end = pd.Timestamp(ctx.period.end)
+    if last_day.to_period("M") >= period_end.to_period("M"):
+        last = period_end.to_period("M")
+    else:
+        short = last_day.days_in_month - last_day.day >= WHOLE_MONTH_DAYS
+        last = last_day.to_period("M") - (1 if short else 0)
+    if start > last:
+        return []
+    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
+
+
+def months_held_words(n: int, what: str) -> str:
+    """"No whole month of referrals is held", "Only one whole month ...", "Only 4 whole
+    months of referrals are held"."""
+    return {0: f"No whole month of {what} is held",
+            1: f"Only one whole month of {what} is held"}.get(
+        n, f"Only {n} whole months of {what} are held")
+
+
 def month_words(label: str) -> str:
     """A month label as a page writes it in a sentence: "Apr 2011" -> "April 2011"."""
     try:
@@ -267,8 +303,8 @@ def finding_of(text: str, ctx: Context, **numbers) -> Finding:
 __all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",
            "ordered_groups", "shown_pct", "rate_frame", "keys_like", "rate_change_title",
            "funnel_words", "funnel_all_authorities", "finding_of", "count_words", "why_not",
-           "month_words", "plain_missing", "FUNNEL_WORDS", "FUNNEL_ROWS", "unusual_words",
-           "RULE_WORDS"]
+           "month_words", "plain_missing", "whole_months", "months_held_words",
+           "FUNNEL_WORDS", "FUNNEL_ROWS", "unusual_words", "RULE_WORDS"]
 
 
 def count_words(ctx: Context, key: str) -> str:

@@ -260,8 +260,9 @@ FIELD_CONSEQUENCES = {
     "referral_source": ("Referral source", "is", "no figures by referral source are given"),
     "previous_plans": ("The number of previous plans", "is", "a plan counts as a second or "
                        "later plan only when an earlier plan of the same child is in the "
-                       "extract, so second or later plans are likely undercounted"),
-    "end_date": ("The date a plan ended", "is", "plans that ended cannot be counted"),
+                       "extract: second or later plans are likely undercounted"),
+    "end_date": ("The date a plan ended", "is", "plans that ended, and plans still open at "
+                 "the period's end, cannot be counted"),
     "lead_professional_agency": ("The lead professional's agency", "is", "whether the "
                                  "agency that completed the assessment keeps the lead "
                                  "professional role is not known"),

@@ -26,9 +26,11 @@ from .common import (
     count_words,
     keys_like,
     month_words,
+    months_held_words,
     plain_missing,
     subtitle,
     unusual_words,
+    whole_months,
     why_not,
     years_held,
 )
@@ -129,6 +131,10 @@ def _change(ctx: Context) -> tuple[list, str]:
     if ctx.held("missing", prev) != "full":
         return [Note(f"The previous period ({prev.label}) is not held in full, so no change "
                      "since then is given.")], ""
+    if ctx.held("missing") != "full":
+        # Part of a period against the whole of the one before would read as a fall.
+        return [Note(f"{ctx.period.label} is only partly held, so no change since "
+                     f"{prev.label} is given.")], ""
     now_k, prev_k = ctx.key("missing_children"), ctx.key("missing_children", prev.label)
     now, before = ctx.say_key(now_k), ctx.say_key(prev_k)
     if now is None or before is None:
@@ -165,19 +171,11 @@ def _rhi(ctx: Context, notes: list[str]) -> list:
 
 
 def _months(ctx: Context) -> list[str]:
-    cov = ctx.coverage["missing"]
-    first = pd.Timestamp(cov.first_date)
-    start = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
-    last = min(pd.Timestamp(ctx.period.end), pd.Timestamp(cov.last_date)).to_period("M")
-    if start > last:
-        return []
-    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
+    return whole_months(ctx, "missing")
 
 
 def _months_words(n: int) -> str:
-    return {0: "No whole month of episodes is held",
-            1: "Only one whole month of episodes is held"}.get(
-        n, f"Only {n} whole months of episodes are held")
+    return months_held_words(n, "episodes")
 
 
 @needs("missing")
@@ -231,7 +229,8 @@ def missing_monthly(ctx: Context) -> Block:
 def missing_by_group(ctx: Context) -> Block:
     """Episodes by type and by looked-after status (where the extract says), with totals, and
     return home interviews by status."""
-    heading = "Who goes missing, and return home interviews"
+    heading = ("Who goes missing, and return home interviews"
+               if ctx.has_field("missing", "rhi_offered") else "Who goes missing")
     groups = [g for g in POPULATIONS
               if ctx.plan.has(ctx.key("episodes", population=g, type="Missing"))]
     rows, keys = [], []
@@ -341,9 +340,10 @@ def missing_trend_and_target(ctx: Context) -> Block:
                           f"{say.pct_short(target.reduction)} fewer children going missing in "
                           f"{target.target_year} than in {target.baseline_year}."))
     if len(months) < MIN_TREND_MONTHS:
+        held = "one whole month" if len(months) == 1 else f"{len(months)} whole months"
         items.append(Finding(
-            f"With {len(months)} whole months held, a trend in children going missing cannot "
-            "yet be told apart from the usual ups and downs of the year: that needs "
+            f"With {held} held, a trend in children going missing cannot yet be told apart "
+            "from the usual ups and downs of the year: that needs "
             f"{MIN_TREND_MONTHS} months, so no trend or target verdict is given."))
         return Block(items, heading=heading)
     monthly = pd.DataFrame({

@@ -105,6 +105,9 @@ def headline(ctx: Context) -> Block:
         elif num == "rereferrals" and lookback_held(ctx.extract["referrals"],
                                                     ctx.period) is not True:
             row["verdict"] = "undercounted: no look-back year"
+        elif num == "plans_second_or_subsequent" and not ctx.has_field("cp_plans",
+                                                                       "previous_plans"):
+            row["verdict"] = "undercounted: no count of previous plans"
         else:
             lo, hi = wilson_ci(x, n)
             row.update(value=x / n, lower=lo, upper=hi)

@@ -107,6 +107,8 @@ def two_year_plans(ctx: Context) -> Block:
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
             {say.count_text(o): ko, say.count_text(t): kt}))
         notes.append(say.proportion_method_note(o, t, benchmark=england_open))
+    if not items:
+        return Block([], heading=heading)  # no end dates: the coverage note has said so
     notes.append("Plans that ended are banded by how long they lasted (DfE table D7); plans "
                  "open at the end of the period by how long they had been open so far (table "
                  "D5). The two measures are never mixed.")

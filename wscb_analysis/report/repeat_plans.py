@@ -30,7 +30,10 @@ def repeat_plans_headline(ctx: Context) -> Block:
     previous plan ending" measure over the repeat plans it can judge (those whose previous
     plan's end date is in the extract, a denominator named in the sentence); third or later
     plans."""
-    england = ctx.england("second_or_subsequent_rate")
+    # Without Annex A's count of previous plans a repeat is seen only when the earlier plan is
+    # in the extract: an undercount, not a figure to set against England's.
+    england = (ctx.england("second_or_subsequent_rate")
+               if ctx.has_field("cp_plans", "previous_plans") else None)
     ks, kn = ctx.key("plans_second_or_subsequent"), ctx.key("plans_started")
     s, n = ctx.say_key(ks), ctx.say_key(kn)
     items: list = [Finding(say.proportion_sentence(
@@ -183,6 +186,9 @@ def cp_trend(ctx: Context) -> Block:
         return Block([shown, Note("Only one year is held in full, too few for a chart.")],
                      heading=heading)
     hide = shown.suppressed["value"].to_numpy()
+    if hide.sum() > len(hide) - 2:
+        return Block([shown, Note("Too few years of this extract can be shown for a chart.")],
+                     heading=heading)
     lines = pd.concat([
         pd.DataFrame({"year": f["period"], "value": f["value"],
                       "series": "This extract"})[~hide],

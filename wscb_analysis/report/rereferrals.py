@@ -24,12 +24,14 @@ from .blocks import Block, Finding, MethodNote, Note
 from .common import (
     keys_like,
     month_words,
+    months_held_words,
     quarters_held,
     rate_change_title,
     rate_frame,
     source_order,
     subtitle,
     unusual_words,
+    whole_months,
     why_not,
     years_held,
 )
@@ -303,6 +305,9 @@ def rereferral_trend(ctx: Context) -> Block:
         return Block([shown, Note("Only one year is held in full, too few for a chart.")],
                      heading=heading)
     hide = shown.suppressed["value"].to_numpy()
+    if hide.sum() > len(hide) - 2:
+        return Block([shown, Note("Too few years of this extract can be shown for a chart.")],
+                     heading=heading)
     lines = pd.concat([
         local.loc[~hide, ["period", "value"]].assign(series="This extract"),
         published[["year", "series", "value"]].rename(columns={"year": "period"})],
@@ -383,14 +388,8 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
 
 
 def _months_held(ctx: Context) -> list[str]:
-    """Whole months the referrals cover, from the first month held from its first day to the
-    period's last month."""
-    cov = ctx.coverage["referrals"]
-    first = pd.Timestamp(cov.first_date)
-    start = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
-    last = min(pd.Timestamp(ctx.period.end), pd.Timestamp(cov.last_date)).to_period("M")
-    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")] \
-        if start <= last else []
+    """Whole months the referrals hold, up to the period's last month."""
+    return whole_months(ctx, "referrals")
 
 
 @needs("referrals")
@@ -401,11 +400,9 @@ def referrals_xmr(ctx: Context) -> Block:
     months = _months_held(ctx)
     values = [ctx.count("referrals", m) for m in months]
     if len(months) < 6:
-        held_words = {0: "No whole month of referrals is held",
-                      1: "Only one whole month of referrals is held"}.get(
-            len(months), f"Only {len(months)} whole months of referrals are held")
-        return Block([Note(f"{held_words}: too few for a chart of month-by-month variation "
-                           "(6 are needed).")], heading=heading)
+        return Block([Note(f"{months_held_words(len(months), 'referrals')}: too few for a "
+                           "chart of month-by-month variation (6 are needed).")],
+                     heading=heading)
     if any(h for _, h, _ in values):
         return Block([Note("Some months hold too few referrals to show, so no month-by-month "
                            "chart is drawn.")], heading=heading)
