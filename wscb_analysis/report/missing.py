@@ -438,6 +438,14 @@ def missing_by_district(ctx: Context) -> Block:
     pops = ctx.profile.populations()
     listed = [d for d in ctx.profile.district_names if d in found]
     others = sorted((d for d in found if d not in listed and d != NOT_RECORDED), key=str.lower)
+    # The profile's districts are planned with a 0 where the period has none; when no record
+    # names any of them and the file holds other values (a regional file's authorities), the
+    # profile's names are not the file's: listing them at 0 would say something false.
+    none_listed = not any(ctx.plan.value(ctx.key("missing_children", district=d))
+                          for d in listed)
+    unlisted_note = none_listed and bool(others)
+    if unlisted_note:
+        listed = []
     order = listed + others + ([NOT_RECORDED] if NOT_RECORDED in found else [])
     rows = []
     for d in order:
@@ -459,10 +467,11 @@ def missing_by_district(ctx: Context) -> Block:
     shown.display["population"] = [
         f"{int(v):,}" if pd.notna(v) else "not a district" if d == NOT_RECORDED else
         "not in the profile" for d, v in zip(t["district"], t["population"], strict=True)]
+    plain_missing(shown, ["rate"], "no rate")
     hide = shown.suppressed["rate"].to_numpy()
     ok = ~hide & t["district"].isin(pops).to_numpy()
     items: list = []
-    if ok.sum() >= 2:
+    if ok.sum() >= 2 and (t.loc[ok, "children"] > 0).sum() >= 2:
         data = t[ok].reset_index(drop=True)
         title = say.leader_sentence(data, name="district", value="rate", what="rate of "
                                     "children going missing", among="the districts")
@@ -476,7 +485,11 @@ def missing_by_district(ctx: Context) -> Block:
             table=shown))
     else:
         items.append(shown)
-    if others:
+    if unlisted_note:
+        items.append(Note("None of the district values in the extract is one of the "
+                          "partnership profile's districts: they are shown as they are, as "
+                          "counts with no rate, and never ranked."))
+    elif others:
         items.append(Note("District values the partnership profile does not list ("
                           + ", ".join(others) + ") are shown as counts, with no rate."))
     if NOT_RECORDED in order:
