@@ -301,6 +301,17 @@ def test_liia_workbook(liia_wb):
     _once(liia_wb["05"], "This extract does not include missing episodes")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "publish/index.py: the re-referral tile prints a rate and its interval (0.0%, likely "
+    "between 0.0% and 39.0%) for re-referrals it also calls undercounted for want of a "
+    "look-back year; the overview's headline table and page 02 give no rate for them"))
+def test_index_gives_no_rate_for_undercounted_rereferrals(liia_wb):
+    index = liia_wb["index"]
+    tile = index[index.index("Re-referral rate"):index.index("Second or later child")]
+    assert "undercounted" in tile
+    assert "%" not in tile and "likely between" not in tile
+
+
 def test_liia_workbook_outside_its_years(tmp_path, capsys):
     code, err = _refused(tmp_path, capsys, "liia-pipeline-wb", "2025-26")
     assert code == 2

@@ -83,9 +83,12 @@ def two_year_plans(ctx: Context) -> Block:
     items: list = []
     notes: list[str] = []
     when = ctx.england_when
-    if ctx.has_field("cp_plans", "end_date"):
+    kn = ctx.key("plans_ended")
+    none_ended = ctx.plan.has(kn) and not ctx.plan.hidden(kn) and ctx.plan.value(kn) == 0
+    # "No plan ended" is said once, by the section above.
+    if ctx.has_field("cp_plans", "end_date") and not none_ended:
         england = ctx.england("cp_ended_2_years_plus_rate")
-        kx, kn = ctx.key("plans_ended_2_years_plus"), ctx.key("plans_ended")
+        kx = ctx.key("plans_ended_2_years_plus")
         x, n = ctx.say_key(kx), ctx.say_key(kn)
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="plans that ended", which="had lasted 2 years or more",
