@@ -16,7 +16,8 @@ Rules every helper keeps:
 * An unknown figure is None, never 0: every sentence helper takes ``missing_reason`` and says
   it plainly, e.g. :data:`NOT_SUPPLIED` ("not supplied": the source was not given),
   :data:`NOT_RECORDED` ("not recorded in this extract": the field is empty),
-  :data:`NOT_HELD` ("not held for this period"). Without a reason, "not known".
+  :data:`NOT_HELD` ("not held for this period"), :data:`NOT_SHOWN` (hidden to protect a
+  small number elsewhere). Without a reason, "not known".
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ NOT_SUPPLIED = "not supplied"
 NOT_RECORDED = "not recorded in this extract"
 NOT_HELD = "not held for this period"
 NOT_KNOWN = "not known"
+#: A figure the pack's disclosure plan hides although it is not itself 1 to 5: showing it
+#: would let a small number elsewhere be worked out.
+NOT_SHOWN = "not shown (it would let a small number elsewhere be worked out)"
 METHOD_HEADING = "How this was worked out"
 
 _SINGULAR = ("the number", "the rate", "the share", "the proportion", "the percentage",
@@ -190,7 +194,7 @@ def proportion_method_note(x, n, *, benchmark: float | None = None,
     lower, upper = wilson_ci(x, n, level)
     inside = lower <= benchmark <= upper
     p = p_value_text(score_test_p(x, n, benchmark))
-    return (note + f" {benchmark_label}'s {pct(benchmark)} lies "
+    return (note + f" {_cap(benchmark_label)}'s {pct(benchmark)} lies "
             f"{'inside' if inside else 'outside'} it; the matching score test gives {p} "
             f"({'not ' if inside else ''}below {1 - level:g}).")
 

@@ -90,10 +90,11 @@ def _change(tile: Tile, plan: PackPlan, period: Period, previous: Period, held_p
 
 
 def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
-               extra: list[str] = (), lookback_short: set[str] = frozenset()) -> str:
+               extra: list[str] = (), lookback_short: dict[str, str] | None = None) -> str:
     """One tile per headline measure; ``england`` maps indicator -> England's figure for the
     period's year (or None); ``extra``: tiles made elsewhere (the scorecard's);
-    ``lookback_short``: measures the extract undercounts for want of a look-back year."""
+    ``lookback_short``: measures the extract undercounts, each with why."""
+    lookback_short = lookback_short or {}
     out = []
     previous = period.previous()
     for t in TILES:
@@ -118,17 +119,26 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
             kn = make_key(t.denominator, period.label)
             x, n = _shown(plan, kx), _shown(plan, kn)
             if x is None or not n:
-                value = "too few to show" if n != 0 else "none in the period"
+                kn_ = make_key(t.denominator, period.label)
+                small = any(plan.has(k) and plan.small(k) for k in (kx, kn_))
+                value = ("none in the period" if n == 0 else "too few to show" if small
+                         else "not shown")
+                if value == "not shown":
+                    lines.append("hidden so that a small number elsewhere cannot be worked "
+                                 "out")
+            elif floor:
+                # A floor, not a rate: no share, interval or England verdict.
+                value = "undercounted"
+                lines.append(f"{count_text(x)} of {count_text(n)} {t.what} found, but "
+                             f"{lookback_short[t.numerator]}, so some are missed and the "
+                             "rate is not given or compared")
             else:
                 lo, hi = wilson_ci(x, n)
                 value = format_percent(x / n)
                 lines.append(f"{count_text(x)} of {count_text(n)} {t.what}")
                 lines.append(f"likely between {format_percent(lo)} and {format_percent(hi)}")
                 eng = england.get(t.indicator)
-                if floor:
-                    lines.append("undercounted: the extract does not hold the 12 months "
-                                 "before the period, so not compared with England")
-                elif eng is not None:
+                if eng is not None:
                     when = f" for {period.year_label} (whole year)" if period.quarter else ""
                     lines.append(verdict_phrase(benchmark_verdict(lo, hi, eng), eng,
                                                 benchmark_when=when.strip()))
@@ -138,7 +148,10 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
             value = _count_words(plan, kx)
             lines.append(f"{t.what}")
         held_prev = coverage[t.source].period_covered(previous) == "full"
-        lines.append(_change(t, plan, period, previous, held_prev))
+        if held == "part":
+            lines.append("only part of the period is held: no change given")
+        elif not floor:
+            lines.append(_change(t, plan, period, previous, held_prev))
         if held == "part":
             a, b = cov.covered_dates(period)
             lines.append(f"covers only {long_date(a)}" if a == b else

@@ -98,13 +98,19 @@ class _Reporter:
         self.log.close()
 
 
-def _lookback_short(extract, per) -> set[str]:
-    """Measures undercounted because the extract lacks the 12 months before the period."""
+def _lookback_short(extract, per) -> dict[str, str]:
+    """Measures the extract undercounts, each with why: re-referrals without the 12 months
+    before the period; second or later plans without Annex A's count of previous plans."""
     from ..metrics.referrals import lookback_held
 
+    out = {}
     if extract.has("referrals") and lookback_held(extract["referrals"], per) is not True:
-        return {"rereferrals"}
-    return set()
+        out["rereferrals"] = "the extract does not hold the 12 months before the period"
+    if extract.has("cp_plans") and "previous_plans" not in \
+            extract.sources["cp_plans"].columns_used:
+        out["plans_second_or_subsequent"] = ("the extract does not record the number of "
+                                             "previous plans")
+    return out
 
 
 @dataclass

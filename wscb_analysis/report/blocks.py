@@ -82,7 +82,7 @@ class MethodNote:
                 f'<p>{body} <a href="glossary.html">Glossary</a>.</p></details>')
 
     def __str__(self) -> str:
-        return " ".join(self.texts)
+        return " ".join(dict.fromkeys(t.strip() for t in self.texts if t and t.strip()))
 
     __repr__ = __str__
 

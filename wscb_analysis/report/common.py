@@ -139,12 +139,104 @@ def rate_change_title(frame: pd.DataFrame, what: str, first: int = 0, last: int 
     return f"{say._cap(what)} {word} from {pa} in {a['period']} to {pb} in {b['period']}"
 
 
+#: Where an authority falls in a funnel plot, in plain words (the limits are named in the
+#: "How this was worked out" note, not in the title or the table).
+FUNNEL_WORDS = {
+    "High (99.8%)": "well above the average of English authorities, by more than chance "
+                    "would explain",
+    "High (95%)": "above the average of English authorities, by more than chance would "
+                  "explain",
+    "Not significant": "within the range chance alone would give around the average of "
+                       "English authorities",
+    "Low (95%)": "below the average of English authorities, by more than chance would "
+                 "explain",
+    "Low (99.8%)": "well below the average of English authorities, by more than chance "
+                   "would explain"}
+FUNNEL_ROWS = {"High (99.8%)": "Well above average", "High (95%)": "Above average",
+               "Not significant": "Within the range chance would give",
+               "Low (95%)": "Below average", "Low (99.8%)": "Well below average"}
+
+
 def funnel_words(label: str) -> str:
-    return {"High (99.8%)": "well above average (beyond the 99.8% limits)",
-            "High (95%)": "above average (beyond the 95% limits)",
-            "Not significant": "within the range expected by chance",
-            "Low (95%)": "below average (beyond the 95% limits)",
-            "Low (99.8%)": "well below average (beyond the 99.8% limits)"}.get(label, label)
+    return FUNNEL_WORDS.get(label, label)
+
+
+#: A month at either end of a source counts as whole when its records start within this many
+#: days of the month's first day (or end within this many days of its last): a quiet first
+#: weekend or bank holiday is not a missing part of the month, but a file that starts on the
+#: 15th holds half a month, which a chart would show as a fall that never happened.
+WHOLE_MONTH_DAYS = 7
+
+
+def whole_months(ctx: Context, source: str) -> list[str]:
+    """The months ("Apr 2016") a source holds whole, from its first to the pack's last month
+    (see :data:`WHOLE_MONTH_DAYS`). A source that reaches into the pack's last month holds
+    it, as the coverage note says ("held in full" is judged by month)."""
+    cov = ctx.coverage[source]
+    if cov.first_date is None:
+        return []
+    first = pd.Timestamp(cov.first_date)
+    start = first.to_period("M") + (0 if first.day <= WHOLE_MONTH_DAYS else 1)
+    last_day = pd.Timestamp(cov.last_date)
+    period_end = pd.Timestamp(ctx.period.end)
+    if last_day.to_period("M") >= period_end.to_period("M"):
+        last = period_end.to_period("M")
+    else:
+        short = last_day.days_in_month - last_day.day >= WHOLE_MONTH_DAYS
+        last = last_day.to_period("M") - (1 if short else 0)
+    if start > last:
+        return []
+    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
+
+
+def months_held_words(n: int, what: str) -> str:
+    """"No whole month of referrals is held", "Only one whole month ...", "Only 4 whole
+    months of referrals are held"."""
+    return {0: f"No whole month of {what} is held",
+            1: f"Only one whole month of {what} is held"}.get(
+        n, f"Only {n} whole months of {what} are held")
+
+
+def month_words(label: str) -> str:
+    """A month label as a page writes it in a sentence: "Apr 2011" -> "April 2011"."""
+    try:
+        return pd.Period(pd.to_datetime(label, format="%b %Y"), "M").strftime("%B %Y")
+    except (ValueError, TypeError):
+        return label
+
+
+#: An XmR chart's rules in plain words, for the "Unusual?" column of its table.
+RULE_WORDS = {"outside limits": "outside the expected range",
+              "trend": "part of a run of 7 rising or falling",
+              "two of three": "near the edge of the range (2 of 3 in a row)",
+              "shift": "part of a run of 7 on one side of the average"}
+
+
+def unusual_words(chart: pd.DataFrame) -> np.ndarray:
+    """Each point of an XmR chart (:func:`stats.xmr`) as a reader's words: why it is
+    unusual, or "no"."""
+    return chart["rule"].map(lambda r: RULE_WORDS.get(r, r) if r else "no").to_numpy()
+
+
+def why_not(ctx: Context, *keys: str) -> str:
+    """Why a sentence cannot give a planned figure (for ``missing_reason``): "not held for
+    this period" when the plan does not hold it; "not shown" when the plan hides it to protect
+    a small number elsewhere (a count of 1 to 5 itself is written "fewer than 6")."""
+    for key in keys:
+        if not ctx.plan.has(key):
+            return say.NOT_HELD
+        if ctx.plan.hidden(key) and not ctx.plan.small(key):
+            return say.NOT_SHOWN
+    return say.NOT_KNOWN
+
+
+def plain_missing(shown, columns, words: str) -> None:
+    """Cells a table shows as "x" (nothing to show) in ``columns`` written in words."""
+    from ..disclosure.formats import NOT_AVAILABLE
+
+    for c in columns:
+        if c in shown.display:
+            shown.display[c] = shown.display[c].replace(NOT_AVAILABLE, words)
 
 
 def funnel_all_authorities(ctx: Context, indicator: str, what: str,
@@ -162,7 +254,7 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str,
     mine = areas[areas["highlight"]]
     counts = areas["significance"].value_counts()
     order = ["High (99.8%)", "High (95%)", "Not significant", "Low (95%)", "Low (99.8%)"]
-    table = pd.DataFrame({"significance": order,
+    table = pd.DataFrame({"significance": [FUNNEL_ROWS[s] for s in order],
                           "authorities": [int(counts.get(s, 0)) for s in order]})
     # Counts of authorities, from DfE's published figures: nothing about a child to suppress.
     shown = disclose(table, counts=[], kind="published",
@@ -171,8 +263,9 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str,
                                                           "authorities": "Authorities"})
     label = mine["significance"].iloc[0] if len(mine) else None
     name = ctx.authority
-    title = (f"{name}'s {what} is {funnel_words(label)} among English authorities" if label
-             else f"{what.capitalize()} among English authorities ({name}'s not published)")
+    title = (f"{name}'s {what} is {funnel_words(label)}" if label
+             else f"{what.capitalize()} among English authorities ({name}'s is not "
+             "published)")
     chart = funnel_chart(
         limits, areas, average, title=title,
         alt=(f"Funnel plot of {what} for {len(areas)} English authorities in "
@@ -193,7 +286,8 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str,
         "A funnel plot sets each authority's figure against the pooled average of all "
         "authorities, with limits that narrow as the number of cases grows: 95% of "
         "authorities would fall inside the dashed lines, and 99.8% inside the dotted ones, "
-        "by chance alone."]))
+        "by chance alone. \"Above average\" means beyond the 95% limits, \"well above\" "
+        "beyond the 99.8% limits (and likewise below)."]))
     return Block(items, heading=heading)
 
 
@@ -208,7 +302,9 @@ def finding_of(text: str, ctx: Context, **numbers) -> Finding:
 
 __all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",
            "ordered_groups", "shown_pct", "rate_frame", "keys_like", "rate_change_title",
-           "funnel_words", "funnel_all_authorities", "finding_of", "count_words"]
+           "funnel_words", "funnel_all_authorities", "finding_of", "count_words", "why_not",
+           "month_words", "plain_missing", "whole_months", "months_held_words",
+           "FUNNEL_WORDS", "FUNNEL_ROWS", "unusual_words", "RULE_WORDS"]
 
 
 def count_words(ctx: Context, key: str) -> str:

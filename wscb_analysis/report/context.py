@@ -9,6 +9,7 @@ the next notebook of a pack on the same kernel reuses them and an edited file is
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -107,6 +108,21 @@ class Context:
         if not self.plan.has(k):
             return None, False, k
         return self.plan.value(k), self.plan.hidden(k), k
+
+    def plain(self, text: str) -> str:
+        """Profile text with the partnership's short name ("WSCB") spelled out: a board
+        reads no acronym it was not told."""
+        short = self.profile.short_name
+        if not short or not text:
+            return text
+        return re.sub(rf"\b{re.escape(short)}\b", self.profile.name, text)
+
+    @property
+    def england_when(self) -> str:
+        """What a sentence adds after England's figure: nothing for a year (England's figure is
+        of the same year); "for the whole year 2016-17" beside a quarter, whose year DfE
+        publishes no figure for."""
+        return f"for the whole year {self.year.label}" if self.is_quarter else ""
 
     def benchmark_words(self) -> str:
         """How England's figure relates to the period: the same year, or a quarter beside
@@ -220,12 +236,60 @@ FIELD_WORDS = {
     "referrals_last_12_months": "the return's own count of referrals in the last 12 months",
 }
 
+#: For each optional field a page needs: (what is not recorded, as the subject of a sentence;
+#: "is" or "are"; what follows for the page). The page's coverage note says it once, and the
+#: sections that need the field then show nothing, so it is never said twice.
+FIELD_CONSEQUENCES = {
+    "district": ("District", "is", "no figures by district are given"),
+    "first_language": ("First language", "is", "how often it is left blank cannot be "
+                       "measured"),
+    "religion": ("Religion", "is", "how often it is left blank cannot be measured"),
+    "ethnicity": ("Ethnicity", "is", "how often it is left blank, and the share of "
+                  "referrals of black and minority ethnic children, cannot be measured"),
+    "rhi": ("Return home interviews", "are", "whether they were offered or accepted is not "
+            "known"),
+    "rhi_offered": ("Return home interviews offered", "are", "whether they were offered is "
+                    "not known"),
+    "rhi_accepted": ("Return home interviews accepted", "are", "whether offered interviews "
+                     "were accepted is not known"),
+    "looked_after": ("Whether the child was looked after", "is", "looked-after children and "
+                     "children missing from home cannot be shown apart, or set beside DfE's "
+                     "figures for looked-after children"),
+    "nfa": ("Whether a referral ended in no further action", "is", "the share ending in no "
+            "further action is not known"),
+    "referral_source": ("Referral source", "is", "no figures by referral source are given"),
+    "previous_plans": ("The number of previous plans", "is", "a plan counts as a second or "
+                       "later plan only when an earlier plan of the same child is in the "
+                       "extract: second or later plans are likely undercounted"),
+    "end_date": ("The date a plan ended", "is", "plans that ended, and plans still open at "
+                 "the period's end, cannot be counted"),
+    "lead_professional_agency": ("The lead professional's agency", "is", "whether the "
+                                 "agency that completed the assessment keeps the lead "
+                                 "professional role is not known"),
+    "initial_category": ("The initial category of abuse", "is", "plans cannot be shown by "
+                         "category of abuse"),
+    "referrals_last_12_months": ("The return's own count of referrals in the last 12 months",
+                                 "is", "there is no cross-check of re-referrals from it"),
+}
+
+
+def _span(first: date, last: date) -> str:
+    return (f"run from {long_date(first)} to {long_date(last)}" if first != last else
+            f"are all dated {long_date(first)}")
+
+
+def dates_words(first: date, last: date) -> str:
+    """"16 September 2020 to 23 October 2020", or "only 16 September 2020" for one day."""
+    return f"only {long_date(first)}" if first == last else \
+        f"{long_date(first)} to {long_date(last)}"
+
 
 def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | None = None
                   ) -> Block:
     """What the extract holds of each source this page uses, said once at the top: not
-    supplied, held only in part (with the dates), or none of the period; and the optional
-    fields it lacks that this page needs."""
+    supplied, held only in part (with the dates), or none of the period; and, for each
+    optional field the page needs that the extract lacks, that it is not recorded in this
+    extract and what the page therefore leaves out (the sections then show nothing for it)."""
     items = []
     for source in sources:
         cov = ctx.coverage[source]
@@ -233,32 +297,34 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
         held = cov.period_covered(ctx.period)
         if not cov.supplied:
             items.append(Note(f"This extract does not include {words} ({SOURCE_FILES[source]}):"
-                              " the sections that need them are left out."))
+                              " they are not supplied, so the sections that need them are left "
+                              "out."))
             continue
         if cov.first_date is None:
             items.append(Note(f"The extract's {words} hold no dated record."))
             continue
-        span = (f"run from {long_date(cov.first_date)} to {long_date(cov.last_date)}"
-                if cov.first_date != cov.last_date else
-                f"are all dated {long_date(cov.first_date)}")
+        span = _span(cov.first_date, cov.last_date)
         if held == "none":
             items.append(Note(f"The extract's {words} {span}: none fall in "
-                              f"{ctx.period_words()}, so the sections that need them are "
-                              "left out."))
+                              f"{ctx.period_words()}, so they are not held for this period "
+                              "and the sections that need them are left out."))
         elif held == "part":
             a, b = cov.covered_dates(ctx.period)
-            dates = (f"only {long_date(a)}" if a == b else
-                     f"{long_date(a)} to {long_date(b)}")
             items.append(Note(f"The extract's {words} {span}, so {ctx.period.label} "
-                              f"is only partly held: its figures cover {dates}, not the whole "
-                              "period."))
+                              f"is only partly held: its figures cover {dates_words(a, b)}, "
+                              "not the whole period."))
         absent = [f for f in (fields or {}).get(source, ()) if f in cov.fields_absent]
-        if absent and held != "none":
-            names = [FIELD_WORDS.get(f, f.replace("_", " ")) for f in absent]
-            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-            items.append(Note(f"The extract's {words} do not record {listed}: figures that "
-                              f"need {'it' if len(names) == 1 else 'them'} are shown as not "
-                              "recorded."))
+        if held == "none":
+            continue
+        if "rhi_offered" in absent and "rhi_accepted" in absent:
+            absent = ["rhi" if f == "rhi_offered" else f for f in absent
+                      if f != "rhi_accepted"]
+        for f in absent:
+            what, verb, then = FIELD_CONSEQUENCES.get(
+                f, (FIELD_WORDS.get(f, f.replace("_", " ")).capitalize(), "is",
+                    "figures that need it are left out"))
+            items.append(Note(f"{what} {verb} not recorded in this extract's {words}, so "
+                              f"{then}."))
     return Block(items)
 
 
@@ -267,4 +333,4 @@ def months_between(first: date, last: date) -> int:
 
 
 __all__ = ["Context", "context", "needs", "coverage_note", "resolve_data_dir",
-           "EXTRACT_SOURCE", "FIELD_WORDS"]
+           "EXTRACT_SOURCE", "FIELD_WORDS", "FIELD_CONSEQUENCES", "dates_words"]

@@ -11,7 +11,7 @@ from ..disclosure import disclose
 from ..io.schemas import REFERRAL_SOURCES
 from ..stats import count_change_test
 from .blocks import Block, Finding, MethodNote, Note
-from .common import keys_like, quarters_held, source_order, subtitle
+from .common import keys_like, quarters_held, source_order, subtitle, why_not
 from .context import Context, needs
 
 FIELDS = {"ethnicity": "ethnicity", "first_language": "first language", "religion": "religion"}
@@ -26,19 +26,20 @@ def diversity_headline(ctx: Context) -> Block:
     n = ctx.say_key(kn)
     for field, label in FIELDS.items():
         if not ctx.has_field("referrals", field):
-            items.append(Note(f"The extract has no {label} field, so whether {label} is "
-                              "recorded cannot be measured."))
-            continue
+            continue  # the page's coverage note says the field is not recorded in this extract
         kx = ctx.key(f"{field}_not_recorded")
         x = ctx.say_key(kx)
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which=f"did not record {label}",
-            period_label=ctx.period.label, missing_reason="too few to show"),
+            period_label=ctx.period.label, missing_reason=why_not(ctx, kx, kn)),
             {say.count_text(x): kx, say.count_text(n): kn}))
+    if not items:
+        return Block([], heading="Headline")
     items.append(MethodNote([
         "Ethnicity counts as not recorded when blank or NOBT (information not yet obtained); "
         "a refusal (REFU) is a recorded answer. First language and religion count as not "
-        "recorded when blank."]))
+        "recorded when blank. Annex A's drop-down prefixes (\"s) NOBT\") are read as the "
+        "codes they precede."]))
     return Block(items, heading="Headline")
 
 
@@ -175,7 +176,7 @@ def bme_share(ctx: Context) -> Block:
         which="were of black and minority ethnic children", period_label=ctx.period.label,
         benchmark=p.school_bme_share, benchmark_label="the school population",
         benchmark_when=f"({p.school_bme_as_at})" if p.school_bme_as_at else "",
-        missing_reason="too few to show"), {say.count_text(x): kx, say.count_text(n): kn})]
+        missing_reason=why_not(ctx, kx, kn)), {say.count_text(x): kx, say.count_text(n): kn})]
     if p.school_bme_share is None:
         items.append(Note("The partnership profile gives no school population share to "
                           "compare with."))

@@ -18,12 +18,23 @@ from ..charts import bar_chart, line_chart, xmr_chart
 from ..coverage import long_date
 from ..disclosure import disclose
 from ..pack_plan import NOT_RECORDED, POPULATIONS, TYPES
-from ..periods import financial_year, financial_years
-from ..stats import MIN_TREND_MONTHS, rate_ci, seasonal_trend, target_progress
+from ..stats import rate_ci
 from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note
-from .common import count_words, keys_like, subtitle, years_held
+from .common import (
+    count_words,
+    keys_like,
+    month_words,
+    months_held_words,
+    plain_missing,
+    subtitle,
+    unusual_words,
+    whole_months,
+    why_not,
+    years_held,
+)
 from .context import Context, needs
+from .missing_target import missing_trend_and_target
 
 LA, NLA = POPULATIONS[0], POPULATIONS[1]
 
@@ -37,33 +48,54 @@ def _only_looked_after(ctx: Context) -> bool:
     return ctx.extract.sources["missing"].layout == "SSDA903 Missing" and not _split(ctx)
 
 
+def _none_or(ctx: Context, key: str, none: str) -> str:
+    """:func:`count_words`, with a shown 0 as a word ("none")."""
+    if ctx.plan.has(key) and not ctx.plan.hidden(key) and ctx.plan.value(key) == 0:
+        return none
+    return count_words(ctx, key)
+
+
 @needs("missing")
 def missing_headline(ctx: Context) -> Block:
     """Children going missing (a Missing episode), repeat missing, missing at the period's
     end, away and absent beside; the change since the previous period when it is held in
     full; return home interviews where the extract records them."""
     k = ctx.key
-    children = count_words(ctx, k("missing_children"))
-    episodes = count_words(ctx, k("missing_episodes"))
-    text = (f"{children} children went missing (whereabouts not known) in {ctx.period.label}, "
-            f"in {episodes} missing episodes")
-    if _split(ctx):
-        text += (f": {count_words(ctx, k('missing_children', population=LA))} looked-after "
-                 f"children and {count_words(ctx, k('missing_children', population=NLA))} "
-                 "children missing from home (a child can be both in a year).")
-    elif _only_looked_after(ctx):
-        text += ". All are looked-after children: the SSDA903 return covers no one else."
+    kc = k("missing_children")
+    items: list = []
+    notes: list[str] = []
+    none_missing = ctx.plan.has(kc) and not ctx.plan.hidden(kc) and ctx.plan.value(kc) == 0
+    if none_missing:
+        items.append(Finding(f"No child had a Missing episode (whereabouts not known) in "
+                             f"{ctx.period.label}." + (
+                                 " The extract is the looked-after children return (SSDA903),"
+                                 " which covers no one else." if _only_looked_after(ctx)
+                                 else "")))
     else:
-        text += ". The extract does not say which children were looked after."
-    numbers = {s: key for s, key in ((children, k("missing_children")),
-                                     (episodes, k("missing_episodes")))
-               if ctx.plan.has(key) and not ctx.plan.hidden(key)}
-    items: list = [Finding(text, numbers)]
-    repeat = count_words(ctx, k("missing_children_repeat"))
-    items.append(Finding(
-        f"{repeat[:1].upper()}{repeat[1:]} went missing more than once in the period, and "
-        f"{count_words(ctx, k('missing_at_end'))} were still missing at its end "
-        f"({long_date(ctx.period.end)})."))
+        children = count_words(ctx, kc)
+        episodes = count_words(ctx, k("missing_episodes"))
+        text = (f"{_cap(children)} children went missing (whereabouts not known) in "
+                f"{ctx.period.label}, in {episodes} missing episodes")
+        if _split(ctx):
+            text += (f": {count_words(ctx, k('missing_children', population=LA))} "
+                     "looked-after children and "
+                     f"{count_words(ctx, k('missing_children', population=NLA))} children "
+                     "missing from home (a child can be both in a year).")
+        elif _only_looked_after(ctx):
+            text += (". All are looked-after children: the looked-after children return "
+                     "(SSDA903) covers no one else.")
+        else:
+            text += "."  # the coverage note says the extract does not say who was looked after
+        numbers = {s: key for s, key in ((children, kc),
+                                         (episodes, k("missing_episodes")))
+                   if ctx.plan.has(key) and not ctx.plan.hidden(key)}
+        items.append(Finding(text, numbers))
+        repeat = _none_or(ctx, k("missing_children_repeat"), "none")
+        still = _none_or(ctx, k("missing_at_end"), "none")
+        items.append(Finding(
+            f"{_cap(repeat)} went missing more than once in the period, and {still} "
+            f"{'was' if still in ('none', '1') else 'were'} still missing at its end "
+            f"({long_date(ctx.period.end)})."))
     beside = []
     if ctx.plan.has(k("episodes", type="Away")) and ctx.plan.value(k("episodes",
                                                                       type="Away")):
@@ -76,69 +108,74 @@ def missing_headline(ctx: Context) -> Block:
                       f"recorded absent by the police (no apparent risk) in "
                       f"{count_words(ctx, k('episodes', type='Absent'))} episodes")
     if beside:
-        items.append(Finding("Beside them, not counted in them: " + "; ".join(beside) + "."))
-    items.extend(_change(ctx))
-    items.extend(_rhi(ctx))
-    items.append(MethodNote([
-        "Children going missing are children with at least one Missing episode starting in the "
-        "period; away-from-placement and absent episodes are counted apart. An episode "
-        "belongs to the period its start date falls in."]))
+        items.append(Finding(("Beside them, not counted in them: " if not none_missing else
+                              "Not counted as missing: ") + "; ".join(beside) + "."))
+    change, note = _change(ctx)
+    items.extend(change)
+    notes.append(note)
+    items.extend(_rhi(ctx, notes))
+    notes.append("Children going missing are children with at least one Missing episode "
+                 "starting in the period; away-from-placement and absent episodes are counted "
+                 "apart. An episode belongs to the period its start date falls in.")
+    items.append(MethodNote(notes))
     return Block(items, heading="Headline")
 
 
-def _change(ctx: Context) -> list:
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _change(ctx: Context) -> tuple[list, str]:
     prev = ctx.period.previous()
     what = "children going missing"
     if ctx.held("missing", prev) != "full":
         return [Note(f"The previous period ({prev.label}) is not held in full, so no change "
-                     "since then is given.")]
+                     "since then is given.")], ""
+    if ctx.held("missing") != "full":
+        # Part of a period against the whole of the one before would read as a fall.
+        return [Note(f"{ctx.period.label} is only partly held, so no change since "
+                     f"{prev.label} is given.")], ""
     now_k, prev_k = ctx.key("missing_children"), ctx.key("missing_children", prev.label)
     now, before = ctx.say_key(now_k), ctx.say_key(prev_k)
     if now is None or before is None:
-        return [Note(f"{what.capitalize()} in {prev.label} or {ctx.period.label} are too few to "
-                     "show, so no change is given.")]
+        return [Note(f"{what.capitalize()} in {prev.label} or {ctx.period.label} are "
+                     f"{why_not(ctx, now_k, prev_k)}, so no change is given.")], ""
     return [Finding(say.change_sentence(now, before, what=what, current_label=ctx.period.label,
                                         previous_label=prev.label,
                                         current_exposure=ctx.period.days,
-                                        previous_exposure=prev.days)),
-            MethodNote([say.change_method_note(now, before, current_exposure=ctx.period.days,
-                                               previous_exposure=prev.days)])]
+                                        previous_exposure=prev.days))], \
+        say.change_method_note(now, before, current_exposure=ctx.period.days,
+                               previous_exposure=prev.days)
 
 
-def _rhi(ctx: Context) -> list:
+def _rhi(ctx: Context, notes: list[str]) -> list:
     if not ctx.has_field("missing", "rhi_offered"):
-        return [Note("The extract does not record return home interviews, so whether they "
-                     "were offered is not known.")]
+        return []  # the page's coverage note says return home interviews are not recorded
     ko, km = ctx.key("rhi_offered"), ctx.key("missing_episodes")
     o, m = ctx.say_key(ko), ctx.say_key(km)
+    if ctx.plan.has(km) and ctx.plan.value(km) == 0:
+        return []  # no missing episode: nothing to follow up
     out = [Finding(say.proportion_sentence(
         o, m, of_what="missing episodes", which="were followed by an offer of a return home "
-        "interview", period_label=ctx.period.label, missing_reason="too few to show"),
+        "interview", period_label=ctx.period.label, missing_reason=why_not(ctx, ko, km)),
         {say.count_text(o): ko, say.count_text(m): km})]
-    if ctx.has_field("missing", "rhi_accepted"):
+    notes.append(say.proportion_method_note(o, m))
+    if ctx.has_field("missing", "rhi_accepted") and o:
         ka = ctx.key("rhi_accepted")
         a = ctx.say_key(ka)
         out.append(Finding(say.proportion_sentence(
             a, o, of_what="return home interviews offered", which="were accepted",
-            period_label=ctx.period.label, missing_reason="too few to show"),
+            period_label=ctx.period.label, missing_reason=why_not(ctx, ka, ko)),
             {say.count_text(a): ka}))
     return out
 
 
 def _months(ctx: Context) -> list[str]:
-    cov = ctx.coverage["missing"]
-    first = pd.Timestamp(cov.first_date)
-    start = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
-    last = min(pd.Timestamp(ctx.period.end), pd.Timestamp(cov.last_date)).to_period("M")
-    if start > last:
-        return []
-    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")]
+    return whole_months(ctx, "missing")
 
 
 def _months_words(n: int) -> str:
-    return {0: "No whole month of episodes is held",
-            1: "Only one whole month of episodes is held"}.get(
-        n, f"Only {n} whole months of episodes are held")
+    return months_held_words(n, "episodes")
 
 
 @needs("missing")
@@ -160,6 +197,10 @@ def missing_monthly(ctx: Context) -> Block:
                      labels={"children": "Children going missing",
                              "missing_episodes": "Missing episodes"},
                      caption="Children going missing and missing episodes by month")
+    if (~shown.suppressed["children"]).sum() < max(3, len(months) / 2):
+        return Block([shown, Note("Too few months hold enough children going missing to "
+                                  "show for a chart: the table marks the others c.")],
+                     heading=heading)
     long = pd.concat([
         pd.DataFrame({"month": months, "series": "Children going missing",
                       "count": t["children"], "hide": shown.suppressed["children"]}),
@@ -169,11 +210,13 @@ def missing_monthly(ctx: Context) -> Block:
     chart = line_chart(long, "month", "count", series="series", fmt="count",
                        title="Children going missing and missing episodes each month",
                        alt=(f"Line chart of children going missing and missing episodes per "
-                            f"month from {months[0]} to {months[-1]}; in {months[-1]}, "
+                            f"month from {month_words(months[0])} to "
+                            f"{month_words(months[-1])}; in {month_words(months[-1])}, "
                             f"{shown.display['children'].iloc[-1]} children and "
                             f"{shown.display['missing_episodes'].iloc[-1]} episodes."),
                        subtitle=subtitle(ctx, "Children going missing and missing episodes "
-                                         "per month", f"{months[0]} to {months[-1]}"),
+                                         "per month", f"{month_words(months[0])} to "
+                                         f"{month_words(months[-1])}"),
                        source=ctx.source, table=shown, suppressed=long["hide"].to_numpy())
     items: list = [chart]
     if long["hide"].any():
@@ -186,7 +229,8 @@ def missing_monthly(ctx: Context) -> Block:
 def missing_by_group(ctx: Context) -> Block:
     """Episodes by type and by looked-after status (where the extract says), with totals, and
     return home interviews by status."""
-    heading = "Who goes missing, and return home interviews"
+    heading = ("Who goes missing, and return home interviews"
+               if ctx.has_field("missing", "rhi_offered") else "Who goes missing")
     groups = [g for g in POPULATIONS
               if ctx.plan.has(ctx.key("episodes", population=g, type="Missing"))]
     rows, keys = [], []
@@ -234,13 +278,7 @@ def missing_by_group(ctx: Context) -> Block:
                                          "accepted_share": ("rhi_accepted", "rhi_offered")},
                 labels={"group": "Children", "missing_episodes": "Missing episodes"},
                 caption="Return home interviews offered and accepted, per missing episode"))
-    if _only_looked_after(ctx):
-        items.append(Note("Every episode here is of a looked-after child: the SSDA903 return "
-                          "covers looked-after children only."))
-    elif not _split(ctx):
-        items.append(Note("The extract does not say which children were looked after, so "
-                          "looked-after and from-home episodes cannot be shown apart."))
-    else:
+    if _split(ctx):  # (an SSDA903 table: the headline says all are looked after)
         items.append(Note("Looked-after children (SSDA903) and children missing from home "
                           "(police) are different groups: they are shown apart and never "
                           "added together without a label."))
@@ -262,12 +300,12 @@ def missing_xmr(ctx: Context) -> Block:
     values = pd.Series([v for v, _, _ in cells], dtype=float)
     data = xmr_data(values, improvement="decrease")
     t = pd.DataFrame({"month": months, "missing_episodes": values.astype(int),
-                      "unusual": data["rule"].replace("", "-").to_numpy()})
+                      "unusual": unusual_words(data)})
     shown = disclose(t, counts=["missing_episodes"],
                      keys=keys_like(t, {"missing_episodes": [k for _, _, k in cells]}),
                      plan=ctx.plan, labels={"missing_episodes": "Missing episodes",
-                                            "unusual": "Special cause"},
-                     caption="Missing episodes by month (XmR chart data)")
+                                            "unusual": "Unusual?"},
+                     caption="Missing episodes by month, and the months that are unusual")
     concern = int((data["variation"] == "concern").sum())
     better = int((data["variation"] == "improvement").sum())
     title = ("Missing episodes show unusual variation of concern" if concern and not better
@@ -275,111 +313,17 @@ def missing_xmr(ctx: Context) -> Block:
              if better and not concern else "Missing episodes show unusual variation"
              if concern or better else "Missing episodes vary only as much as usual")
     chart = xmr_chart(data.reset_index(drop=True), months, title=title,
-                      alt=(f"XmR chart of missing episodes per month from {months[0]} to "
-                           f"{months[-1]}, where fewer is better: {concern} month(s) of "
-                           f"concern and {better} of improvement."),
+                      alt=(f"Chart of missing episodes per month from {month_words(months[0])}"
+                           f" to {month_words(months[-1])} with the range usually expected, "
+                           f"where fewer is better: {concern} month(s) of concern and "
+                           f"{better} of improvement."),
                       subtitle=subtitle(ctx, "Missing episodes per month (fewer is better)",
-                                        f"{months[0]} to {months[-1]}"),
+                                        f"{month_words(months[0])} to "
+                                        f"{month_words(months[-1])}"),
                       source=ctx.source, table=shown)
     chart.constants = [str(concern), str(better)]  # numbers of months, not of children
     return Block([chart, Finding(say.xmr_sentence(data, what="monthly missing episodes")),
                   MethodNote([say.xmr_method_note(data)])], heading=heading)
-
-
-@needs("missing")
-def missing_trend_and_target(ctx: Context) -> Block:
-    """The trend in children going missing each month (seasonal Poisson model, 24 months or
-    more) and progress towards the profile's reduction target."""
-    heading = "Trend and the target"
-    target = ctx.profile.targets.get("children_missing")
-    months = _months(ctx)
-    items: list = []
-    if target is not None:
-        items.append(Note(f"The target: {target.stated or 'a reduction'} "
-                          f"({target.source or 'the partnership profile'}), read as "
-                          f"{say.pct_short(target.reduction)} fewer children going missing in "
-                          f"{target.target_year} than in {target.baseline_year}."))
-    if len(months) < MIN_TREND_MONTHS:
-        items.append(Finding(
-            f"With {len(months)} whole months held, a trend in children going missing cannot "
-            "yet be told apart from the usual ups and downs of the year: that needs "
-            f"{MIN_TREND_MONTHS} months, so no trend or target verdict is given."))
-        return Block(items, heading=heading)
-    monthly = pd.DataFrame({
-        "month": [pd.Timestamp(pd.Period(pd.to_datetime(m, format="%b %Y"), "M").start_time)
-                  for m in months],
-        "children": [int(ctx.plan.value(ctx.key("missing_children", m))) for m in months]})
-    trend = seasonal_trend(monthly, count="children")
-    items.append(Finding(say.trend_sentence(trend, what="children going missing each month")))
-    notes = [say.trend_method_note(trend)]
-    if target is not None:
-        progress, base = _progress(ctx, trend, target)
-        if isinstance(progress, str):
-            items.append(Note(progress))
-        else:
-            items.append(Finding(say.target_sentence(
-                progress, what="children going missing",
-                missing_reason="too few to show")))
-            notes.append(say.target_method_note(progress))
-            items.insert(0, _target_chart(ctx, progress, target))
-    items.append(MethodNote(notes))
-    return Block(items, heading=heading)
-
-
-def _progress(ctx: Context, trend, target):
-    base_year = financial_year(target.baseline_year)
-    if ctx.held("missing", base_year) != "full":
-        return (f"The target's baseline year, {target.baseline_year}, is not held in full in "
-                "this extract, so progress towards the target cannot be measured."), None
-    key = ctx.key("missing_children", base_year.label)
-    if not ctx.plan.has(key):
-        return (f"The target's baseline year, {target.baseline_year}, is not over by the end "
-                "of this period, so progress towards the target cannot be measured yet."), None
-    base = ctx.plan.value(key)
-    if ctx.plan.hidden(key) or not base:
-        return ("Too few children went missing in the baseline year to measure progress "
-                "towards the target."), None
-    return target_progress(trend, base, target.baseline_year, target.target_year,
-                           target.reduction), base
-
-
-def _target_chart(ctx: Context, progress: dict, target):
-    """Children going missing each year held, the path the target needs, and the trend."""
-    first = int(target.baseline_year[:4])
-    years = years_held(ctx, "missing")
-    rows, keys = [], []
-    for y in years:
-        k = ctx.key("missing_children", y)
-        rows.append({"year": y, "children": int(ctx.plan.value(k))})
-        keys.append(k)
-    held = pd.DataFrame(rows, columns=["year", "children"])
-    shown = disclose(held, counts=["children"], keys=keys_like(held, {"children": keys}),
-                     plan=ctx.plan, labels={"children": "Children going missing"},
-                     caption="Children going missing by year (this extract)")
-    base = progress["baseline_count"]
-    lines = [{"year": y, "series": "This extract", "value": v}
-             for y, v, h in zip(held["year"], held["children"], shown.suppressed["children"],
-                                strict=True) if not h]
-    for k, y in enumerate(financial_years(target.baseline_year, target.target_year)):
-        lines.append({"year": y, "series": "Path to the target",
-                      "value": base * progress["required_ratio"] ** k})
-        lines.append({"year": y, "series": "On the current trend",
-                      "value": base * progress["rate_ratio"] ** k})
-    lines = pd.DataFrame(lines)
-    word = {"ahead": "ahead of", "behind": "behind",
-            "inconclusive": "not clearly on"}[progress["verdict"]]
-    chart = line_chart(
-        lines, "year", "value", series="series", fmt="count",
-        title=f"Children going missing: {word} the path to "
-              f"{say.pct_short(progress['reduction'])} fewer by {target.target_year}",
-        alt=(f"Line chart of children going missing each year, the path from the "
-             f"{target.baseline_year} figure to {say.pct_short(progress['reduction'])} fewer "
-             f"in {target.target_year}, and the current trend, which is {word} that path."),
-        subtitle=subtitle(ctx, "Children going missing per financial year",
-                          f"{years[0] if years else first} to {target.target_year}"),
-        source=ctx.source, table=shown)
-    chart.constants = [say.pct_short(progress["reduction"])]  # the target, from the profile
-    return chart
 
 
 @needs("missing")
@@ -389,8 +333,7 @@ def missing_by_district(ctx: Context) -> Block:
     an interval clears every other."""
     heading = "By district"
     if not ctx.has_field("missing", "district"):
-        return Block([Note("The extract does not record the district of missing episodes.")],
-                     heading=heading)
+        return Block([], heading=heading)  # the page's coverage note has said so
     prefix = ctx.key("missing_children") + "district="
     from urllib.parse import unquote
 
@@ -398,6 +341,14 @@ def missing_by_district(ctx: Context) -> Block:
     pops = ctx.profile.populations()
     listed = [d for d in ctx.profile.district_names if d in found]
     others = sorted((d for d in found if d not in listed and d != NOT_RECORDED), key=str.lower)
+    # The profile's districts are planned with a 0 where the period has none; when no record
+    # names any of them and the file holds other values (a regional file's authorities), the
+    # profile's names are not the file's: listing them at 0 would say something false.
+    none_listed = not any(ctx.plan.value(ctx.key("missing_children", district=d))
+                          for d in listed)
+    unlisted_note = none_listed and bool(others)
+    if unlisted_note:
+        listed = []
     order = listed + others + ([NOT_RECORDED] if NOT_RECORDED in found else [])
     rows = []
     for d in order:
@@ -416,12 +367,14 @@ def missing_by_district(ctx: Context) -> Block:
                              "population": "Children aged 0-17",
                              "rate": "Per 10,000 children"},
                      caption=f"Children going missing by district, {ctx.period.label}")
-    shown.display["population"] = t["population"].map(
-        lambda v: f"{int(v):,}" if pd.notna(v) else "not in the profile")
+    shown.display["population"] = [
+        f"{int(v):,}" if pd.notna(v) else "not a district" if d == NOT_RECORDED else
+        "not in the profile" for d, v in zip(t["district"], t["population"], strict=True)]
+    plain_missing(shown, ["rate"], "no rate")
     hide = shown.suppressed["rate"].to_numpy()
     ok = ~hide & t["district"].isin(pops).to_numpy()
     items: list = []
-    if ok.sum() >= 2:
+    if ok.sum() >= 2 and (t.loc[ok, "children"] > 0).sum() >= 2:
         data = t[ok].reset_index(drop=True)
         title = say.leader_sentence(data, name="district", value="rate", what="rate of "
                                     "children going missing", among="the districts")
@@ -435,7 +388,11 @@ def missing_by_district(ctx: Context) -> Block:
             table=shown))
     else:
         items.append(shown)
-    if others:
+    if unlisted_note:
+        items.append(Note("None of the district values in the extract is one of the "
+                          "partnership profile's districts: they are shown as they are, as "
+                          "counts with no rate, and never ranked."))
+    elif others:
         items.append(Note("District values the partnership profile does not list ("
                           + ", ".join(others) + ") are shown as counts, with no rate."))
     if NOT_RECORDED in order:
@@ -457,9 +414,7 @@ def missing_looked_after_against_dfe(ctx: Context) -> Block:
     DfE's published SSDA903 figures for the authority and England, for years held in full."""
     heading = "Looked-after children against DfE's published figures"
     if not (_split(ctx) or _only_looked_after(ctx)):
-        return Block([Note("The extract does not say which children were looked after, so it "
-                           "cannot be set beside DfE's figures for looked-after children.")],
-                     heading=heading)
+        return Block([], heading=heading)  # the page's coverage note has said so
     years = years_held(ctx, "missing")
     if not years:
         return Block([Note("No financial year of missing episodes is held in full.")],
@@ -468,8 +423,8 @@ def missing_looked_after_against_dfe(ctx: Context) -> Block:
     for y in years:
         c = ctx.key("missing_children", y, population=LA)
         i = ctx.key("episodes", y, population=LA, type="Missing")
-        rec = {"year": y, "children": int(ctx.plan.value(c)) if ctx.plan.has(c) else 0,
-               "incidents": int(ctx.plan.value(i)) if ctx.plan.has(i) else 0}
+        rec = {"year": y, "children": ctx.plan.value(c) if ctx.plan.has(c) else np.nan,
+               "incidents": ctx.plan.value(i) if ctx.plan.has(i) else np.nan}
         kc.append(c if ctx.plan.has(c) else None)
         ki.append(i if ctx.plan.has(i) else None)
         for code, label in ((ctx.area_code, "published"), (bm.ENGLAND, "england")):
@@ -493,11 +448,15 @@ def missing_looked_after_against_dfe(ctx: Context) -> Block:
                              "published figures")
     for c in ("published_children", "published_incidents", "england_children",
               "england_incidents"):
-        shown.display[c] = t[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else "x")
-    return Block([shown, Note(
-        "DfE counts looked-after children with a missing incident (SSDA903); it says its "
-        "years up to 2016-17 are experimental and not comparable with each other. x: not "
-        "published for that year.")], heading=heading)
+        shown.display[c] = t[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else
+                                    "not published")
+    plain_missing(shown, ["children", "incidents"], "not held")
+    note = ("DfE counts looked-after children with a missing incident (the looked-after "
+            "children return, SSDA903).")
+    if any(y <= "2016-17" for y in years):
+        note += (" It says its figures up to 2016-17 are experimental and not comparable "
+                 "with each other.")
+    return Block([shown, Note(note)], heading=heading)
 
 
 __all__ = ["missing_headline", "missing_monthly", "missing_by_group", "missing_xmr",

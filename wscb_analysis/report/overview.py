@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 
 from .. import narrative as say
-from ..coverage import SOURCE_WORDS, span_text
+from ..coverage import SOURCE_WORDS
 from ..disclosure import disclose
 from ..io.quality import quality_summary, set_aside_reasons
 from ..metrics.referrals import lookback_held
 from ..stats import benchmark_verdict, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note, RowsFinding
-from .common import keys_like
-from .context import FIELD_WORDS, Context
+from .common import keys_like, plain_missing
+from .context import FIELD_WORDS, Context, dates_words
 
 #: The headline proportions: label, numerator and denominator measures, DfE indicator,
 #: source, and the words of the sentence.
@@ -47,13 +47,19 @@ def extract_summary(ctx: Context) -> Block:
             period_text = "held in full"
         elif held == "part":
             a, b = cov.covered_dates(ctx.period)
-            period_text = f"only in part: {say_date(a)} to {say_date(b)}"
+            period_text = f"only in part: {dates_words(a, b).removeprefix('only ')}"
         else:
             period_text = "not held for this period"
         file = ctx.extract.sources[source].file if cov.supplied else "not supplied"
         absent = ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in cov.fields_absent)
+        if not cov.supplied:
+            dates, absent = "not supplied", "not supplied"
+        elif cov.first_date is None:
+            dates = "no dated records"
+        else:
+            dates = dates_words(cov.first_date, cov.last_date)
         rows.append({"source": SOURCE_WORDS[source].capitalize(), "file": file,
-                     "dates held": span_text(cov), f"{ctx.period.label}": period_text,
+                     "dates held": dates, f"{ctx.period.label}": period_text,
                      "not recorded in this extract": absent or "none"})
     table = disclose(pd.DataFrame(rows), counts=[], caption="What this extract holds")
     return Block([table], heading="What this extract holds",
@@ -69,28 +75,39 @@ def say_date(d) -> str:
 
 def headline(ctx: Context) -> Block:
     """The period's headline proportions against England, each with its 95% interval and a
-    verdict only where the interval supports one and the counts are shown."""
+    verdict only where the interval supports one and the counts are shown. A measure whose
+    source is not supplied or not held for the period is left out of the table and said so
+    once; no interval or verdict is given for a hidden count or an undercounted one."""
     rows, keys, items, notes = [], [], [], []
+    left_out: dict[str, list[str]] = {}
     for label, num, den, indicator, source, of_what, which in HEADLINE:
         england = ctx.england(indicator)
         held = ctx.held(source)
         kx, kn = ctx.key(num), ctx.key(den)
         planned = ctx.plan.has(kx) and ctx.plan.has(kn)
-        x = ctx.plan.value(kx) if planned else None
-        n = ctx.plan.value(kn) if planned else None
-        hidden = planned and (ctx.plan.hidden(kx) or ctx.plan.hidden(kn))
+        if held == "none" or not planned:
+            cov = ctx.coverage[source]
+            reason = (f"{_cap(SOURCE_WORDS[source])} are not supplied in this extract"
+                      if not cov.supplied else f"{_cap(SOURCE_WORDS[source])} are not held "
+                      f"for {ctx.period.label} in this extract")
+            left_out.setdefault(reason, []).append(label.lower())
+            continue
+        x, n = ctx.plan.value(kx), ctx.plan.value(kn)
+        hidden = ctx.plan.hidden(kx) or ctx.plan.hidden(kn)
         row = {"measure": label, "count": x, "of": n, "value": np.nan, "lower": np.nan,
                "upper": np.nan, "england": england, "verdict": ""}
-        if held == "none" or not planned:
-            row["verdict"] = "not held for this period" if ctx.coverage[source].supplied \
-                else "not supplied"
-        elif not n:
+        if not n:
             row["verdict"] = "none in the period"
         elif hidden:
-            row["verdict"] = "too few to compare"
+            small = any(ctx.plan.hidden(k) and ctx.plan.small(k) for k in (kx, kn))
+            row["verdict"] = "too few to compare" if small else \
+                "not shown (protects a small number)"
         elif num == "rereferrals" and lookback_held(ctx.extract["referrals"],
                                                     ctx.period) is not True:
             row["verdict"] = "undercounted: no look-back year"
+        elif num == "plans_second_or_subsequent" and not ctx.has_field("cp_plans",
+                                                                       "previous_plans"):
+            row["verdict"] = "undercounted: no count of previous plans"
         else:
             lo, hi = wilson_ci(x, n)
             row.update(value=x / n, lower=lo, upper=hi)
@@ -100,33 +117,50 @@ def headline(ctx: Context) -> Block:
             sx, sn = ctx.say_key(kx), ctx.say_key(kn)
             items.append(Finding(say.proportion_sentence(
                 sx, sn, of_what=of_what, which=which, period_label=ctx.period.label,
-                benchmark=england, benchmark_when=f"for {ctx.year.label}" if ctx.is_quarter
-                else ""), {say.count_text(sx): kx, say.count_text(sn): kn}))
+                benchmark=england, benchmark_when=ctx.england_when),
+                {say.count_text(sx): kx, say.count_text(sn): kn}))
             notes.append(say.proportion_method_note(sx, sn, benchmark=england))
         rows.append(row)
-        keys.append({"count": kx if planned else None, "of": kn if planned else None})
-    table = pd.DataFrame(rows)
-    key_frame = keys_like(table, {"count": [k["count"] for k in keys],
-                                  "of": [k["of"] for k in keys]})
-    shown = disclose(table, counts=["count", "of"],
-                     percents={"value": ("count", "of"), "lower": ("count", "of"),
-                               "upper": ("count", "of"), "england": (None, None)},
-                     keys=key_frame, plan=ctx.plan,
-                     labels={"value": "Share", "england": "England" + (
-                         f" ({ctx.year.label})" if ctx.is_quarter else ""),
-                         "verdict": "Against England"},
-                     caption=f"Headline figures, {ctx.period.label}, with 95% intervals")
-    # A share shown for a hidden count would reveal it: the table hides both.
-    out: list = [shown, *items]
-    if ctx.is_quarter:
+        keys.append({"count": kx, "of": kn})
+    out: list = []
+    if rows:
+        table = pd.DataFrame(rows)
+        key_frame = keys_like(table, {"count": [k["count"] for k in keys],
+                                      "of": [k["of"] for k in keys]})
+        shown = disclose(table, counts=["count", "of"],
+                         percents={"value": ("count", "of"), "lower": ("count", "of"),
+                                   "upper": ("count", "of"), "england": (None, None)},
+                         keys=key_frame, plan=ctx.plan,
+                         labels={"value": "Share", "england": "England" + (
+                             f" (whole year {ctx.year.label})" if ctx.is_quarter else ""),
+                             "verdict": "Against England"},
+                         caption=f"Headline figures, {ctx.period.label}, with 95% intervals")
+        # A share shown for a hidden count would reveal it: the table hides both. Where no
+        # share is worked out (none in the period, undercounted) the cells say so in words.
+        plain_missing(shown, ["value", "lower", "upper"], "not worked out")
+        plain_missing(shown, ["england"], "not published")
+        out += [shown, *items]
+    for reason, labels in left_out.items():
+        listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + \
+            labels[-1]
+        one = len(labels) == 1
+        out.append(Note(f"{reason}, so the headline figure{'' if one else 's'} for {listed} "
+                        f"{'is' if one else 'are'} left out."))
+    if ctx.is_quarter and rows:
         out.append(Note(f"England's figures are for the whole year {ctx.year.label}: DfE "
                         "publishes no quarterly figures."))
+    if not rows:
+        return Block(out, heading="Headline figures")
     out.append(MethodNote([*notes, "A figure is called higher or lower than England only "
                            "when England's figure lies outside its 95% confidence interval."]))
     return Block(out, heading="Headline figures",
                  intro="Each share comes with the range it is likely to lie in; it is called "
                        "higher or lower than England only where that range leaves England's "
                        "figure out.")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def local_context_table(ctx: Context) -> Block:
@@ -171,7 +205,8 @@ def local_context_table(ctx: Context) -> Block:
                      + (f", against {' and '.join(compare)}" if compare else "") + ").")
     if sentence:
         items.append(Finding(sentence.strip()))
-    sources = "; ".join(s for s in (p.population_source, p.deprivation_source) if s)
+    sources = "; ".join(ctx.plain(s) for s in (p.population_source, p.deprivation_source)
+                        if s)
     if sources:
         items.append(Note(f"Source: {sources}."))
     return Block(items, heading="Children and districts")
@@ -223,15 +258,25 @@ def data_quality(ctx: Context) -> Block:
         items.append(_plain_counts(reasons, ["rows"], "Why rows were set aside"))
     n_in, rep = int(summary["rows_in"].sum()), int(summary["duplicates"].sum())
     aside = int(summary["rows_set_aside"].sum())
+    repeated = ("no row was repeated" if rep == 0 else
+                f"{_rows(rep, 'repeated row')} from overlapping extracts "
+                f"{'was' if rep == 1 else 'were'} counted once")
+    aside_words = ("no row had to be set aside" if aside == 0 else
+                   f"{_rows(aside)} that could not be used {'was' if aside == 1 else 'were'} "
+                   "set aside (the data team can list them with wscb validate)")
     items.append(RowsFinding(
-        f"{n_in:,} rows were read; {rep:,} repeated rows from overlapping extracts were "
-        f"counted once, and {aside:,} rows that could not be used were set aside (the data "
-        "team can list them with wscb validate)."))
+        f"{_rows(n_in)} {'was' if n_in == 1 else 'were'} read; {repeated}, and "
+        f"{aside_words}."))
     items.append(Note("These counts are of rows in the files, not of children, so they are "
                       "shown in full."))
     return Block(items, heading="Data quality",
                  intro="Every row read is accounted for: kept, counted once as a repeat, or "
                        "set aside with a reason.")
+
+
+def _rows(n: int, noun: str = "row") -> str:
+    """"1 row", "1,142 rows": counts of rows of the files, shown in full."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _plain_counts(table: pd.DataFrame, counts: list[str], caption: str):

@@ -13,9 +13,9 @@ from ..charts import bar_chart, funnel_chart
 from ..disclosure import disclose
 from ..metrics.cp_plans import DURATION_BANDS
 from ..pack_plan import NOT_RECORDED
-from ..stats import compare_to_benchmark, funnel
+from ..stats import funnel
 from .blocks import Block, Finding, MethodNote, Note
-from .common import funnel_all_authorities, keys_like, subtitle
+from .common import funnel_all_authorities, keys_like, subtitle, why_not
 from .context import Context, needs
 
 BAND_WORDS = {
@@ -27,21 +27,12 @@ BAND_WORDS = {
 }
 
 
-def _ended_needs_end(ctx: Context) -> Block | None:
-    if not ctx.has_field("cp_plans", "end_date"):
-        return Block([Note("The extract does not record plan end dates, so plans that ended "
-                           "cannot be counted.")])
-    return None
-
-
 @needs("cp_plans")
 def duration_bands(ctx: Context) -> Block:
     """Plans that ended in the period by how long they lasted, in DfE's D7 bands."""
     heading = "Plans that ended, by length"
-    absent = _ended_needs_end(ctx)
-    if absent is not None:
-        absent.heading = heading
-        return absent
+    if not ctx.has_field("cp_plans", "end_date"):
+        return Block([], heading=heading)  # the page's coverage note has said so
     keys = [ctx.key("plans_ended", band=b) for b in DURATION_BANDS] + [ctx.key("plans_ended")]
     values = [int(ctx.plan.value(k)) for k in keys]
     t = pd.DataFrame({"length": [BAND_WORDS[b] for b in DURATION_BANDS] + ["All plans ended"],
@@ -61,10 +52,15 @@ def duration_bands(ctx: Context) -> Block:
     body = t.iloc[:-1].reset_index(drop=True)
     hide = shown.suppressed["plans"].to_numpy()[:-1]
     visible = body[~hide]
-    if len(visible) and not hide.any():
+    if shown.suppressed["plans"].iloc[-1] or len(visible) < 2 or \
+            (visible["plans"] > 0).sum() < 2:
+        # A chart of hidden or empty bars says nothing true: the table alone, and why.
+        return Block([shown, Note("Too few plans ended in the period to chart them by "
+                                  "length.")], heading=heading)
+    if not hide.any():
         top = visible.sort_values("plans", ascending=False)
         title = (f"Most plans that ended had lasted {top['length'].iloc[0]}"
-                 if len(top) == 1 or top["plans"].iloc[1] < top["plans"].iloc[0]
+                 if top["plans"].iloc[1] < top["plans"].iloc[0]
                  else "Plans that ended, by how long they lasted")
     else:
         title = "Plans that ended, by how long they lasted"
@@ -81,40 +77,41 @@ def duration_bands(ctx: Context) -> Block:
 @needs("cp_plans")
 def two_year_plans(ctx: Context) -> Block:
     """Plans that ended after 2 years or more against England's figure for the same year
-    (D7), and plans open 2 years or more at the period's end (D5, a different measure)."""
+    (D7), and plans open 2 years or more at the period's end (D5, a different measure). One
+    England figure per measure, of the pack's year."""
     heading = "Two years or more, against England"
     items: list = []
     notes: list[str] = []
-    when = f"for {ctx.year.label}" if ctx.is_quarter else ""
-    if ctx.has_field("cp_plans", "end_date"):
+    when = ctx.england_when
+    kn = ctx.key("plans_ended")
+    none_ended = ctx.plan.has(kn) and not ctx.plan.hidden(kn) and ctx.plan.value(kn) == 0
+    # "No plan ended" is said once, by the section above.
+    if ctx.has_field("cp_plans", "end_date") and not none_ended:
         england = ctx.england("cp_ended_2_years_plus_rate")
-        kx, kn = ctx.key("plans_ended_2_years_plus"), ctx.key("plans_ended")
+        kx = ctx.key("plans_ended_2_years_plus")
         x, n = ctx.say_key(kx), ctx.say_key(kn)
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="plans that ended", which="had lasted 2 years or more",
             period_label=ctx.period.label, benchmark=england, benchmark_when=when,
-            missing_reason="too few to show",
+            missing_reason=why_not(ctx, kx, kn),
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
             {say.count_text(x): kx, say.count_text(n): kn}))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
-        published = ctx.profile.comparison_for("ended_2_years_plus_rate")
-        if published is not None and x is not None and n and not ctx.plan.hidden(kx):
-            c = compare_to_benchmark(x, n, published.value)
-            word = {"higher": "higher than", "lower": "lower than",
-                    "similar": "not different beyond chance from"}[c["verdict"]]
-            notes.append(f"Against {published.label}, this figure is {word} it (score test "
-                         f"{say.p_value_text(c['p_value'])}).")
     ko, kt = ctx.key("plans_open_2_years_plus"), ctx.key("plans_open_at_end")
     if ctx.plan.has(ko):
         o, t = ctx.say_key(ko), ctx.say_key(kt)
         england_open = ctx.england("cp_open_2_years_plus_rate")
         items.append(Finding(say.proportion_sentence(
             o, t, of_what="plans open at the end of the period",
-            which="had been open 2 years or more (DfE's D5 measure, which is not comparable "
-                  "with plans that ended)", period_label=ctx.period.label,
-            benchmark=england_open, benchmark_when=when, missing_reason="too few to show"),
+            which="had been open 2 years or more (DfE's D5 measure, "
+                  "which is not comparable with plans that ended)",
+            period_label=ctx.period.label, benchmark=england_open, benchmark_when=when,
+            missing_reason=why_not(ctx, ko, kt),
+            benchmark_missing_reason=f"not published for {ctx.year.label}"),
             {say.count_text(o): ko, say.count_text(t): kt}))
         notes.append(say.proportion_method_note(o, t, benchmark=england_open))
+    if not items:
+        return Block([], heading=heading)  # no end dates: the coverage note has said so
     notes.append("Plans that ended are banded by how long they lasted (DfE table D7); plans "
                  "open at the end of the period by how long they had been open so far (table "
                  "D5). The two measures are never mixed.")
@@ -134,10 +131,13 @@ def duration_funnel(ctx: Context) -> Block:
         return funnel_all_authorities(ctx, "cp_ended_2_years_plus_rate",
                                       "share of ended plans lasting 2 years or more",
                                       heading=heading)
-    if not ctx.has_field("cp_plans", "end_date") or not ctx.has_field("cp_plans", "district"):
-        return Block([Note("DfE publishes plans that ended by length for each authority only "
-                           "from 2017-18, and the extract does not record the district of "
-                           "plans that ended, so no fair comparison can be drawn.")],
+    if not ctx.has_field("cp_plans", "end_date"):
+        return Block([], heading=heading)  # the page's coverage note has said so
+    unpublished = (f"DfE has published no figures of plans that ended by length for each "
+                   f"authority for {ctx.year.label}")
+    if not ctx.has_field("cp_plans", "district"):
+        # The page's coverage note has said no district is recorded.
+        return Block([Note(f"{unpublished}, so no fair comparison can be drawn here.")],
                      heading=heading)
     # Every district value the plan holds (a table lists the whole breakdown, so its rows
     # add up to the total shown elsewhere); only the profile's districts go in the plot.
@@ -186,8 +186,8 @@ def duration_funnel(ctx: Context) -> Block:
         subtitle=subtitle(ctx, "Share of ended plans that lasted 2 years or more, by district"),
         source=ctx.source, table=shown)
     chart.constants = [say.pct(average)]  # the average of the shown districts
-    items: list = [chart, Note("DfE publishes plans ended by length for each authority only "
-                               "from 2017-18, so districts are compared here.")]
+    items: list = [chart, Note(f"{unpublished}, so the districts are compared with each "
+                               "other here.")]
     if (~ok & table["district"].isin(listed).to_numpy()).any():
         items.append(Note("Districts with too few plans to show are left out of the plot."))
     if (~table["district"].isin(listed)).any():

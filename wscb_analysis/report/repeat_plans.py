@@ -11,50 +11,57 @@ from .. import narrative as say
 from ..charts import bar_chart, line_chart
 from ..disclosure import disclose
 from ..pack_plan import NOT_RECORDED
+from ..stats import wilson_ci
 from .blocks import Block, Finding, MethodNote, Note
-from .common import funnel_all_authorities, keys_like, rate_frame, subtitle, years_held
+from .common import (
+    funnel_all_authorities,
+    keys_like,
+    plain_missing,
+    rate_frame,
+    subtitle,
+    why_not,
+    years_held,
+)
 from .context import Context, needs
 
 
 @needs("cp_plans")
 def repeat_plans_headline(ctx: Context) -> Block:
     """Second or subsequent plans against England (D3); the local "within 2 years of the
-    previous plan ending" measure over the repeat plans it can judge; third or later plans."""
-    england = ctx.england("second_or_subsequent_rate")
-    when = f"for {ctx.year.label}" if ctx.is_quarter else ""
+    previous plan ending" measure over the repeat plans it can judge (those whose previous
+    plan's end date is in the extract, a denominator named in the sentence); third or later
+    plans."""
+    # Without Annex A's count of previous plans a repeat is seen only when the earlier plan is
+    # in the extract: an undercount, not a figure to set against England's.
+    england = (ctx.england("second_or_subsequent_rate")
+               if ctx.has_field("cp_plans", "previous_plans") else None)
     ks, kn = ctx.key("plans_second_or_subsequent"), ctx.key("plans_started")
     s, n = ctx.say_key(ks), ctx.say_key(kn)
     items: list = [Finding(say.proportion_sentence(
         s, n, of_what="child protection plans started",
         which="were for a child who had been on a plan before (a second or later plan)",
-        period_label=ctx.period.label, benchmark=england, benchmark_when=when,
-        missing_reason="too few to show"), {say.count_text(s): ks, say.count_text(n): kn})]
+        period_label=ctx.period.label, benchmark=england, benchmark_when=ctx.england_when,
+        missing_reason=why_not(ctx, ks, kn)), {say.count_text(s): ks, say.count_text(n): kn})]
     notes = [say.proportion_method_note(s, n, benchmark=england)]
     kw, kk = ctx.key("plans_second_within_2_years"), ctx.key("plans_previous_end_known")
-    w, k = ctx.say_key(kw), ctx.say_key(kk)
     raw_k = ctx.plan.value(kk) if ctx.plan.has(kk) else None
     raw_s = ctx.plan.value(ks) if ctx.plan.has(ks) else None
     if raw_s == 0:
-        items.append(Note(f"No repeat plan started in {ctx.period.label}."))
+        items.append(Note(f"No second or later plan started in {ctx.period.label}."))
     elif raw_k == 0:
-        items.append(Note("None of the repeat plans has its previous plan (with an end date) "
-                          "in the extract, so how soon they followed it cannot be judged."))
-    else:
-        items.append(Finding(say.proportion_sentence(
-            w, k, of_what="repeat plans whose previous plan's end is in the extract",
-            which="began within 2 years of that plan ending (a local measure with no national "
-                  "figure)", period_label=ctx.period.label, missing_reason="too few to show"),
-            {say.count_text(w): kw, say.count_text(k): kk}))
+        items.append(Note("None of the second or later plans has its previous plan, with an "
+                          "end date, in the extract, so how soon they followed it cannot be "
+                          "judged."))
+    elif raw_k is not None:
+        items.append(Finding(_within_two_years(ctx, kw, kk), {
+            say.count_text(ctx.say_key(kw)): kw, say.count_text(ctx.say_key(kk)): kk}))
+        notes.append(say.proportion_method_note(ctx.say_key(kw), ctx.say_key(kk)))
     kt = ctx.key("plans_third_or_later")
     t = ctx.say_key(kt)
     items.append(Finding(say.proportion_sentence(
         t, n, of_what="plans started", which="were a third or later plan",
-        period_label=ctx.period.label, missing_reason="too few to show"),
+        period_label=ctx.period.label, missing_reason=why_not(ctx, kt, kn)),
         {say.count_text(t): kt}))
-    if not ctx.has_field("cp_plans", "previous_plans"):
-        items.append(Note("The extract does not record the number of previous plans, so a "
-                          "plan counts as a repeat only when an earlier plan of the same child "
-                          "is in the extract: repeats are likely undercounted."))
     notes.append("A second or later plan is one for a child who had been on a plan before, "
                  "however long ago (DfE table D3; Annex A's \"Number of Previous Child "
                  "Protection Plans\", or an earlier plan in the extract).")
@@ -62,11 +69,34 @@ def repeat_plans_headline(ctx: Context) -> Block:
     return Block(items, heading="Headline")
 
 
+def _within_two_years(ctx: Context, kw: str, kk: str) -> str:
+    """"Of the 57 second or later plans started in 2016-17 whose previous plan's end date is
+    in the extract, 18 (31.6%, likely between 21.0% and 44.5%) began within 2 years of it
+    ending": the denominator is the plans that can be judged, and it is named."""
+    w, k = ctx.say_key(kw), ctx.say_key(kk)
+    base = (f"second or later plans started in {ctx.period.label} whose previous plan's end "
+            "date is in the extract")
+    tail = "began within 2 years of it ending (a local measure with no national figure)"
+    if k is None:
+        return f"The number of {base} is {why_not(ctx, kk)}, so no percentage can be given."
+    if w is None:
+        return f"Of the {say.count_text(k)} {base}, the number that {tail} is " \
+               f"{why_not(ctx, kw)}."
+    if say.is_small(w) or say.is_small(k):
+        return (f"Of the {say.count_text(k)} {base}, {say.count_text(w)} {tail}: too few to "
+                "publish a percentage.")
+    lo, hi = wilson_ci(w, k)
+    return (f"Of the {say.count_text(k)} {base}, {say.count_text(w)} ({say.pct(w / k)}, "
+            f"likely between {say.pct(lo)} and {say.pct(hi)}) {tail}.")
+
+
 @needs("cp_plans")
 def repeat_plans_by_category(ctx: Context) -> Block:
     """Plans started in the period by initial category of abuse, with the second or later
     plans of each."""
     heading = "By category of abuse"
+    if not ctx.has_field("cp_plans", "initial_category"):
+        return Block([], heading=heading)  # the page's coverage note has said so
     prefix = ctx.key("plans_started") + "category="
     cats = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
     cats = sorted((c for c in cats if c != NOT_RECORDED), key=str.lower) + (
@@ -135,10 +165,14 @@ def cp_trend(ctx: Context) -> Block:
                                             "second_or_later": "Second or later",
                                             "value": "This extract", "england": "England"},
                      caption="Second or later plans by year")
+    plain_missing(shown, ["england"], "not published")
     if len(years) < 2:
         return Block([shown, Note("Only one year is held in full, too few for a chart.")],
                      heading=heading)
     hide = shown.suppressed["value"].to_numpy()
+    if hide.sum() > len(hide) - 2:
+        return Block([shown, Note("Too few years of this extract can be shown for a chart.")],
+                     heading=heading)
     lines = pd.concat([
         pd.DataFrame({"year": f["period"], "value": f["value"],
                       "series": "This extract"})[~hide],

@@ -17,19 +17,24 @@ from ..io.schemas import REFERRAL_SOURCES
 from ..metrics import referrals as rf
 from ..pack_plan import NOT_RECORDED
 from ..periods import financial_year
-from ..stats import count_change_test, wilson_ci
+from ..stats import wilson_ci
 from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note
 from .common import (
     keys_like,
+    month_words,
+    months_held_words,
     quarters_held,
     rate_change_title,
     rate_frame,
     source_order,
     subtitle,
+    unusual_words,
+    why_not,
     years_held,
 )
 from .context import Context, needs
+from .front_door import _event_month_words, _months_held, front_door_note, referral_step
 
 
 def _lookback(ctx: Context) -> date | bool:
@@ -41,7 +46,7 @@ def rereferral_headline(ctx: Context) -> Block:
     """Referral-level (DfE's headline) and child-level re-referral rates against England;
     whether the extract holds the look-back year; Annex A's own count as a cross-check."""
     england = ctx.england("rereferral_rate")
-    when = f"for {ctx.year.label}" if ctx.is_quarter else ""
+    when = ctx.england_when
     kx, kn = ctx.key("rereferrals"), ctx.key("referrals")
     x, n = ctx.sayable("rereferrals"), ctx.sayable("referrals")
     first = ctx.coverage["referrals"].first_date
@@ -65,15 +70,18 @@ def rereferral_headline(ctx: Context) -> Block:
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
             "child's previous referral", period_label=ctx.period.label, benchmark=england,
-            benchmark_when=when, missing_reason="too few to show"),
+            benchmark_when=when, missing_reason=why_not(ctx, kx, kn)),
             {say.count_text(x): kx, say.count_text(n): kn}))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
-        cx, cn = ctx.sayable("children_rereferred"), ctx.sayable("children_referred")
+        ckx, ckn = ctx.key("children_rereferred"), ctx.key("children_referred")
+        cx, cn = ctx.say_key(ckx), ctx.say_key(ckn)
         child_england = ctx.england("rereferral_child_rate")
         items.append(Finding(say.proportion_sentence(
             cx, cn, of_what="children referred", which="were referred again within 12 "
             "months (counting each child once)", period_label=ctx.period.label,
-            benchmark=child_england, benchmark_when=when, missing_reason="too few to show")))
+            benchmark=child_england, benchmark_when=when,
+            missing_reason=why_not(ctx, ckx, ckn)), {say.count_text(cx): ckx,
+                                                      say.count_text(cn): ckn}))
     rk, nk = ctx.key("rereferrals_recorded"), ctx.key("referrals_recorded_known")
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
@@ -90,32 +98,6 @@ def rereferral_headline(ctx: Context) -> Block:
     return Block(items, heading="Headline",
                  intro="A re-referral is a referral within 12 months of the same child's "
                        "previous referral.")
-
-
-@needs("referrals")
-def front_door_note(ctx: Context) -> Block:
-    """A change in front-door recording from the profile (e.g. a MASH opening) and the share
-    of referrals ending in no further action, computed, when the event falls in the years
-    the extract holds."""
-    event = ctx.profile.event_for("referrals")
-    items: list = []
-    cov = ctx.coverage["referrals"]
-    if event is not None:
-        month = pd.Period(event.month, "M")
-        first = pd.Timestamp(cov.first_date).to_period("M")
-        if first <= month <= pd.Timestamp(ctx.period.end).to_period("M"):
-            items.append(Note(f"{_cap(event.name)} in {month.strftime('%B %Y')}. "
-                              f"{event.note}"))
-    kx, kn = ctx.key("referrals_nfa"), ctx.key("referrals_nfa_known")
-    if ctx.plan.has(kx):
-        x, n = ctx.say_key(kx), ctx.say_key(kn)
-        if n:
-            items.append(Finding(say.proportion_sentence(
-                x, n, of_what="referrals with an outcome recorded",
-                which="ended in no further action", period_label=ctx.period.label,
-                missing_reason="too few to show"), {say.count_text(x): kx,
-                                                    say.count_text(n): kn}))
-    return Block(items, heading="Changes at the front door" if items else None)
 
 
 def _cap(text: str) -> str:
@@ -201,6 +183,9 @@ def rereferral_trend(ctx: Context) -> Block:
         return Block([shown, Note("Only one year is held in full, too few for a chart.")],
                      heading=heading)
     hide = shown.suppressed["value"].to_numpy()
+    if hide.sum() > len(hide) - 2:
+        return Block([shown, Note("Too few years of this extract can be shown for a chart.")],
+                     heading=heading)
     lines = pd.concat([
         local.loc[~hide, ["period", "value"]].assign(series="This extract"),
         published[["year", "series", "value"]].rename(columns={"year": "period"})],
@@ -253,11 +238,13 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
                                       "lower": lo, "upper": hi}]))
     t = pd.concat(rows, ignore_index=True)
     table = t[["area_name", "numerator", "denominator", "value", "lower", "upper"]]
+    own = "This extract" in set(t["role"])
     shown = disclose(table, counts=[], percents={c: (None, None) for c in
                                                  ("value", "lower", "upper")},
                      kind="published", labels={"numerator": "Re-referrals",
                                                "denominator": "Referrals"},
-                     caption=f"Re-referral rate, {ctx.year.label} (DfE's published figures)")
+                     caption=f"Re-referral rate, {ctx.year.label}: "
+                             + ("this extract and " if own else "") + "DfE's published figures")
     for c in ("numerator", "denominator"):
         shown.display[c] = table[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else "x")
     england = t.loc[t["role"] == "England", "value"]
@@ -278,17 +265,6 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
     return Block(items, heading=heading)
 
 
-def _months_held(ctx: Context) -> list[str]:
-    """Whole months the referrals cover, from the first month held from its first day to the
-    period's last month."""
-    cov = ctx.coverage["referrals"]
-    first = pd.Timestamp(cov.first_date)
-    start = first.to_period("M") if first.day == 1 else first.to_period("M") + 1
-    last = min(pd.Timestamp(ctx.period.end), pd.Timestamp(cov.last_date)).to_period("M")
-    return [m.strftime("%b %Y") for m in pd.period_range(start, last, freq="M")] \
-        if start <= last else []
-
-
 @needs("referrals")
 def referrals_xmr(ctx: Context) -> Block:
     """Monthly referrals on a Making Data Count XmR chart; limits recalculated at a recording
@@ -297,11 +273,9 @@ def referrals_xmr(ctx: Context) -> Block:
     months = _months_held(ctx)
     values = [ctx.count("referrals", m) for m in months]
     if len(months) < 6:
-        held_words = {0: "No whole month of referrals is held",
-                      1: "Only one whole month of referrals is held"}.get(
-            len(months), f"Only {len(months)} whole months of referrals are held")
-        return Block([Note(f"{held_words}: too few for a chart of month-by-month variation "
-                           "(6 are needed).")], heading=heading)
+        return Block([Note(f"{months_held_words(len(months), 'referrals')}: too few for a "
+                           "chart of month-by-month variation (6 are needed).")],
+                     heading=heading)
     if any(h for _, h, _ in values):
         return Block([Note("Some months hold too few referrals to show, so no month-by-month "
                            "chart is drawn.")], heading=heading)
@@ -310,25 +284,21 @@ def referrals_xmr(ctx: Context) -> Block:
     event = ctx.profile.event_for("referrals")
     rebase, title = [], "Monthly referrals by month"
     step_note = ""
-    if event is not None:
-        label = pd.Period(event.month, "M").strftime("%b %Y")
-        if label in months:
-            i = months.index(label)
-            if i >= 3 and len(months) - i >= 3:
-                test = count_change_test(counts[i:].sum(), counts[:i].sum(), len(months) - i, i)
-                when = pd.Period(event.month, "M").strftime("%B %Y")
-                if test["verdict"] != "similar":
-                    rebase = [i]
-                    word = "up" if test["verdict"] == "higher" else "down"
-                    title = f"Monthly referrals stepped {word} when {event.short} in {when}"
-                    step_note = (f"The limits are recalculated from {when}, when "
-                                 f"{event.short}, because the months after differ from the "
-                                 "months before beyond chance (conditional binomial test, p "
-                                 "below 0.05).")
-                else:
-                    title = f"Monthly referrals did not step up or down when {event.short}"
-                    step_note = (f"The months after {when} do not differ from the months "
-                                 "before beyond chance, so the limits are not recalculated.")
+    step = referral_step(ctx, months)
+    if step is not None:
+        when = _event_month_words(event)
+        if step.verdict != "similar":
+            rebase = [step.at]
+            word = "up" if step.verdict == "higher" else "down"
+            title = f"Monthly referrals stepped {word} when {event.short} in {when}"
+            step_note = (f"The limits are recalculated from {when}, when {event.short}, "
+                         "because the months after differ from the months before by more "
+                         "than the usual month-to-month variation (p below 0.05).")
+        else:
+            title = f"Monthly referrals did not step up or down when {event.short} in {when}"
+            step_note = (f"The months from {when} do not differ from the months before by "
+                         "more than the usual month-to-month variation, so the limits are "
+                         "not recalculated.")
     chart_data = xmr_data(pd.Series(counts), rebase_at=rebase)
     if not rebase:
         title = title if event is not None and title != "Monthly referrals by month" else (
@@ -336,17 +306,20 @@ def referrals_xmr(ctx: Context) -> Block:
                 "special_cause"].any() else "Monthly referrals show unusual variation")
     table = pd.DataFrame({"month": months, "referrals": counts.astype(int),
                           "average": chart_data["mean"].round(1).to_numpy(),
-                          "unusual": chart_data["rule"].replace("", "-").to_numpy()})
+                          "unusual": unusual_words(chart_data)})
     shown = disclose(table, counts=["referrals"], keys=keys_like(table, {"referrals": keys}),
-                     plan=ctx.plan, labels={"average": "Average (process mean)",
-                                            "unusual": "Special cause"},
-                     caption="Referrals by month (XmR chart data)")
+                     plan=ctx.plan, labels={"average": "Average", "unusual": "Unusual?"},
+                     caption="Referrals by month, with the average and the months that are "
+                             "unusual")
     chart = xmr_chart(
         chart_data.reset_index(drop=True), months, title=title,
-        alt=(f"XmR chart of referrals per month from {months[0]} to {months[-1]}; the latest "
-             f"month is {say.count_text(int(counts[-1]))}."
-             + (f" Limits are recalculated from {months[rebase[0]]}." if rebase else "")),
-        subtitle=subtitle(ctx, "Referrals per month", f"{months[0]} to {months[-1]}"),
+        alt=(f"Chart of referrals per month from {month_words(months[0])} to "
+             f"{month_words(months[-1])} with the range usually expected; the latest month "
+             f"is {say.count_text(int(counts[-1]))}."
+             + (f" The range is worked out afresh from {month_words(months[rebase[0]])}."
+                if rebase else "")),
+        subtitle=subtitle(ctx, "Referrals per month",
+                          f"{month_words(months[0])} to {month_words(months[-1])}"),
         source=ctx.source, table=shown)
     return Block([chart, Finding(say.xmr_sentence(chart_data, what="monthly referrals")),
                   MethodNote([say.xmr_method_note(chart_data), step_note])], heading=heading)
@@ -359,8 +332,8 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
     district is named as highest only when its interval clears every other's."""
     heading = f"By {label}"
     if not ctx.has_field("referrals", by):
-        return Block([Note(f"The extract does not record the {label} of referrals.")],
-                     heading=heading)
+        # The page's coverage note has said the field is not recorded in this extract.
+        return Block([], heading=heading)
     groups = _groups(ctx, by)
     rows = []
     counted = ctx.planned("rereferrals")
