@@ -139,8 +139,8 @@ def test_small_authority_publishes_with_the_audit_clean(small_packs, quarter):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "wscb_analysis/performance/page.py, _chart_table (about line 253) and flagged (about line "
-    "306): the table shown instead of a chart prints the average, the process limits and the "
+    "wscb_analysis/performance/page.py, _chart_table (line 253) and flagged (lines 296-307): "
+    "the table shown instead of a chart prints the average, the process limits and the "
     "special cause of points it hides. A hidden point not 'outside limits' lies within them "
     "(that rule comes first), and limits 3.8 to 4.7 hold one whole number: eight quarters of "
     "CSE-related prosecutions are 4. Fix: when any value is suppressed, leave the average, "
