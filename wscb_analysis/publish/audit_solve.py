@@ -199,11 +199,13 @@ class Knowledge:
     small: set[str]
 
 
-def attacker_ranges(know: Knowledge) -> dict[str, tuple[float, float]]:
+def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[float, float]]:
     """Least and greatest value of every hidden figure (NaN where the shown figures
-    contradict each other: that is reported elsewhere, not solved)."""
+    contradict each other: that is reported elsewhere, not solved). ``bounds=False`` leaves
+    out the bounds (subsets, distinct children), keeping the exact sums only."""
     keys = set(know.shown) | know.hidden
-    sums, bounds = implied(keys)
+    sums, at_most = implied(keys)
+    bounds = at_most if bounds else []
     names = sorted(keys | {k for s in sums for k in (*s.parts, s.total)}
                    | {k for b in bounds for k in (*b.small, *b.large)})
     index = {k: i for i, k in enumerate(names)}
@@ -328,9 +330,9 @@ def _solve_group(targets, rows, unknown, values, names, know):
     return out
 
 
-def recovered(know: Knowledge) -> list[str]:
+def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
     """Hidden figures an attacker can pin to one whole number."""
-    return sorted(k for k, r in attacker_ranges(know).items() if pinned(r))
+    return sorted(k for k, r in attacker_ranges(know, bounds).items() if pinned(r))
 
 
 __all__ = ["DISTINCT", "STOCK", "SUBSETS", "Sum", "AtMost", "Knowledge", "implied",
