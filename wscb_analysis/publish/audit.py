@@ -364,8 +364,10 @@ def _sentences(pages: dict[str, PageReader]) -> list[Finding]:
             own = [m for m in _PERCENT.finditer(s.text)
                    if not _COMPARATOR.search(s.text[max(0, m.start() - 30):m.start()])]
             if not s.rows and _HIDDEN_WORDS.search(s.text) and own:
+                # Named by its first words, numbers masked (a finding never gives a value).
+                start = re.sub(r"\d", "#", " ".join(s.text.split()[:6]))
                 out.append(Finding(name, "sentence states a share beside a hidden count",
-                                   f"'{s.text.strip()[:60]}'"))
+                                   f"sentence '{start} ...'"))
         labels = _hidden_labels(r)
         if not labels:
             continue
