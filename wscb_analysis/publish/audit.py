@@ -1,44 +1,63 @@
 """The disclosure audit: what an attacker holding only the finished pack could work out.
 
-It reads the pack's pages and figures.json, never the extract, and tries:
+It reads the pack's pages and figures.json (:mod:`.audit_read`), never the extract, and tries:
 
-* totals minus parts within each table (a "Total" or "All ..." row or column);
-* across pages: every figure a page ties to the pack's disclosure plan (``data-key`` on a
-  table cell or a number in a sentence, and the figures.json keys) is collected, the same
-  figure shown in one place and hidden in another is a leak outright, and the sums the
-  definitions imply (months to quarters to years; districts, sources, types or bands to their
-  total; plan numbers to second-or-later) are solved by linear programming for every hidden
-  figure, which are whole numbers of at least 1 because zeros are shown;
-* rates and percentages shown while the count they are built from is hidden anywhere
-  (``data-num``/``data-den``), which a denominator or population would turn back into the
-  count;
+* totals minus parts within each table (a "Total" or "All ..." row or column, or a column
+  marked as the sum of others);
+* across the pack: every figure tied to the disclosure plan (``data-key`` on a table cell or a
+  number in a sentence, and the figures.json keys) is collected; one figure hidden in one
+  place and shown in another, or shown with two values, is a finding outright; then the sums
+  the definitions imply (months, quarters and years; breakdowns and their totals; plan
+  numbers) are solved by linear programming for every hidden figure, a whole number of at
+  least 1 (zeros are shown) and at most 5 where the pack says "fewer than 6"
+  (:mod:`.audit_solve`); with ``unplanned_bounds``, the bounds between figures too (subsets
+  such as re-referrals within referrals; see :func:`audit_pack`);
+* shares and rates shown while a count they are built from is hidden (``data-num``/
+  ``data-den``, or a share or rate printed in the row of a hidden count): a denominator or a
+  population on any page turns one back into the count;
 * chart titles and alt text against their tables: a number stated there must be shown in the
   chart's table (or be one of the chart's stated constants), and a row the table hides must
-  not be named beside a number.
+  not be named beside a number;
+* sentences beside tables: a number printed next to the name of a row or column the page's
+  tables hide (an unkeyed "15 absent" beside a table hiding absent episodes);
+* figures.json: no count from 1 to 5 (the "c" marks hidden ones);
+* optionally (``spc_limits``), process-control tables: a hidden point that lies within printed
+  limits whose range holds one whole number.
 
 Each finding names the page and what was recovered, never the value.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..disclosure.plan import make_key, parse_key
+from ..disclosure.plan import parse_key
 from ..disclosure.suppress import Line, pinned, ranges
+from .audit_read import (
+    BOUND_WORDS,
+    NUMBER,
+    SMALL_WORDS,
+    Pack,
+    PageReader,
+    Table,
+    count,
+    is_total,
+    read_pack,
+)
+from .audit_solve import DISTINCT, STOCK, Knowledge, attacker_ranges
 
-#: Counts of distinct children: their breakdowns do not add up exactly (no exact sums).
-DISTINCT = {"missing_children", "missing_children_repeat", "missing_children_away",
-            "missing_children_away_repeat", "missing_children_absent", "missing_at_end",
-            "away_at_end", "children_referred", "children_rereferred"}
-#: Counts at a day (the end of a period): they add up across groups, not across time.
-STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
+#: Symbols a cell shows instead of a figure (DEFINITIONS.md).
+SYMBOLS = {"c", "x", "z", "low", ""}
+#: Column headings of figures that are not built from the row's counts: comparators others
+#: published, targets, and the statistics of a process-control table (checked on their own).
+_NOT_FROM_ROW = re.compile(r"england|neighbour|region|dfe|national|published|target|average|"
+                           r"lower limit|upper limit", re.I)
+_SHARE = re.compile(r"\d+(\.\d+)?%|\d+\.\d+")
 
 
 @dataclass
@@ -51,132 +70,46 @@ class Finding:
         return f"{self.page}: {self.kind} ({self.where})"
 
 
-@dataclass
-class _Table:
-    page: str
-    caption: str = ""
-    kind: str = "children"
-    rows: list = field(default_factory=list)  # each row: list of (text, attrs)
+# --------------------------------------------------------------------------- within tables
 
 
-@dataclass
-class _Figure:
-    page: str
-    alt: str = ""
-    title: str = ""
-    constants: str = ""
-    table: _Table | None = None
+def _grid(t: Table) -> tuple[list[str], list[list[str]], list[list[dict]]]:
+    header = t.header()
+    body = t.body()
+    ncols = len(header)
+    grid = [[c.text for c in r] + [""] * (ncols - len(r)) for r in body]
+    attrs = [[c.attrs for c in r] + [{}] * (ncols - len(r)) for r in body]
+    return header, grid, attrs
 
 
-class _Reader(HTMLParser):
-    def __init__(self, page: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.page = page
-        self.tables: list[_Table] = []
-        self.figures: list[_Figure] = []
-        self.spans: list[tuple[str, str]] = []
-        self._table: _Table | None = None
-        self._cell: list[str] | None = None
-        self._cell_attrs: dict = {}
-        self._row: list | None = None
-        self._caption = False
-        self._span: str | None = None
-        self._span_text: list[str] = []
-        self._figure: _Figure | None = None
-        self._title = False
-        self._last_figure: _Figure | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "figure":
-            self._figure = _Figure(self.page, constants=a.get("data-constants", ""))
-        elif tag == "img" and self._figure is not None:
-            self._figure.alt = a.get("alt", "")
-        elif tag == "span" and "chart-title" in (a.get("class") or "") and self._figure:
-            self._title = True
-        elif tag == "table":
-            self._table = _Table(self.page, kind=a.get("data-counts", "children"))
-        elif tag == "caption" and self._table is not None:
-            self._caption = True
-        elif tag == "tr" and self._table is not None:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell, self._cell_attrs = [], a
-        elif tag == "span" and a.get("data-key") and self._table is None:
-            self._span, self._span_text = a["data-key"], []
-
-    def handle_endtag(self, tag):
-        if tag == "figure" and self._figure is not None:
-            self.figures.append(self._figure)
-            self._last_figure, self._figure = self._figure, None
-        elif tag == "span" and self._title:
-            self._title = False
-        elif tag == "caption":
-            self._caption = False
-        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(("".join(self._cell).strip(), self._cell_attrs))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._table is not None:
-            self._table.rows.append(self._row)
-            self._row = None
-        elif tag == "table" and self._table is not None:
-            self.tables.append(self._table)
-            # A chart's data table follows its figure, inside the same section.
-            if self._last_figure is not None and self._last_figure.table is None:
-                self._last_figure.table = self._table
-                self._last_figure = None
-            self._table = None
-        elif tag == "span" and self._span is not None:
-            self.spans.append((self._span, "".join(self._span_text).strip()))
-            self._span = None
-
-    def handle_data(self, data):
-        if self._title and self._figure is not None:
-            self._figure.title += data
-        if self._caption and self._table is not None:
-            self._table.caption += data
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._span is not None:
-            self._span_text.append(data)
+def _count_cols(grid: list[list[str]], ncols: int) -> list[int]:
+    return [j for j in range(1, ncols) if grid and all(
+        row[j] == "c" or count(row[j]) is not None for row in grid)]
 
 
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)")
-
-
-def _count(text: str) -> float | None:
-    t = text.strip().replace(",", "")
-    return float(t) if re.fullmatch(r"\d+", t) else None
-
-
-def _is_total(text: str) -> bool:
-    t = text.strip().lower()
-    return t == "total" or t.startswith("all ") or t == "all"
-
-
-def _within_tables(tables: list[_Table]) -> list[Finding]:
+def _within_tables(tables: list[Table]) -> list[Finding]:
     """Totals minus parts inside each table of counts about children."""
     out = []
     for t in tables:
         if t.kind != "children" or len(t.rows) < 2:
             continue
-        header = [c for c, _ in t.rows[0]]
-        sum_of = {j: (a.get("data-sum-of") or "").split("|") for j, (_, a) in
-                  enumerate(t.rows[0]) if a.get("data-sum-of")}
-        body = t.rows[1:]
+        header, grid, _ = _grid(t)
+        sum_of = {j: (c.attrs.get("data-sum-of") or "").split("|")
+                  for j, c in enumerate(t.rows[0]) if c.attrs.get("data-sum-of")}
         ncols = len(header)
-        grid = [[c for c, _ in r] + [""] * (ncols - len(r)) for r in body]
-        total_cols = [j for j, h in enumerate(header) if _is_total(h)]
-        total_rows = [i for i, r in enumerate(grid) if r and _is_total(r[0])]
-        count_cols = [j for j in range(1, ncols) if all(
-            row[j] == "c" or _count(row[j]) is not None for row in grid)]
-        if not count_cols or not (total_cols or total_rows):
+        total_cols = [j for j, h in enumerate(header) if is_total(h)]
+        total_rows = [i for i, r in enumerate(grid) if r and is_total(r[0])]
+        count_cols = _count_cols(grid, ncols)
+        if not count_cols or not (total_cols or total_rows or sum_of):
             continue
+        if all(row[j].attrs.get("data-key") for row in t.body() for j in count_cols
+               if j < len(row)):
+            continue  # every count is a plan figure: its sums are solved across the pack
         cells, values, hidden = {}, [], []
         for i, row in enumerate(grid):
             for j in count_cols:
                 cells[(i, j)] = len(values)
-                values.append(np.nan if row[j] == "c" else _count(row[j]))
+                values.append(np.nan if row[j] == "c" else count(row[j]))
                 hidden.append(row[j] == "c")
         lines = []
         for j in total_cols:
@@ -208,38 +141,55 @@ def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]) -> lis
     return sorted(c for c, r in rng.items() if pinned(r))
 
 
-def _keyed(pages: dict[str, _Reader], figures: dict | None) -> tuple[dict, list[Finding]]:
-    """key -> set of shown texts (and "c"), from table cells, sentences and figures.json."""
+# --------------------------------------------------------------------------- across pages
+
+
+def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
+    """(plan key, text as a page would print it) for every count of figures.json."""
+    from ..pack_plan import figure_key
+
+    out = []
+    label = (figures.get("period") or {}).get("label", "")
+    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
+        for key, value in (figures.get(block) or {}).items():
+            items = value.items() if isinstance(value, dict) else [(None, value)]
+            for sub, v in items:
+                if v is None or isinstance(v, bool) or key.endswith("_rate"):
+                    continue
+                k = figure_key(block, key, label, sub)
+                if k is None:
+                    continue
+                out.append((k, "c" if v == "c" else f"{int(v):,}" if isinstance(
+                    v, int | float) else str(v)))
+    return out
+
+
+def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
+    """key -> texts shown for it ("c" for hidden), the keys said to be "fewer than 6", and
+    the findings of a figure hidden in one place and shown in another (or shown twice with
+    two values)."""
     seen: dict[str, set[str]] = defaultdict(set)
     where: dict[str, str] = {}
-    for name, r in pages.items():
+    small: set[str] = set()
+    for name, r in pack.pages.items():
         for t in r.tables:
             for row in t.rows:
-                for text, attrs in row:
-                    k = attrs.get("data-key")
+                for c in row:
+                    k = c.attrs.get("data-key")
                     if k:
-                        seen[k].add(text)
+                        seen[k].add(c.text)
                         where.setdefault(k, name)
         for k, text in r.spans:
-            # A sentence says "fewer than 6" or "a number not shown" for a hidden figure.
-            seen[k].add(text if _count(text) is not None else "c")
+            # A sentence says "fewer than 6" or "a number not shown" for a hidden figure;
+            # the first tells the attacker it is at most 5.
+            if SMALL_WORDS in text.lower():
+                small.add(k)
+            seen[k].add(text if count(text) is not None else "c")
             where.setdefault(k, name)
-    if figures:
-        from ..pack_plan import figure_key
-
-        label = figures.get("period", {}).get("label", "")
-        for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
-            for key, value in (figures.get(block) or {}).items():
-                items = value.items() if isinstance(value, dict) else [(None, value)]
-                for sub, v in items:
-                    if v is None or (isinstance(v, float) and key.endswith("_rate")):
-                        continue
-                    k = figure_key(block, key, label, sub)
-                    if k is None or isinstance(v, bool):
-                        continue
-                    seen[k].add("c" if v == "c" else f"{int(v):,}" if isinstance(
-                        v, int | float) else str(v))
-                    where.setdefault(k, "figures.json")
+    if pack.figures:
+        for k, text in _figures_json_texts(pack.figures):
+            seen[k].add(text)
+            where.setdefault(k, "figures.json")
     out = []
     for k, texts in seen.items():
         if "c" in texts and len(texts) > 1:
@@ -248,168 +198,103 @@ def _keyed(pages: dict[str, _Reader], figures: dict | None) -> tuple[dict, list[
         elif len(texts - {"c"}) > 1:
             out.append(Finding(where[k], "one figure shown with two different values",
                                k.split("|")[0]))
-    return seen, out
+    return seen, small, out
 
 
-def _months_of_quarter(label: str) -> list[str]:
-    import pandas as pd
-
-    from ..periods import financial_year
-
-    p = financial_year(*label.split(" "))
-    return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
-
-
-def _implied_lines(keys: set[str]) -> tuple[list[str], list[tuple[list[str], str, bool]]]:
-    """Every key the sums need (published or not) and the sums themselves."""
-    parsed = {k: parse_key(k) for k in keys}
-    extra: set[str] = set()
-    sums: list[tuple[list[str], str, bool]] = []
-    groups: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for _k, (measure, period, dims) in parsed.items():
-        for d in dims:
-            rest = {x: v for x, v in dims.items() if x != d}
-            groups[(measure, period, tuple(sorted(rest.items())))][d].add(dims[d])
-    for (measure, period, rest), by_dim in groups.items():
-        total = make_key(measure, period, dict(rest))
-        exact = measure not in DISTINCT
-        for d, values in by_dim.items():
-            parts = [make_key(measure, period, {**dict(rest), d: v}) for v in sorted(values)]
-            sums.append((parts, total, exact))
-            extra.add(total)
-    for k, (measure, period, dims) in parsed.items():
-        if dims or measure in DISTINCT or measure in STOCK:
-            continue
-        if " Q" in period:
-            sums.append(([make_key(measure, m) for m in _months_of_quarter(period)], k, True))
-        elif re.fullmatch(r"\d{4}-\d{2}", period):
-            sums.append(([make_key(measure, f"{period} Q{i}") for i in range(1, 5)], k, True))
-    for k, (measure, period, dims) in parsed.items():
-        if measure == "plans_second_or_subsequent" and not dims:
-            sums.append(([make_key("plans_started", period, {"plan": p})
-                          for p in ("Second", "Third or later")], k, True))
-        if measure == "plans_third_or_later" and not dims:
-            sums.append(([make_key("plans_started", period, {"plan": "Third or later"})], k,
-                         True))
-        if measure == "plans_ended_2_years_plus" and not dims:
-            sums.append(([make_key("plans_ended", period, {"band": "2 years and over"})], k,
-                         True))
-        if measure == "missing_episodes" and not dims:
-            sums.append(([make_key("episodes", period, {"type": "Missing"})], k, True))
-    names = sorted(set(keys) | extra | {p for parts, t, _ in sums for p in (*parts, t)})
-    return names, sums
+def knowledge(pack: Pack) -> Knowledge:
+    """What the pack tells an attacker about each figure tied to its disclosure plan."""
+    seen, small, _ = _keyed(pack)
+    shown, hidden = {}, set()
+    for k, texts in seen.items():
+        values = [count(t) for t in texts if t != "c"]
+        values = [v for v in values if v is not None]
+        if values:  # shown somewhere (hidden elsewhere too is a finding of its own)
+            shown[k] = values[0]
+        elif "c" in texts:  # "x" (not available) and "z" (not applicable) hide no count
+            hidden.add(k)
+    return Knowledge(shown=shown, hidden=hidden, small=small & hidden)
 
 
-def _across_pages(seen: dict[str, set[str]]) -> list[Finding]:
-    keys = set(seen)
-    names, sums = _implied_lines(keys)
-    index = {k: i for i, k in enumerate(names)}
-    values = np.zeros(len(names))
-    hidden = np.zeros(len(names), bool)
-    free = np.zeros(len(names), bool)
-    for k, i in index.items():
-        texts = seen.get(k)
-        if not texts:
-            free[i] = True  # unpublished: the attacker knows nothing of it
-            continue
-        shown = [_count(t) for t in texts if t != "c"]
-        shown = [v for v in shown if v is not None]
-        if shown:
-            values[i] = shown[0]
-        else:
-            hidden[i] = True
-    # Unpublished figures are unknowns too (at least 0): solve them with the hidden ones.
-    unknown = hidden | free
-    lines = [Line(tuple(index[p] for p in parts), index[t], exact)
-             for parts, t, exact in sums]
-    if not hidden.any():
-        return []
-    rng = _ranges_with_free(values, unknown, free, lines)
+def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
     out = []
-    for i, r in rng.items():
-        if hidden[i] and pinned(r):
+    for k, r in sorted(attacker_ranges(know, bounds).items()):
+        if pinned(r):
+            measure, period, _ = parse_key(k)
             out.append(Finding("pack", "hidden figure worked out from figures shown on other "
-                               "pages", parse_key(names[i])[0] + " " + parse_key(names[i])[1]))
+                               "pages", f"{measure} {period}"))
     return out
 
 
-def _ranges_with_free(values, unknown, free, lines):
-    """Like :func:`ranges`, with unpublished figures bounded below by 0 instead of 1."""
-    from scipy.optimize import linprog
-
-    from ..disclosure.suppress import _components
-
-    cells = [int(i) for i in np.flatnonzero(unknown)]
-    out = {}
-    exact = [ln for ln in lines if ln.exact]
-    for group, group_lines in _components(cells, exact):
-        if not any(not free[c] for c in group):
-            continue
-        pos = {c: i for i, c in enumerate(group)}
-        a_eq, b_eq = [], []
-        for line in group_lines:
-            row = np.zeros(len(group))
-            rhs = 0.0
-            for c in line.parts:
-                if c in pos:
-                    row[pos[c]] += 1
-                else:
-                    rhs -= values[c]
-            if line.total in pos:
-                row[pos[line.total]] -= 1
-            else:
-                rhs += values[line.total]
-            if row.any():
-                a_eq.append(row)
-                b_eq.append(rhs)
-        if not a_eq:
-            continue
-        bounds = [(0 if free[c] else 1, None) for c in group]
-        a, b = np.array(a_eq), np.array(b_eq)
-        for i, c in enumerate(group):
-            if free[c]:
-                continue
-            obj = np.zeros(len(group))
-            obj[i] = 1
-            lo = linprog(obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            hi = linprog(-obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-            if lo.status == 2:  # the shown figures contradict each other: report, not solve
-                continue
-            out[c] = (lo.fun if lo.status == 0 else np.nan,
-                      -hi.fun if hi.status == 0 else np.inf)
-    return out
+def attacker_view(folder: Path | str, bounds: bool = True) -> dict[str, tuple[float, float]]:
+    """The least and greatest value an attacker holding only the pack in ``folder`` can give
+    each hidden figure tied to the disclosure plan (keys as :func:`~wscb_analysis.disclosure.
+    make_key` writes them); ``bounds=False``: from exact sums alone."""
+    return attacker_ranges(knowledge(read_pack(folder)), bounds)
 
 
-def _rates(pages: dict[str, _Reader], seen: dict[str, set[str]]) -> list[Finding]:
-    """A share or rate shown while a count it is built from is hidden anywhere."""
+# --------------------------------------------------------------------------- shares and rates
+
+
+def _rates(pages: dict[str, PageReader], seen: dict[str, set[str]]) -> list[Finding]:
+    """A share or rate shown while a count it is built from is hidden anywhere, or printed in
+    the row of a hidden count."""
     out = []
     hidden = {k for k, texts in seen.items() if "c" in texts}
     for name, r in pages.items():
         for t in r.tables:
             for row in t.rows:
-                for text, attrs in row:
-                    if text in ("c", "x", "z", ""):
+                for c in row:
+                    if c.text in SYMBOLS:
                         continue
-                    if any(attrs.get(a) in hidden for a in ("data-num", "data-den")):
+                    if any(c.attrs.get(a) in hidden for a in ("data-num", "data-den")):
                         out.append(Finding(name, "rate or share shown for a hidden count",
                                            f"table '{t.caption}'"))
+            out += _shares_beside_hidden(name, t)
     return out
 
 
-def _figures_text(pages: dict[str, _Reader]) -> list[Finding]:
+def _shares_beside_hidden(name: str, t: Table) -> list[Finding]:
+    """A row whose count is hidden and which prints a share or rate that is not tied to its
+    parts (``data-num``/``data-den``: those are checked against the plan) and is no
+    comparator: with the denominator or population, on this page or another, it gives the
+    count back."""
+    if t.kind != "children" or len(t.rows) < 2:
+        return []
+    header, grid, attrs = _grid(t)
+    count_cols = set(_count_cols(grid, len(header)))
+    out = []
+    for row, row_attrs in zip(grid, attrs, strict=True):
+        if not any(row[j] == "c" for j in count_cols):
+            continue
+        for j, text in enumerate(row[1:], start=1):
+            if j in count_cols or not _SHARE.fullmatch(text.strip()):
+                continue
+            if row_attrs[j].get("data-num") or row_attrs[j].get("data-den"):
+                continue
+            if _NOT_FROM_ROW.search(header[j] if j < len(header) else ""):
+                continue
+            out.append(Finding(name, "rate or share shown beside a hidden count",
+                               f"table '{t.caption}', row '{row[0][:40]}'"))
+            break
+    return out
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _figures_text(pages: dict[str, PageReader]) -> list[Finding]:
     out = []
     for name, r in pages.items():
         for f in r.figures:
             t = f.table
             if t is None or t.kind != "children":
                 continue
-            shown = {c for row in t.rows[1:] for c, _ in row}
-            shown |= {c.replace(",", "") for c in shown}
+            shown = t.shown_texts()
             constants = set(f.constants.split())
-            hidden_rows = {row[0][0]: {c for c, _ in row[1:]} for row in t.rows[1:]
-                           if any(c == "c" for c, _ in row)}
+            hidden_rows = {row[0].text: {c.text for c in row[1:]} for row in t.body()
+                           if any(c.text == "c" for c in row)}
             for label, text in (("title", f.title), ("alt text", f.alt)):
-                for m in _NUMBER.finditer(text):
+                for m in NUMBER.finditer(text):
                     whole, frac, pct = m.group(1), m.group(2), m.group(3)
                     token = whole + (f".{frac}" if frac else "") + pct
                     if not pct and not frac and re.fullmatch(r"(19|20)\d\d", whole):
@@ -421,8 +306,7 @@ def _figures_text(pages: dict[str, _Reader]) -> list[Finding]:
                     after = text[m.end():m.end() + 16].lower()
                     if re.match(r"\s*(working\s+)?(months?|years?|weeks?|days?|hours?|"
                                 r"quarters?)\b", after) or re.match(r"\s*or more\b", after) \
-                            or \
-                            re.match(r"\s*(interval|confidence|limits?)", after) or \
+                            or re.match(r"\s*(interval|confidence|limits?)", after) or \
                             token == "10,000":
                         continue  # a length of time, an interval's level, a rate's base
                     if not pct and not frac and int(whole.replace(",", "")) < 6:
@@ -441,28 +325,168 @@ def _figures_text(pages: dict[str, _Reader]) -> list[Finding]:
     return out
 
 
-def audit_pack(folder: Path | str) -> list[Finding]:
-    """Every disclosure problem an attacker could find from the pack alone (empty: none)."""
-    folder = Path(folder)
-    pages: dict[str, _Reader] = {}
-    for path in sorted(folder.glob("*.html")):
-        reader = _Reader(path.name)
-        text = re.sub(r'src="data:image/[^"]+"', 'src=""', path.read_text(encoding="utf-8"))
-        reader.feed(text)
-        pages[path.name] = reader
-    figures = None
-    fj = folder / "figures.json"
-    if fj.exists():
-        figures = json.loads(fj.read_text())
-    out: list[Finding] = []
-    for r in pages.values():
-        out += _within_tables(r.tables)
-    seen, clashes = _keyed(pages, figures)
-    out += clashes
-    out += _across_pages(seen)
-    out += _rates(pages, seen)
-    out += _figures_text(pages)
+def _hidden_labels(r: PageReader) -> dict[str, str]:
+    """Lower-cased names of the groups whose count the page's tables hide, with the table's
+    caption: a row that hides a count, and a column whose total is hidden (a sentence's
+    "15 absent" is the Absent column's total). Periods and numbers name no group."""
+    out: dict[str, str] = {}
+    for t in r.tables:
+        if t.kind != "children" or len(t.rows) < 2:
+            continue
+        header, grid, _ = _grid(t)
+        for row in grid:
+            for j, text in enumerate(row[1:], start=1):
+                if text != "c":
+                    continue
+                names = [row[0]]
+                if is_total(row[0]) and j < len(header):
+                    names.append(header[j])
+                for name in names:
+                    name = name.strip().lower()
+                    if len(name) > 2 and not re.search(r"\d", name) and not is_total(name):
+                        out.setdefault(name, t.caption)
     return out
 
 
-__all__ = ["audit_pack", "Finding"]
+_HIDDEN_WORDS = re.compile(rf"{SMALL_WORDS}|not shown|too few to show", re.I)
+_PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%")
+#: Words before a share that is someone else's (a comparator) or a goal, not the pack's own.
+_COMPARATOR = re.compile(r"\b(england|neighbours?|region|national|target|goal|aim)\b", re.I)
+
+
+def _sentences(pages: dict[str, PageReader]) -> list[Finding]:
+    """A number printed beside the name of a row or column a table on the same page hides,
+    which no table on the page shows ("15 absent" where the table hides absent episodes); a
+    share stated in a sentence that hides a count ("fewer than 6 of 57 plans (8.8%)": 5)."""
+    out = []
+    for name, r in pages.items():
+        for s in r.sentences:
+            own = [m for m in _PERCENT.finditer(s.text)
+                   if not _COMPARATOR.search(s.text[max(0, m.start() - 30):m.start()])]
+            if not s.rows and _HIDDEN_WORDS.search(s.text) and own:
+                # Named by its first words, numbers masked (a finding never gives a value).
+                start = re.sub(r"\d", "#", " ".join(s.text.split()[:6]))
+                out.append(Finding(name, "sentence states a share beside a hidden count",
+                                   f"sentence '{start} ...'"))
+        labels = _hidden_labels(r)
+        if not labels:
+            continue
+        shown = set().union(*(t.shown_texts() for t in r.tables))
+        for s in r.sentences:
+            if s.rows:
+                continue
+            text = s.text.lower()
+            for label, caption in labels.items():
+                for m in re.finditer(rf"(?<![\w.,])(\d[\d,]*(?:\.\d+)?%?)\s+{re.escape(label)}"
+                                     rf"\b|\b{re.escape(label)}\s*:?\s+(\d[\d,]*(?:\.\d+)?%?)"
+                                     r"(?![\w,]|\.\d)", text):
+                    token = m.group(1) or m.group(2)
+                    if BOUND_WORDS.search(text[:m.start()]) or token in shown or \
+                            token.replace(",", "") in shown:
+                        continue
+                    if count(token) is not None and count(token) < 6:
+                        continue  # no count from 1 to 5 is printed: the leak guard's part
+                    out.append(Finding(name, "sentence gives a number for a figure a table "
+                                       "hides", f"'{label}' beside table '{caption[:60]}'"))
+                    break
+    return out
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _figures_json(figures: dict | None) -> list[Finding]:
+    """figures.json holds no count from 1 to 5 (hidden ones are "c")."""
+    if not figures:
+        return []
+    out = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+            out.append(Finding("figures.json", "a count from 1 to 5 is shown", path))
+
+    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
+        walk(figures.get(block), block)
+    return out
+
+
+# --------------------------------------------------------------------------- process control
+
+
+def _limit(text: str) -> tuple[float, float] | None:
+    """The range a printed limit ("3.8") stands for (half its last decimal place either
+    side)."""
+    m = re.fullmatch(r"-?\d+(?:\.(\d+))?", text.strip().replace(",", ""))
+    if not m:
+        return None
+    half = 0.5 * 10.0 ** -len(m.group(1) or "")
+    v = float(text.replace(",", ""))
+    return v - half, v + half
+
+
+def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
+    """Process-control tables (Making Data Count): a hidden point whose special-cause column
+    does not say "outside limits" lies within the printed limits (that rule comes first), so
+    limits whose range holds one whole number of at least 1 give it away."""
+    out = []
+    for name, r in pages.items():
+        for t in r.tables:
+            header = [h.lower() for h in t.header()]
+            if not {"lower limit", "upper limit", "special cause"} <= set(header):
+                continue
+            lo_j, hi_j = header.index("lower limit"), header.index("upper limit")
+            rule_j = header.index("special cause")
+            _, grid, _ = _grid(t)
+            for row in grid:
+                hidden = [j for j, text in enumerate(row) if text == "c"
+                          and j not in (lo_j, hi_j, rule_j)]
+                lo, hi = _limit(row[lo_j]), _limit(row[hi_j])
+                if not hidden or lo is None or hi is None or "outside" in row[rule_j].lower():
+                    continue
+                least, most = max(1, int(np.ceil(lo[0]))), int(np.floor(hi[1]))
+                if least == most:
+                    out.append(Finding(name, "hidden value worked out from the process limits",
+                                       f"table '{t.caption[:60]}', row '{row[0]}'"))
+    return out
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def audit_pack(folder: Path | str, *, spc_limits: bool = False,
+               unplanned_bounds: bool = False) -> list[Finding]:
+    """Every disclosure problem an attacker could find from the pack alone (empty: none).
+
+    Two checks find real leaks that the code producing the pack does not yet prevent, so
+    they are off by default (a publish fails on any finding) until it does:
+
+    * ``spc_limits``, the process-control check (:func:`_spc_limits`): the scorecard page
+      prints the average, limits and special cause of points it hides
+      (performance/page.py, ``_chart_table``), which gives them away on every pack made from
+      the demo's performance dataset;
+    * ``unplanned_bounds``, the bounds between figures (subsets such as interviews offered
+      within missing episodes, children going missing plus those missing more than once
+      within the episodes, distinct children within their total): the disclosure plan
+      (pack_plan.py) protects exact sums only, and a small group whose children each went
+      missing once or twice is pinned by them.
+    :func:`attacker_view` always uses the bounds."""
+    pack = read_pack(folder)
+    out: list[Finding] = []
+    for r in pack.pages.values():
+        out += _within_tables(r.tables)
+    seen, _, clashes = _keyed(pack)
+    out += clashes
+    out += _across_pages(knowledge(pack), unplanned_bounds)
+    out += _rates(pack.pages, seen)
+    out += _figures_text(pack.pages)
+    out += _sentences(pack.pages)
+    out += _figures_json(pack.figures)
+    if spc_limits:
+        out += _spc_limits(pack.pages)
+    return out
+
+
+__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding", "DISTINCT", "STOCK"]

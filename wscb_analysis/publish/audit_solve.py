@@ -1,0 +1,339 @@
+"""The sums and bounds an attacker can set up from the figures a pack shows, and the range
+each hidden figure is left with.
+
+Figures are the pack's disclosure-plan keys (``measure|period|dim=value``). From the keys
+alone, without the extract, the definitions imply:
+
+* exact sums: months to their quarter and quarters to their year (counts of events, with or
+  without a breakdown; not distinct children, not counts at a day); the values of a breakdown
+  to their total (districts, sources, types, bands, plan numbers, populations); second or later
+  plans to second plus third or later (overall and by category), third or later to its plan
+  number, plans ended after 2 years or more to their duration band, missing episodes to
+  episodes of type Missing;
+* bounds: a breakdown of distinct children is at most their total (a child can sit in two
+  districts, so the parts need not add up); a subset is at most its whole (re-referrals of
+  referrals, repeat plans of plans started, children going missing of missing episodes, ...);
+  children going missing plus those missing more than once are at most the missing episodes
+  (each of the latter had two or more);
+* hidden figures are whole numbers of at least 1 (zeros are shown), at most 5 where the pack
+  says "fewer than 6"; figures the pack never prints are unknowns of at least 0.
+
+The attacker's range of each hidden figure is its least and greatest value under all of
+these (two linear programmes, one group of linked figures at a time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..disclosure.plan import make_key, parse_key
+from ..disclosure.suppress import pinned
+
+#: Counts of distinct children: their breakdowns do not add up exactly (no exact sums).
+DISTINCT = {"missing_children", "missing_children_repeat", "missing_children_away",
+            "missing_children_away_repeat", "missing_children_absent", "missing_at_end",
+            "away_at_end", "children_referred", "children_rereferred"}
+#: Counts at a day (the end of a period): they add up across groups, not across time.
+STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
+#: (part, whole): every record counted in the first is counted in the second, for the same
+#: period and breakdown (each follows from how the measure is counted, pack_plan.py).
+SUBSETS = (
+    ("rereferrals", "referrals"), ("referrals_nfa", "referrals_nfa_known"),
+    ("referrals_nfa_known", "referrals"), ("ethnicity_not_recorded", "referrals"),
+    ("first_language_not_recorded", "referrals"), ("religion_not_recorded", "referrals"),
+    ("referrals_bme", "referrals_ethnicity_known"), ("referrals_ethnicity_known", "referrals"),
+    ("children_referred", "referrals"), ("children_rereferred", "children_referred"),
+    ("children_rereferred", "rereferrals"),
+    ("plans_second_or_subsequent", "plans_started"),
+    ("plans_third_or_later", "plans_second_or_subsequent"),
+    ("plans_previous_end_known", "plans_second_or_subsequent"),
+    ("plans_ended_2_years_plus", "plans_ended"),
+    ("plans_open_2_years_plus", "plans_open_at_end"),
+    ("missing_children", "missing_episodes"), ("missing_children_repeat", "missing_children"),
+    ("rhi_offered", "missing_episodes"), ("rhi_accepted", "missing_episodes"),
+    ("assessments_early_years", "assessments"),
+    ("lead_professional_same", "lead_professional_recorded"),
+    ("lead_professional_recorded", "assessments"),
+)
+_YEAR = re.compile(r"\d{4}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Sum:
+    """``parts`` add up to ``total`` (keys)."""
+
+    parts: tuple[str, ...]
+    total: str
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """The sum of ``small`` is at most the sum of ``large`` (keys)."""
+
+    small: tuple[str, ...]
+    large: tuple[str, ...]
+
+
+def _months_of(quarter: str) -> list[str]:
+    from ..periods import financial_year
+
+    p = financial_year(*quarter.split(" "))
+    return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
+
+
+def _parent(period: str) -> str | None:
+    """The quarter of a month ("Oct 2016" -> "2016-17 Q3"), the year of a quarter."""
+    if " Q" in period:
+        return period.split(" ")[0]
+    m = re.fullmatch(r"([A-Z][a-z]{2}) (\d{4})", period)
+    if not m:
+        return None
+    month = pd.Timestamp(f"1 {period}")
+    start = month.year if month.month >= 4 else month.year - 1
+    return f"{start}-{str(start + 1)[2:]} Q{(month.month - 4) % 12 // 3 + 1}"
+
+
+def _children(period: str) -> list[str]:
+    if " Q" in period:
+        return _months_of(period)
+    if _YEAR.fullmatch(period):
+        return [f"{period} Q{i}" for i in range(1, 5)]
+    return []
+
+
+def _canonical(measure: str, period: str, dims: dict) -> str:
+    """Missing episodes are printed as ``missing_episodes`` or as episodes of type Missing:
+    bounds use the latter wherever it is a breakdown (a month has only the former)."""
+    if measure == "missing_episodes" and (" Q" in period or _YEAR.fullmatch(period)):
+        return make_key("episodes", period, {**dims, "type": "Missing"})
+    return make_key(measure, period, dims)
+
+
+def _printed(measure: str, period: str, dims: dict, keys: set[str]) -> str | None:
+    """The key under which the pack prints a figure (either form of missing episodes)."""
+    for k in (make_key(measure, period, dims), _canonical(measure, period, dims)):
+        if k in keys:
+            return k
+    return None
+
+
+def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
+    """The exact sums and the bounds between ``keys`` (and figures they imply)."""
+    parsed = {k: parse_key(k) for k in keys}
+    sums: list[Sum] = []
+    bounds: list[AtMost] = []
+    # A breakdown to its total, one dimension at a time (two-way tables give both).
+    groups: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for measure, period, dims in parsed.values():
+        for d in dims:
+            rest = tuple(sorted((x, v) for x, v in dims.items() if x != d))
+            groups[(measure, period, rest)][d].add(dims[d])
+    for (measure, period, rest), by_dim in groups.items():
+        total = make_key(measure, period, dict(rest))
+        for d, values in by_dim.items():
+            parts = tuple(make_key(measure, period, {**dict(rest), d: v}) for v in sorted(values))
+            if measure in DISTINCT:
+                bounds += [AtMost((p,), (total,)) for p in parts]
+            else:
+                sums.append(Sum(parts, total))
+    # Months to quarters, quarters to years, wherever a part is shown (a sum of figures
+    # never printed tells nothing).
+    done = set()
+    for measure, period, dims in parsed.values():
+        if measure in DISTINCT or measure in STOCK:
+            continue
+        for total_period in {period, _parent(period)} - {None}:
+            token = (measure, total_period, tuple(sorted(dims.items())))
+            parts = tuple(make_key(measure, p, dims) for p in _children(total_period))
+            if token in done or not any(p in keys for p in parts):
+                continue
+            done.add(token)
+            sums.append(Sum(parts, make_key(measure, total_period, dims)))
+    # Figures one definition ties to another's breakdown.
+    for measure, period, dims in parsed.values():
+        if "plan" not in dims and measure in ("plans_second_or_subsequent", "plans_started"):
+            sums.append(Sum(tuple(make_key("plans_started", period, {**dims, "plan": p})
+                                  for p in ("Second", "Third or later")),
+                            make_key("plans_second_or_subsequent", period, dims)))
+        if measure == "plans_third_or_later" and "plan" not in dims:
+            sums.append(Sum((make_key("plans_started", period,
+                                      {**dims, "plan": "Third or later"}),),
+                            make_key(measure, period, dims)))
+        if measure == "plans_ended_2_years_plus" and not dims:
+            sums.append(Sum((make_key("plans_ended", period, {"band": "2 years and over"}),),
+                            make_key(measure, period)))
+        if measure == "missing_episodes" and "type" not in dims:
+            typed = _canonical("missing_episodes", period, dims)
+            if typed != make_key(measure, period, dims):
+                sums.append(Sum((typed,), make_key(measure, period, dims)))
+    # Bounds only between printed figures: one never printed is unbounded above and bounds
+    # nothing.
+    for measure, period, dims in parsed.values():
+        for part, whole in SUBSETS:
+            if measure == part:
+                small = _printed(part, period, dims, keys)
+                large = _printed(whole, period, dims, keys)
+                if small and large:
+                    bounds.append(AtMost((small,), (large,)))
+        if measure == "missing_children":
+            trio = (_printed("missing_children", period, dims, keys),
+                    _printed("missing_children_repeat", period, dims, keys),
+                    _printed("missing_episodes", period, dims, keys))
+            if all(trio):
+                bounds.append(AtMost(trio[:2], trio[2:]))
+    return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
+
+
+@dataclass
+class Knowledge:
+    """What the pack tells about each figure: ``shown`` value, ``hidden`` (with ``small``
+    when it says "fewer than 6")."""
+
+    shown: dict[str, float]
+    hidden: set[str]
+    small: set[str]
+
+
+def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[float, float]]:
+    """Least and greatest value of every hidden figure (NaN where the shown figures
+    contradict each other: that is reported elsewhere, not solved). ``bounds=False`` leaves
+    out the bounds (subsets, distinct children), keeping the exact sums only."""
+    keys = set(know.shown) | know.hidden
+    sums, at_most = implied(keys)
+    bounds = at_most if bounds else []
+    names = sorted(keys | {k for s in sums for k in (*s.parts, s.total)}
+                   | {k for b in bounds for k in (*b.small, *b.large)})
+    index = {k: i for i, k in enumerate(names)}
+    n = len(names)
+    unknown = np.array([k not in know.shown for k in names])
+    # Rows of A x (=|<=) b over all figures; known ones are moved to the right-hand side.
+    eq = [(tuple(index[p] for p in s.parts), (index[s.total],)) for s in sums]
+    le = [(tuple(index[p] for p in b.small), tuple(index[q] for q in b.large)) for b in bounds]
+    values = np.array([know.shown.get(k, 0.0) for k in names])
+    rows = [(plus, minus, True) for plus, minus in eq] + [(a, b, False) for a, b in le]
+    # Only rows that hold an unknown constrain anything; group unknowns they link.
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    live = []
+    for plus, minus, is_eq in rows:
+        members = [i for i in (*plus, *minus) if unknown[i]]
+        if not members:
+            continue
+        live.append((plus, minus, is_eq, members))
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+    by_group: dict[int, list] = defaultdict(list)
+    for row in live:
+        by_group[find(row[3][0])].append(row)
+    hidden_idx = [index[k] for k in know.hidden]
+    out: dict[str, tuple[float, float]] = {}
+    for k in know.hidden:
+        i = index[k]
+        if find(i) not in by_group:
+            out[k] = (1.0, 5.0 if k in know.small else np.inf)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in hidden_idx:
+        if find(i) in by_group:
+            groups[find(i)].append(i)
+    for root, targets in groups.items():
+        out.update(_solve_group(targets, by_group[root], unknown, values, names, know))
+    return out
+
+
+def _solve_group(targets, rows, unknown, values, names, know):
+    from scipy.optimize import linprog
+
+    cells = sorted({i for *_, members in rows for i in members})
+    pos = {c: j for j, c in enumerate(cells)}
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    for plus, minus, is_eq, _ in rows:
+        row = np.zeros(len(cells))
+        rhs = 0.0
+        for sign, side in ((1, plus), (-1, minus)):
+            for c in side:
+                if unknown[c]:
+                    row[pos[c]] += sign
+                else:
+                    rhs -= sign * values[c]
+        (a_eq if is_eq else a_ub).append(row)
+        (b_eq if is_eq else b_ub).append(rhs)
+    bounds = []
+    for c in cells:
+        key = names[c]
+        if key in know.hidden:
+            bounds.append((1, 5 if key in know.small else None))
+        else:
+            bounds.append((0, None))  # never printed: the attacker knows nothing of it
+    # A cap far above every figure the pack shows keeps each programme bounded (a figure
+    # that reaches it is unbounded above); a solution under it is a solution without it.
+    cap = 1000.0 * (float(np.max(values, initial=0.0)) + 10.0)
+    kw = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": np.array(b_eq) if b_eq else None,
+          "A_ub": np.array(a_ub) if a_ub else None, "b_ub": np.array(b_ub) if b_ub else None,
+          "bounds": [(lo, cap if hi is None else hi) for lo, hi in bounds], "method": "highs"}
+    cols = [pos[c] for c in targets]
+    if len(rows) == 1 and a_eq and set(np.unique(a_eq[0])) <= {0.0, 1.0, -1.0}:
+        # One sum: each figure's range in closed form.
+        from ..disclosure.suppress import _one_line
+
+        found = _one_line(cells, a_eq[0], b_eq[0], bounds)
+        return {names[c]: found[c] for c in targets}
+    least = np.full(len(cols), np.inf)
+    most = np.full(len(cols), -np.inf)
+
+    def solve(obj) -> object:
+        res = linprog(obj, **kw)
+        if res.status == 0:  # every solution is a value each target can take
+            np.minimum(least, res.x[cols], out=least)
+            np.maximum(most, res.x[cols], out=most)
+        return res
+
+    def two_apart(j: int) -> bool:
+        return bool(np.floor(most[j] + 1e-6) - np.ceil(least[j] - 1e-6) >= 1)
+
+    if len(cols) > 2:
+        # Every target pushed down, then up, then in mixed directions (fixed, so the audit
+        # repeats itself): a target that takes values two whole numbers apart in these is not
+        # pinned and needs no programme of its own.
+        rng = np.random.default_rng(len(cols))
+        signs = [np.ones(len(cols)), -np.ones(len(cols))]
+        signs += [rng.choice([-1.0, 1.0], len(cols)) for _ in range(min(4, len(cols) // 8))]
+        for sign in signs:
+            obj = np.zeros(len(cells))
+            obj[cols] = sign
+            if solve(obj).status == 2:  # the shown figures contradict each other
+                return {names[c]: (np.nan, np.nan) for c in targets}
+    out = {}
+    for j, c in enumerate(targets):
+        if two_apart(j):
+            out[names[c]] = (float(least[j]), float(most[j]))
+            continue
+        obj = np.zeros(len(cells))
+        obj[pos[c]] = 1
+        lo = solve(obj)
+        if lo.status == 2:
+            return {names[c]: (np.nan, np.nan) for c in targets}
+        hi = solve(-obj)
+        top = -hi.fun if hi.status == 0 else np.inf
+        out[names[c]] = (lo.fun if lo.status == 0 else np.nan,
+                         np.inf if top >= cap - 1e-6 else top)
+    return out
+
+
+def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
+    """Hidden figures an attacker can pin to one whole number."""
+    return sorted(k for k, r in attacker_ranges(know, bounds).items() if pinned(r))
+
+
+__all__ = ["DISTINCT", "STOCK", "SUBSETS", "Sum", "AtMost", "Knowledge", "implied",
+           "attacker_ranges", "recovered"]
