@@ -151,13 +151,6 @@ def test_scorecard_process_limits_do_not_give_hidden_points_away(small_packs):
     assert _spc_limits(read_pack(pack).pages) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wscb_analysis/report/blocks.py, _tagged (lines 16-27), wraps only printed numbers in "
-    "their plan key, and report/common.py, finding_of (lines 200-207), passes no key for a "
-    "hidden figure (a dict keyed by the printed text could not hold two 'fewer than 6' "
-    "anyway). So the audit cannot read 'fewer than 6' (at most 5) as the attacker does. Fix: "
-    "pass (text, key) pairs in order, and wrap 'fewer than 6' and 'a number not shown' in "
-    "<span data-key=...> like a number; audit.py already reads them."))
 def test_every_fewer_than_6_in_a_sentence_carries_its_figures_key(small_packs):
     _, pack = small_packs[None]
     untagged = []

@@ -10,20 +10,41 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+#: Words a sentence writes for a planned count it does not print (see ``common.count_words``).
+HIDDEN_WORDS = ("fewer than 6", "a number not shown")
 
-def _tagged(text: str, keys: dict[str, str]) -> str:
-    """Escaped text with the first whole occurrence of each number wrapped in a span that
-    carries its plan key."""
+
+def _tagged(text: str, keys: dict[str, str] | Sequence[tuple[str, str]]) -> str:
+    """Escaped text with each planned figure wrapped in a span that carries its plan key.
+
+    ``keys`` pairs the words a figure is printed as ("1,234", "fewer than 6", "a number not
+    shown") with its key, in the order the sentence says them. Each pair takes the first
+    occurrence not already taken, so two figures both "fewer than 6" each get a span, and a
+    printed "6" never lands inside "fewer than 6". The words of hidden figures are placed
+    first for that reason. Pairs whose words the sentence does not hold are left out.
+    """
     out = html.escape(text)
-    for shown, key in keys.items():
-        if not re.fullmatch(r"\d{1,3}(,\d{3})*", shown or ""):
-            continue  # only printed numbers carry a key ("fewer than 6" is not one)
-        token = html.escape(shown)
-        pattern = re.compile(r"(?<![\w,.])" + re.escape(token) + r"(?![\w,]|\.\d)")
-        out, n = pattern.subn(
-            f'<span data-key="{html.escape(key, quote=True)}">{token}</span>', out, count=1)
+    pairs = list(keys.items()) if isinstance(keys, dict) else list(keys)
+    taken: list[tuple[int, int, str]] = []  # (start, end, key) in ``out``
+
+    def place(pattern: re.Pattern, key: str) -> None:
+        for m in pattern.finditer(out):
+            if not any(m.start() < e and s < m.end() for s, e, _ in taken):
+                taken.append((m.start(), m.end(), key))
+                return
+
+    for shown, key in pairs:
+        if (shown or "").lower() in HIDDEN_WORDS:
+            place(re.compile(r"(?<!\w)" + re.escape(shown) + r"(?!\w)", re.I), key)
+    for shown, key in pairs:
+        if re.fullmatch(r"\d{1,3}(,\d{3})*", shown or ""):
+            place(re.compile(r"(?<![\w,.])" + re.escape(shown) + r"(?![\w,]|\.\d)"), key)
+    for start, end, key in sorted(taken, reverse=True):
+        out = (f'{out[:start]}<span data-key="{html.escape(key, quote=True)}">'
+               f"{out[start:end]}</span>{out[end:]}")
     return out
 
 
@@ -32,7 +53,9 @@ class Finding:
     """A sentence for the page, in plain words."""
 
     text: str
-    keys: dict[str, str] = field(default_factory=dict)
+    #: Printed words -> plan key, or (words, key) pairs in the sentence's order (see
+    #: :func:`_tagged`); a figure hidden as "fewer than 6" carries its key too.
+    keys: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         return f'<p class="finding">{_tagged(self.text, self.keys)}</p>'

@@ -291,13 +291,14 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str,
     return Block(items, heading=heading)
 
 
-def finding_of(text: str, ctx: Context, **numbers) -> Finding:
-    """A finding whose printed numbers (given as name=plan key) are tagged with their keys."""
-    keys = {}
-    for key in numbers.values():
-        if key and ctx.plan.has(key) and not ctx.plan.hidden(key):
-            keys[say.count_text(ctx.plan.value(key))] = key
-    return Finding(text, keys)
+def finding_of(text: str, ctx: Context, *keys: str | None, **numbers: str | None) -> Finding:
+    """A finding whose planned figures are tagged with their plan keys, so the disclosure
+    audit reads the sentence as an attacker would: a printed number as that figure, "fewer
+    than 6" as at most 5. Give the keys in the order the sentence says them (``keys``), or by
+    name (``numbers``); a key the sentence does not print is left out."""
+    pairs = [(count_words(ctx, key), key) for key in (*keys, *numbers.values())
+             if key and ctx.plan.has(key)]
+    return Finding(text, pairs)
 
 
 __all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",

@@ -32,7 +32,7 @@ def diversity_headline(ctx: Context) -> Block:
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals", which=f"did not record {label}",
             period_label=ctx.period.label, missing_reason=why_not(ctx, kx, kn)),
-            {say.count_text(x): kx, say.count_text(n): kn}))
+            [(say.count_text(x), kx), (say.count_text(n), kn)]))
     if not items:
         return Block([], heading="Headline")
     items.append(MethodNote([
@@ -176,7 +176,7 @@ def bme_share(ctx: Context) -> Block:
         which="were of black and minority ethnic children", period_label=ctx.period.label,
         benchmark=p.school_bme_share, benchmark_label="the school population",
         benchmark_when=f"({p.school_bme_as_at})" if p.school_bme_as_at else "",
-        missing_reason=why_not(ctx, kx, kn)), {say.count_text(x): kx, say.count_text(n): kn})]
+        missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx), (say.count_text(n), kn)])]
     if p.school_bme_share is None:
         items.append(Note("The partnership profile gives no school population share to "
                           "compare with."))

@@ -113,7 +113,7 @@ def early_help_findings(ctx: Context) -> Block:
         x, n, of_what="early help assessments",
         which="were started by early-years settings (nurseries, pre-schools, children's "
               "centres, health visitors)", period_label=ctx.period.label,
-        missing_reason=why_not(ctx, kx, kn)), {say.count_text(x): kx, say.count_text(n): kn})]
+        missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx), (say.count_text(n), kn)])]
     if ctx.has_field("early_help", "lead_professional_agency"):
         ks, kr = ctx.key("lead_professional_same"), ctx.key("lead_professional_recorded")
         s, r = ctx.say_key(ks), ctx.say_key(kr)
@@ -121,8 +121,8 @@ def early_help_findings(ctx: Context) -> Block:
             s, r, of_what="assessments with a lead professional recorded",
             which="kept the lead professional role with the agency that completed the "
                   "assessment", period_label=ctx.period.label,
-            missing_reason=why_not(ctx, ks, kr)), {say.count_text(s): ks,
-                                                   say.count_text(r): kr}))
+            missing_reason=why_not(ctx, ks, kr)), [(say.count_text(s), ks),
+                                                   (say.count_text(r), kr)]))
     # Else the page's coverage note says the lead professional's agency is not recorded.
     items.append(MethodNote([
         "Early-years settings are organisations whose name says nursery, pre-school, "

@@ -134,8 +134,8 @@ def front_door_note(ctx: Context) -> Block:
         items.append(Finding(say.proportion_sentence(
             x, n, of_what="referrals with an outcome recorded",
             which="ended in no further action", period_label=ctx.period.label,
-            missing_reason=why_not(ctx, kx, kn)), {say.count_text(x): kx,
-                                                   say.count_text(n): kn}))
+            missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx),
+                                                   (say.count_text(n), kn)]))
     if method:
         items.append(MethodNote(method))
     heading = ("Changes at the front door" if any(not isinstance(i, Finding) or

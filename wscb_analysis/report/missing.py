@@ -23,6 +23,7 @@ from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note
 from .common import (
     count_words,
+    finding_of,
     keys_like,
     month_words,
     months_held_words,
@@ -74,42 +75,41 @@ def missing_headline(ctx: Context) -> Block:
     else:
         children = count_words(ctx, kc)
         episodes = count_words(ctx, k("missing_episodes"))
+        said = [kc, k("missing_episodes")]
         text = (f"{_cap(children)} children went missing (whereabouts not known) in "
                 f"{ctx.period.label}, in {episodes} missing episodes")
         if _split(ctx):
-            text += (f": {count_words(ctx, k('missing_children', population=LA))} "
-                     "looked-after children and "
-                     f"{count_words(ctx, k('missing_children', population=NLA))} children "
+            said += [k("missing_children", population=LA), k("missing_children", population=NLA)]
+            text += (f": {count_words(ctx, said[2])} looked-after children and "
+                     f"{count_words(ctx, said[3])} children "
                      "missing from home (a child can be both in a year).")
         elif _only_looked_after(ctx):
             text += (". All are looked-after children: the looked-after children return "
                      "(SSDA903) covers no one else.")
         else:
             text += "."  # the coverage note says the extract does not say who was looked after
-        numbers = {s: key for s, key in ((children, kc),
-                                         (episodes, k("missing_episodes")))
-                   if ctx.plan.has(key) and not ctx.plan.hidden(key)}
-        items.append(Finding(text, numbers))
+        items.append(finding_of(text, ctx, *said))
         repeat = _none_or(ctx, k("missing_children_repeat"), "none")
         still = _none_or(ctx, k("missing_at_end"), "none")
-        items.append(Finding(
+        items.append(finding_of(
             f"{_cap(repeat)} went missing more than once in the period, and {still} "
             f"{'was' if still in ('none', '1') else 'were'} still missing at its end "
-            f"({long_date(ctx.period.end)})."))
-    beside = []
-    if ctx.plan.has(k("episodes", type="Away")) and ctx.plan.value(k("episodes",
-                                                                      type="Away")):
-        beside.append(f"{count_words(ctx, k('missing_children_away'))} children were away "
-                      f"from placement without permission (whereabouts known) in "
-                      f"{count_words(ctx, k('episodes', type='Away'))} episodes")
-    if ctx.plan.has(k("episodes", type="Absent")) and ctx.plan.value(k("episodes",
-                                                                        type="Absent")):
-        beside.append(f"{count_words(ctx, k('missing_children_absent'))} children were "
-                      f"recorded absent by the police (no apparent risk) in "
-                      f"{count_words(ctx, k('episodes', type='Absent'))} episodes")
+            f"({long_date(ctx.period.end)}).", ctx,
+            k("missing_children_repeat"), k("missing_at_end")))
+    beside, said = [], []
+    for kind, who, what in (("Away", "missing_children_away", "were away from placement "
+                             "without permission (whereabouts known)"),
+                            ("Absent", "missing_children_absent", "were recorded absent by "
+                             "the police (no apparent risk)")):
+        ke = k("episodes", type=kind)
+        if ctx.plan.has(ke) and ctx.plan.value(ke):
+            said += [k(who), ke]
+            beside.append(f"{count_words(ctx, k(who))} children {what} in "
+                          f"{count_words(ctx, ke)} episodes")
     if beside:
-        items.append(Finding(("Beside them, not counted in them: " if not none_missing else
-                              "Not counted as missing: ") + "; ".join(beside) + "."))
+        items.append(finding_of(("Beside them, not counted in them: " if not none_missing else
+                                 "Not counted as missing: ") + "; ".join(beside) + ".",
+                                ctx, *said))
     change, note = _change(ctx)
     items.extend(change)
     notes.append(note)
@@ -158,7 +158,7 @@ def _rhi(ctx: Context, notes: list[str]) -> list:
     out = [Finding(say.proportion_sentence(
         o, m, of_what="missing episodes", which="were followed by an offer of a return home "
         "interview", period_label=ctx.period.label, missing_reason=why_not(ctx, ko, km)),
-        {say.count_text(o): ko, say.count_text(m): km})]
+        [(say.count_text(o), ko), (say.count_text(m), km)])]
     notes.append(say.proportion_method_note(o, m))
     if ctx.has_field("missing", "rhi_accepted") and o:
         ka = ctx.key("rhi_accepted")
@@ -166,7 +166,7 @@ def _rhi(ctx: Context, notes: list[str]) -> list:
         out.append(Finding(say.proportion_sentence(
             a, o, of_what="return home interviews offered", which="were accepted",
             period_label=ctx.period.label, missing_reason=why_not(ctx, ka, ko)),
-            {say.count_text(a): ka}))
+            [(say.count_text(a), ka)]))
     return out
 
 

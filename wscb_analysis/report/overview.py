@@ -118,7 +118,7 @@ def headline(ctx: Context) -> Block:
             items.append(Finding(say.proportion_sentence(
                 sx, sn, of_what=of_what, which=which, period_label=ctx.period.label,
                 benchmark=england, benchmark_when=ctx.england_when),
-                {say.count_text(sx): kx, say.count_text(sn): kn}))
+                [(say.count_text(sx), kx), (say.count_text(sn), kn)]))
             notes.append(say.proportion_method_note(sx, sn, benchmark=england))
         rows.append(row)
         keys.append({"count": kx, "of": kn})

@@ -95,7 +95,7 @@ def two_year_plans(ctx: Context) -> Block:
             period_label=ctx.period.label, benchmark=england, benchmark_when=when,
             missing_reason=why_not(ctx, kx, kn),
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
-            {say.count_text(x): kx, say.count_text(n): kn}))
+            [(say.count_text(x), kx), (say.count_text(n), kn)]))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
     ko, kt = ctx.key("plans_open_2_years_plus"), ctx.key("plans_open_at_end")
     if ctx.plan.has(ko):
@@ -108,7 +108,7 @@ def two_year_plans(ctx: Context) -> Block:
             period_label=ctx.period.label, benchmark=england_open, benchmark_when=when,
             missing_reason=why_not(ctx, ko, kt),
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
-            {say.count_text(o): ko, say.count_text(t): kt}))
+            [(say.count_text(o), ko), (say.count_text(t), kt)]))
         notes.append(say.proportion_method_note(o, t, benchmark=england_open))
     if not items:
         return Block([], heading=heading)  # no end dates: the coverage note has said so

@@ -41,7 +41,7 @@ def repeat_plans_headline(ctx: Context) -> Block:
         s, n, of_what="child protection plans started",
         which="were for a child who had been on a plan before (a second or later plan)",
         period_label=ctx.period.label, benchmark=england, benchmark_when=ctx.england_when,
-        missing_reason=why_not(ctx, ks, kn)), {say.count_text(s): ks, say.count_text(n): kn})]
+        missing_reason=why_not(ctx, ks, kn)), [(say.count_text(s), ks), (say.count_text(n), kn)])]
     notes = [say.proportion_method_note(s, n, benchmark=england)]
     kw, kk = ctx.key("plans_second_within_2_years"), ctx.key("plans_previous_end_known")
     raw_k = ctx.plan.value(kk) if ctx.plan.has(kk) else None
@@ -53,15 +53,15 @@ def repeat_plans_headline(ctx: Context) -> Block:
                           "end date, in the extract, so how soon they followed it cannot be "
                           "judged."))
     elif raw_k is not None:
-        items.append(Finding(_within_two_years(ctx, kw, kk), {
-            say.count_text(ctx.say_key(kw)): kw, say.count_text(ctx.say_key(kk)): kk}))
+        items.append(Finding(_within_two_years(ctx, kw, kk), [
+            (say.count_text(ctx.say_key(kw)), kw), (say.count_text(ctx.say_key(kk)), kk)]))
         notes.append(say.proportion_method_note(ctx.say_key(kw), ctx.say_key(kk)))
     kt = ctx.key("plans_third_or_later")
     t = ctx.say_key(kt)
     items.append(Finding(say.proportion_sentence(
         t, n, of_what="plans started", which="were a third or later plan",
         period_label=ctx.period.label, missing_reason=why_not(ctx, kt, kn)),
-        {say.count_text(t): kt}))
+        [(say.count_text(t), kt)]))
     notes.append("A second or later plan is one for a child who had been on a plan before, "
                  "however long ago (DfE table D3; Annex A's \"Number of Previous Child "
                  "Protection Plans\", or an earlier plan in the extract).")

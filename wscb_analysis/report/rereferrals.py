@@ -61,7 +61,7 @@ def rereferral_headline(ctx: Context) -> Block:
             f"{_cap(say.count_text(x, 'A number not shown'))} of "
             f"{say.count_text(n, 'the referrals (a number not shown)')} referrals in "
             f"{ctx.period.label} were found to be re-referrals within 12 months of an earlier "
-            "referral in the extract.", {say.count_text(x): kx, say.count_text(n): kn}))
+            "referral in the extract.", [(say.count_text(x), kx), (say.count_text(n), kn)]))
         items.append(Note(
             f"The extract's referrals start on {long_date(first)}, so a referral before "
             f"{complete} cannot be checked against the full 12 months before it: re-referrals "
@@ -71,7 +71,7 @@ def rereferral_headline(ctx: Context) -> Block:
             x, n, of_what="referrals", which="were re-referrals within 12 months of the same "
             "child's previous referral", period_label=ctx.period.label, benchmark=england,
             benchmark_when=when, missing_reason=why_not(ctx, kx, kn)),
-            {say.count_text(x): kx, say.count_text(n): kn}))
+            [(say.count_text(x), kx), (say.count_text(n), kn)]))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
         ckx, ckn = ctx.key("children_rereferred"), ctx.key("children_referred")
         cx, cn = ctx.say_key(ckx), ctx.say_key(ckn)
@@ -80,8 +80,8 @@ def rereferral_headline(ctx: Context) -> Block:
             cx, cn, of_what="children referred", which="were referred again within 12 "
             "months (counting each child once)", period_label=ctx.period.label,
             benchmark=child_england, benchmark_when=when,
-            missing_reason=why_not(ctx, ckx, ckn)), {say.count_text(cx): ckx,
-                                                      say.count_text(cn): ckn}))
+            missing_reason=why_not(ctx, ckx, ckn)), [(say.count_text(cx), ckx),
+                                                      (say.count_text(cn), ckn)]))
     rk, nk = ctx.key("rereferrals_recorded"), ctx.key("referrals_recorded_known")
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
@@ -90,7 +90,7 @@ def rereferral_headline(ctx: Context) -> Block:
             f"Months\", which can see referrals from before the extract starts, marks "
             f"{say.count_text(rx, 'a number not shown')} of the "
             f"{say.count_text(rn, 'referrals it fills in (a number not shown)')} referrals "
-            "it fills in as re-referrals.", {say.count_text(rx): rk, say.count_text(rn): nk}))
+            "it fills in as re-referrals.", [(say.count_text(rx), rk), (say.count_text(rn), nk)]))
     notes.append("DfE's headline re-referral rate counts referrals: a referral is a "
                  "re-referral when the same child was referred in the 12 months before it "
                  "(DfE table C1). The child-level rate counts each child once.")
