@@ -56,20 +56,80 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     text = pc.ascii_trim_whitespace(values)
     blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
 
-    # Fast path for the common dd/mm/yyyy form. The C library's strptime rolls an impossible
-    # day into the next month (31/02 -> 2 or 3 March), so a parsed day of 1-3 is re-read by
-    # the strict path below, as are two-digit years and every other form.
-    fast = pc.strptime(text, format="%d/%m/%Y", unit="s", error_is_null=True)
-    dates = pc.cast(fast, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    day_of_month = pc.fill_null(pc.day(fast), 0).to_numpy(zero_copy_only=False)
-    accepted = (~np.isnat(dates) & (day_of_month > 3)
-                & (dates >= np.datetime64("1000-01-01", "D")))
+    # Fast path for the common dd/mm/yyyy form, read straight from the text's bytes and
+    # checked field by field (31/02/2016 is not a date); every other value, and any year
+    # before 1000, is read by the strict path below.
+    dates, accepted = _fixed_day_first(text)
     rest = np.flatnonzero(~accepted & ~blank)
-    dates[~accepted] = np.datetime64("NaT")
     if len(rest):
         dates[rest] = _strict(text.take(pa.array(rest)))
     bad = ~blank & np.isnat(dates)
     return dates, bad
+
+
+#: For each month from January of year 0 to December 9999 (index ``year * 12 + month - 1``):
+#: its first day as days since 1970-01-01, and its length in days (proleptic Gregorian).
+_MONTHS_FROM = (np.arange(-1970 * 12, (10000 - 1970) * 12 + 1).astype("datetime64[M]")
+                .astype("datetime64[D]").astype(np.int64))
+_MONTH_START = _MONTHS_FROM[:-1]
+_MONTH_LENGTH = np.diff(_MONTHS_FROM)
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(``datetime64[D]`` dates, valid) from whole-number fields: a year 1-9999, a month 1-12
+    and a day within that month's length (29 February only in a leap year)."""
+    valid = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    index = np.where(valid, year * 12 + month - 1, 0)
+    valid &= day <= _MONTH_LENGTH[index]
+    dates = (_MONTH_START[index] + (day - 1)).astype("datetime64[D]")
+    dates[~valid] = np.datetime64("NaT")
+    return dates, valid
+
+
+def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, accepted) for values exactly ``dd/mm/yyyy`` with a real date and a year from
+    1000; dates are NaT elsewhere. Reads the ten bytes of each such value as digits (no
+    strptime), which is several times faster than parsing text and never rolls 31/02 over."""
+    n = len(text)
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    accepted = np.zeros(n, dtype=bool)
+    if n == 0:
+        return dates, accepted
+    text = text if text.type == pa.string() else pc.cast(text, pa.string())
+    validity, offsets_buf, data_buf = text.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset:text.offset + n + 1]
+    ten = np.diff(offsets) == 10
+    if validity is not None:
+        ten &= text.is_valid().to_numpy(zero_copy_only=False)
+    if not ten.any() or data_buf is None:
+        return dates, accepted
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    if ten.all():  # every value ten bytes long: one block, no copy
+        block = data[offsets[0]:offsets[0] + 10 * n].reshape(n, 10)
+        rows = None
+    else:
+        rows = np.flatnonzero(ten)
+        block = data[offsets[rows][:, None] + np.arange(10)]
+    zero = np.uint8(ord("0"))
+    shape_ok = (block[:, 2] == ord("/")) & (block[:, 5] == ord("/"))
+    digit = []
+    for i in (0, 1, 3, 4, 6, 7, 8, 9):
+        d = block[:, i] - zero  # uint8: a character below '0' wraps round to above 9
+        shape_ok &= d <= 9
+        digit.append(d.astype(np.int32))
+    day = digit[0] * 10 + digit[1]
+    month = digit[2] * 10 + digit[3]
+    year = ((digit[4] * 10 + digit[5]) * 10 + digit[6]) * 10 + digit[7]
+    parsed, valid = _calendar_dates(year, month, day)
+    ok = shape_ok & valid & (year >= 1000)
+    if rows is None:
+        accepted[:] = ok
+        dates[ok] = parsed[ok]
+    else:
+        accepted[rows[ok]] = True
+        dates[rows[ok]] = parsed[ok]
+    return dates, accepted
 
 
 def _strict(text: pa.Array) -> np.ndarray:
@@ -110,17 +170,7 @@ def _strict(text: pa.Array) -> np.ndarray:
     fill(_NAMED, ("d", "mon", "y"))
     fill(_SERIAL, ("n",))
 
-    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    have = (year > 0) & (month >= 1) & (month <= 12) & (day >= 1)
-    if have.any():
-        month_start = ((year[have] - 1970) * 12 + (month[have] - 1)).astype("datetime64[M]")
-        days_in_month = (
-            (month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")
-        ).astype(np.int64)
-        ok = day[have] <= days_in_month
-        candidate = month_start.astype("datetime64[D]") + (day[have] - 1)
-        rows = np.flatnonzero(have)
-        dates[rows[ok]] = candidate[ok]
+    dates, _ = _calendar_dates(year, month, day)
     from_serial = serial > 0
     if from_serial.any():
         dates[from_serial] = _EXCEL_EPOCH + serial[from_serial]
