@@ -12,7 +12,9 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
+from tests.conftest import SHARED_DATA
 from wscb_analysis.io.dates import parse_dates
 
 
@@ -52,3 +54,67 @@ def test_fast_path_leaves_every_other_form_to_the_strict_path():
     # A slice (an offset into the text's buffers) reads the same.
     sliced, _ = parse_dates(pa.array(texts).slice(1, 4))
     assert [str(d) for d in sliced] == ["2016-03-05"] * 4
+
+
+def _same_results(cold, warm) -> None:
+    import pandas as pd
+
+    assert set(cold.sources) == set(warm.sources)
+    for name, a in cold.sources.items():
+        b = warm.sources[name]
+        if a.file is None or not a.usable:  # only usable sources are cached
+            assert not b.from_cache, name
+            continue
+        assert not a.from_cache and b.from_cache, name
+        pd.testing.assert_frame_equal(b.data, a.data, check_exact=True)
+        assert b.data.dtypes.tolist() == a.data.dtypes.tolist(), name
+        pd.testing.assert_frame_equal(b.set_aside, a.set_aside, check_exact=True,
+                                      check_dtype=False)
+        assert b.set_aside.astype(str).equals(a.set_aside.astype(str)), name
+        for attr in ("file", "layout", "rows_in", "duplicates", "columns_used",
+                     "columns_ignored", "warnings", "input_hash"):
+            assert getattr(b, attr) == getattr(a, attr), (name, attr)
+
+
+def test_cached_sources_are_the_validated_frames(tmp_path, monkeypatch):
+    # A synthetic extract with rows to set aside and repeated rows in every source: the frame
+    # and the rows set aside come back from the cache value for value and dtype for dtype.
+    from wscb_analysis.io import read
+    from wscb_analysis.io.load import flush_cache_writes, load_extract
+    from wscb_analysis.synth import write_synthetic_extract
+
+    monkeypatch.setattr(read, "RACY_SECONDS", 0)
+    folder = tmp_path / "extract"
+    write_synthetic_extract(folder, scale=0.2, seed=5)
+    for name in ("referrals.csv", "cp_plans.csv", "early_help.csv", "missing.csv"):
+        path = folder / name
+        lines = path.read_text().splitlines(keepends=True)
+        # a row read twice, and a row with a blank child id (set aside)
+        blank_id = '""' + lines[2][lines[2].index(","):]
+        path.write_text("".join([*lines, lines[2], blank_id]))
+    cold = load_extract(folder)
+    assert all(r.duplicates >= 1 and len(r.set_aside) >= 1
+               for r in cold.sources.values() if r.file)
+    flush_cache_writes()
+    _same_results(cold, load_extract(folder))
+
+
+@pytest.mark.parametrize("folder", sorted(
+    p.name for p in (SHARED_DATA / "external").iterdir() if p.is_dir()))
+def test_cached_sources_of_real_extracts_are_the_validated_frames(folder, tmp_path,
+                                                                   monkeypatch):
+    # Third-party extracts (CSV, Annex A workbooks, SSDA903): the same round trip.
+    import shutil
+
+    from wscb_analysis.io import read
+    from wscb_analysis.io.load import flush_cache_writes, load_extract
+
+    monkeypatch.setattr(read, "RACY_SECONDS", 0)
+    copy = tmp_path / folder
+    shutil.copytree(SHARED_DATA / "external" / folder, copy)
+    try:
+        cold = load_extract(copy)
+    except Exception:  # noqa: BLE001 - a folder that is not an extract has nothing cached
+        return
+    flush_cache_writes()
+    _same_results(cold, load_extract(copy))
