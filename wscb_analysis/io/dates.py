@@ -104,13 +104,14 @@ def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         ten &= text.is_valid().to_numpy(zero_copy_only=False)
     if not ten.any() or data_buf is None:
         return dates, accepted
+    if not ten.all():
+        # Every value ten bytes long, the others as a placeholder that is not a date, so
+        # the values sit one after another in one block (Arrow copies strings quickly).
+        text = pc.if_else(pa.array(ten), text, "..........")
+        _, offsets_buf, data_buf = text.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset:text.offset + n + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8)
-    if ten.all():  # every value ten bytes long: one block, no copy
-        block = data[offsets[0]:offsets[0] + 10 * n].reshape(n, 10)
-        rows = None
-    else:
-        rows = np.flatnonzero(ten)
-        block = data[offsets[rows][:, None] + np.arange(10)]
+    block = data[offsets[0]:offsets[0] + 10 * n].reshape(n, 10)
     zero = np.uint8(ord("0"))
     shape_ok = (block[:, 2] == ord("/")) & (block[:, 5] == ord("/"))
     digit = []
@@ -122,14 +123,9 @@ def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     month = digit[2] * 10 + digit[3]
     year = ((digit[4] * 10 + digit[5]) * 10 + digit[6]) * 10 + digit[7]
     parsed, valid = _calendar_dates(year, month, day)
-    ok = shape_ok & valid & (year >= 1000)
-    if rows is None:
-        accepted[:] = ok
-        dates[ok] = parsed[ok]
-    else:
-        accepted[rows[ok]] = True
-        dates[rows[ok]] = parsed[ok]
-    return dates, accepted
+    accepted = shape_ok & valid & (year >= 1000)
+    parsed[~accepted] = np.datetime64("NaT")
+    return parsed, accepted
 
 
 def _strict(text: pa.Array) -> np.ndarray:
