@@ -118,3 +118,26 @@ def test_cached_sources_of_real_extracts_are_the_validated_frames(folder, tmp_pa
         return
     flush_cache_writes()
     _same_results(cold, load_extract(copy))
+
+
+def test_text_columns_are_trimmed_exactly_when_a_value_has_edge_whitespace():
+    # The trim is skipped when no value starts or ends with ASCII whitespace; the column
+    # must then equal the trimmed one all the same, whatever the chunking or slicing.
+    import pyarrow.compute as pc
+
+    from wscb_analysis.io.validate import _text_column
+
+    cases = [
+        ["A1", "B2", "", "C 3"],                       # inner space only: nothing to trim
+        ["A1", " B2", "C3"], ["A1", "B2\t"], ["\r"], ["A1", "B2\n", ""],
+        ["\x0bX", "Y\x0c"], ["\u00a0A1"],              # a non-breaking space is a value
+        [""], [],
+    ]
+    for values in cases:
+        whole = pa.array(values, pa.string())
+        for table in (pa.table({"c": whole}),
+                      pa.table({"c": pa.chunked_array([whole[:1], whole[1:]], pa.string())}),
+                      pa.table({"c": pa.array(["  pad  ", *values], pa.string())[1:]})):
+            got = _text_column(table, "c")
+            want = pc.ascii_trim_whitespace(table.column("c").combine_chunks())
+            assert got.to_pylist() == want.to_pylist(), values

@@ -72,19 +72,37 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
 _MONTHS_FROM = (np.arange(-1970 * 12, (10000 - 1970) * 12 + 1).astype("datetime64[M]")
                 .astype("datetime64[D]").astype(np.int64))
 _MONTH_START = _MONTHS_FROM[:-1]
-_MONTH_LENGTH = np.diff(_MONTHS_FROM)
+_MONTH_LENGTH = np.diff(_MONTHS_FROM).astype(np.int16)
+_NAT = np.datetime64("NaT", "D").astype(np.int64)
 
 
 def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """(``datetime64[D]`` dates, valid) from whole-number fields: a year 1-9999, a month 1-12
     and a day within that month's length (29 February only in a leap year)."""
+    year, month, day = (np.asarray(x).astype(np.int32, copy=False) for x in (year, month, day))
     valid = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
-    index = np.where(valid, year * 12 + month - 1, 0)
+    index = year * 12 + month - 1
+    np.putmask(index, ~valid, 0)
     valid &= day <= _MONTH_LENGTH[index]
-    dates = (_MONTH_START[index] + (day - 1)).astype("datetime64[D]")
-    dates[~valid] = np.datetime64("NaT")
-    return dates, valid
+    days = _MONTH_START[index] + (day - 1)
+    np.putmask(days, ~valid, _NAT)
+    return days.view("datetime64[D]"), valid
+
+
+def _pair_table() -> np.ndarray:
+    """Value of two ASCII digits read as one native 16-bit number; -1 where either is not a
+    digit."""
+    table = np.full(1 << 16, -1, dtype=np.int16)
+    digits = np.arange(10)
+    first, second = np.meshgrid(digits, digits, indexing="ij")
+    code = np.array([(ord("0") + first) , (ord("0") + second)], dtype=np.uint8)
+    as_pairs = np.ascontiguousarray(np.stack([code[0].ravel(), code[1].ravel()], axis=1))
+    table[as_pairs.view(np.uint16)[:, 0]] = (first * 10 + second).ravel()
+    return table
+
+
+_PAIRS = _pair_table()
 
 
 def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -112,19 +130,19 @@ def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset:text.offset + n + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8)
     block = data[offsets[0]:offsets[0] + 10 * n].reshape(n, 10)
-    zero = np.uint8(ord("0"))
-    shape_ok = (block[:, 2] == ord("/")) & (block[:, 5] == ord("/"))
-    digit = []
-    for i in (0, 1, 3, 4, 6, 7, 8, 9):
-        d = block[:, i] - zero  # uint8: a character below '0' wraps round to above 9
-        shape_ok &= d <= 9
-        digit.append(d.astype(np.int32))
-    day = digit[0] * 10 + digit[1]
-    month = digit[2] * 10 + digit[3]
-    year = ((digit[4] * 10 + digit[5]) * 10 + digit[6]) * 10 + digit[7]
+    # The day and the year's two halves sit at even offsets: each read as one 16-bit number
+    # and looked up in a table (its value if both characters are digits, else -1); the
+    # month's two digits one by one.
+    pairs = block.view(np.uint16)
+    day, century, year = _PAIRS[pairs[:, 0]], _PAIRS[pairs[:, 3]], _PAIRS[pairs[:, 4]]
+    tens, units = block[:, 3] - np.uint8(ord("0")), block[:, 4] - np.uint8(ord("0"))
+    shape_ok = ((block[:, 2] == ord("/")) & (block[:, 5] == ord("/")) & (tens <= 9)
+                & (units <= 9) & (day >= 0) & (century >= 0) & (year >= 0))
+    month = tens.astype(np.int16) * 10 + units
+    year = century.astype(np.int32) * 100 + year
     parsed, valid = _calendar_dates(year, month, day)
     accepted = shape_ok & valid & (year >= 1000)
-    parsed[~accepted] = np.datetime64("NaT")
+    np.putmask(parsed, ~accepted, np.datetime64("NaT"))
     return parsed, accepted
 
 
