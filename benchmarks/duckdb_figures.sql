@@ -23,33 +23,28 @@ CREATE OR REPLACE MACRO day_first(t) AS COALESCE(
                      '%Y-%m-%d %H:%M:%S', '%d-%b-%Y'])::DATE,
     CASE WHEN regexp_full_match(t, '\d{5}') THEN DATE '1899-12-30' + CAST(t AS INTEGER) END);
 
--- blank, or a real date
-CREATE OR REPLACE MACRO date_ok(t) AS txt(t) = '' OR day_first(txt(t)) IS NOT NULL;
-
--- blank, or a real date in 1990-2099 (event dates)
-CREATE OR REPLACE MACRO event_ok(t) AS txt(t) = '' OR
-    day_first(txt(t)) BETWEEN DATE '1990-01-01' AND DATE '2099-12-31';
-
--- blank, or a whole number ("3", or "3.0" as a workbook saved to CSV writes them)
-CREATE OR REPLACE MACRO whole_ok(t) AS txt(t) = '' OR regexp_full_match(txt(t), '\d+(\.0+)?');
-
--- Y, N or unknown, in any of the spellings wscb reads ("a) Yes", "b) No", "Not recorded")
-CREATE OR REPLACE MACRO yes_no_ok(t) AS txt(t) IN ('', 'Y', 'N') OR
+-- Y, N or unknown, in any of the spellings wscb reads ("a) Yes", "b) No", "Not recorded");
+-- the pattern only for values other than blank, Y and N
+CREATE OR REPLACE MACRO yes_no_ok(t) AS CASE WHEN txt(t) IN ('', 'Y', 'N') THEN true ELSE
     trim(regexp_replace(regexp_replace(lower(txt(t)), '^\s*[a-z]{1,2}\)\s*', ''),
                         '[^a-z0-9]+', ' ', 'g'))
     IN ('y', 'yes', 'true', '1', 'n', 'no', 'false', '0', '', 'u', 'unknown', 'not known',
-        'not stated', 'not recorded', 'not stated recorded');
+        'not stated', 'not recorded', 'not stated recorded') END;
 
 WITH raw AS (
     SELECT DISTINCT * FROM read_csv($referrals, all_varchar = true, header = true)
 ),
-usable AS (
+parsed AS (  -- each field read once
     SELECT txt("Child Unique ID") AS child_id,
-           day_first(txt("Date of referral")) AS referral_date
+           day_first(txt("Date of referral")) AS referral_date,
+           txt("Date of Birth") AS dob_text, day_first(txt("Date of Birth")) AS dob,
+           "Referral NFA?" AS nfa
     FROM raw
-    WHERE txt("Child Unique ID") <> '' AND txt("Date of referral") <> ''
-      AND event_ok("Date of referral") AND date_ok("Date of Birth")
-      AND yes_no_ok("Referral NFA?")
+),
+usable AS (  -- a blank or unreadable referral date has no referral_date
+    SELECT child_id, referral_date FROM parsed
+    WHERE child_id <> '' AND referral_date BETWEEN DATE '1990-01-01' AND DATE '2099-12-31'
+      AND (dob_text = '' OR dob IS NOT NULL) AND yes_no_ok(nfa)
 ),
 flagged AS (
     SELECT referral_date,
@@ -69,19 +64,26 @@ WITH numbered AS (
 raw AS (  -- identical rows once, the first in the file kept
     SELECT * EXCLUDE (line), min(line) AS line FROM numbered GROUP BY ALL
 ),
-parsed AS (
+fields AS (  -- each field read once
     SELECT line, txt("Child Unique ID") AS child_id,
            day_first(txt("Child Protection Plan Start Date")) AS start_date,
+           txt("Child Protection Plan End Date") AS end_text,
            day_first(txt("Child Protection Plan End Date")) AS end_date,
-           txt("Child Protection Plan End Date") = '' AS open_plan,
-           CAST(regexp_replace(NULLIF(txt("Number of Previous Child Protection Plans"), ''),
-                               '\.0+$', '') AS BIGINT) AS recorded_previous
+           txt("Date of Birth") AS dob_text, day_first(txt("Date of Birth")) AS dob,
+           txt("Number of Previous Child Protection Plans") AS previous_text,
+           "Does the Child have a Disability" AS disability
     FROM raw
-    WHERE txt("Child Unique ID") <> '' AND txt("Child Protection Plan Start Date") <> ''
-      AND event_ok("Child Protection Plan Start Date")
-      AND event_ok("Child Protection Plan End Date") AND date_ok("Date of Birth")
-      AND whole_ok("Number of Previous Child Protection Plans")
-      AND yes_no_ok("Does the Child have a Disability")
+),
+parsed AS (  -- a blank or unreadable start date has no start_date
+    SELECT line, child_id, start_date, end_date, end_text = '' AS open_plan,
+           CAST(regexp_replace(NULLIF(previous_text, ''), '\.0+$', '') AS BIGINT)
+               AS recorded_previous
+    FROM fields
+    WHERE child_id <> '' AND start_date BETWEEN DATE '1990-01-01' AND DATE '2099-12-31'
+      AND (end_text = '' OR end_date BETWEEN DATE '1990-01-01' AND DATE '2099-12-31')
+      AND (dob_text = '' OR dob IS NOT NULL)
+      AND (previous_text = '' OR regexp_full_match(previous_text, '\d+(\.0+)?'))
+      AND yes_no_ok(disability)
 ),
 usable AS (
     SELECT * FROM parsed WHERE open_plan OR end_date >= start_date
