@@ -231,3 +231,33 @@ def test_worker_that_never_comes_back_is_given_up_and_the_rest_run(tmp_path, mon
     assert elapsed < timeout + 2 + SLACK + 30
     time.sleep(0.5)  # the released worker's late result changes nothing
     assert executed(runs)["02_stuck"][0] is False and reported.count("02_stuck") == 1
+
+
+def test_longest_notebook_starts_first_and_timings_are_recorded(tmp_path):
+    # The last run's seconds order the next: never timed first (as given), then longest.
+    from wscb_analysis import config
+
+    books = [notebook(tmp_path, name, "y = x * 2") for name in ("01_short", "02_new",
+                                                              "03_long")]
+    for path in books:  # a use_cache parameter, as the pack's notebooks have
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[0].source = "x = 1\nuse_cache = True"
+        nbformat.write(nb, path)
+    (config.PROCESSED_DIR).mkdir(parents=True, exist_ok=True)
+    (config.PROCESSED_DIR / runmod.SECONDS_FILE).write_text(
+        json.dumps({"01_short": 1.5, "03_long": 9.0, "99_gone": 4.0}))
+    order = []
+    runs = execute_all(books, {"x": 2, "use_cache": True}, tmp_path / "out", workers=1,
+                       timeout=60, progress=lambda r: order.append(r.name))
+    assert order == ["02_new", "03_long", "01_short"]
+    assert [r.name for r in runs] == ["01_short", "02_new", "03_long"]  # as given
+    recorded = runmod.last_seconds()
+    assert set(recorded) == {"01_short", "02_new", "03_long", "99_gone"}
+    assert recorded["99_gone"] == 4.0 and 0 < recorded["01_short"] < 60
+    # With use_cache False the record is neither read nor written.
+    before = (config.PROCESSED_DIR / runmod.SECONDS_FILE).read_text()
+    order.clear()
+    execute_all(books, {"x": 2, "use_cache": False}, tmp_path / "out2", workers=1,
+                timeout=60, progress=lambda r: order.append(r.name))
+    assert order == ["01_short", "02_new", "03_long"]
+    assert (config.PROCESSED_DIR / runmod.SECONDS_FILE).read_text() == before

@@ -32,6 +32,8 @@ warns about a misspelt parameter.
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import subprocess
 import threading
@@ -73,8 +75,6 @@ class NotebookRun:
 
 
 def default_workers() -> int:
-    import os
-
     return min(2, os.cpu_count() or 1)
 
 
@@ -293,6 +293,9 @@ class _Runner:
         self.pool = pool
         self.progress = progress
         self.lock = threading.Lock()
+        # Reports one at a time, apart from the lock above, so a page being rendered never
+        # holds up a worker taking its next notebook.
+        self.reporting = threading.Lock()
         self.jobs: dict[threading.Thread, _Job] = {}
         self.threads: list[threading.Thread] = []
         self.abandoned: set[threading.Thread] = set()
@@ -320,9 +323,13 @@ class _Runner:
             run = job.run
             run.seconds, run.ok, run.error = result.seconds, result.ok, result.error
             run.cell, run.attempts, run.nb = result.cell, result.attempts, result.nb
-            if self.progress is not None:
+        self.tell(run)
+        return True
+
+    def tell(self, run: NotebookRun) -> None:
+        if self.progress is not None:
+            with self.reporting:
                 self.progress(run)
-            return True
 
     def work(self, km_from_pool: bool) -> None:
         me = threading.current_thread()
@@ -428,9 +435,8 @@ class _Runner:
                     run.error = (f"TimeoutError: the notebook's kernel stopped answering and "
                                  f"the notebook was not back within the timeout of "
                                  f"{self.timeout} s (and {GRACE} s more); it was stopped")
-                    if self.progress is not None:
-                        self.progress(run)
             for job in stuck:
+                self.tell(job.run)
                 kill_kernel(job.km)
                 if not self.todo.empty():
                     self.spawn(km_from_pool=False)
@@ -482,16 +488,23 @@ def execute_all(
     ``timeout``: seconds for each notebook (and each of its cells). ``pool``: kernels started
     earlier (else a pool of ``workers`` is made here, with its kernel name and start-up
     timeout). ``progress(run)`` is called once per notebook as it finishes, one call at a
-    time. Returns one :class:`NotebookRun` per notebook, in the order given, always within the
-    bound in the module notes.
+    time. Notebooks start longest first, by the seconds each took when it last ran (recorded
+    in :data:`SECONDS_FILE` under the cache folder unless ``parameters["use_cache"]`` is
+    False); notebooks never timed start first, in the order given. Returns one
+    :class:`NotebookRun` per notebook, in the order given, always within the bound in the
+    module notes.
     """
     for nb in notebooks:
         check_parameters(nb, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = [NotebookRun(name=nb.stem, output=out_dir / nb.name) for nb in notebooks]
+    # The longest first (by the last run's seconds), so the run does not end waiting on one
+    # long notebook started last; notebooks not timed yet go first, in the order given.
+    remember = parameters.get("use_cache", True) is not False
+    last = last_seconds() if remember else {}
     todo: queue.Queue = queue.Queue()
-    for nb, run in zip(notebooks, runs, strict=True):
-        todo.put((nb, run))
+    for i in sorted(range(len(notebooks)), key=lambda i: -last.get(runs[i].name, float("inf"))):
+        todo.put((notebooks[i], runs[i]))
     own_pool = pool is None
     pool = pool or KernelPool(min(workers, len(notebooks)))
     runner = _Runner(todo, parameters, timeout, pool, progress)
@@ -511,4 +524,40 @@ def execute_all(
         run.error = "not run: no worker was left to run it"
         if progress is not None:
             progress(run)
+    if remember:
+        remember_seconds(runs)
     return runs
+
+
+#: Each notebook's seconds in its last successful run, under the cache folder.
+SECONDS_FILE = "notebook-seconds.json"
+
+
+def last_seconds() -> dict[str, float]:
+    """Notebook name -> seconds it took when it last ran, from :data:`SECONDS_FILE` (empty
+    when there is none, or it cannot be read)."""
+    from .. import config
+
+    try:
+        data = json.loads((config.PROCESSED_DIR / SECONDS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))} \
+        if isinstance(data, dict) else {}
+
+
+def remember_seconds(runs: list[NotebookRun]) -> None:
+    """Record the seconds of the notebooks that ran to the end (a failed run says little about
+    the next); the file only orders the next run, so a write that fails is ignored."""
+    from .. import config
+
+    seconds = last_seconds()
+    seconds.update({r.name: round(r.seconds, 2) for r in runs if r.ok})
+    path = config.PROCESSED_DIR / SECONDS_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}")
+        tmp.write_text(json.dumps(seconds, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+    except OSError:
+        pass
