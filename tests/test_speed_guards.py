@@ -141,3 +141,57 @@ def test_text_columns_are_trimmed_exactly_when_a_value_has_edge_whitespace():
             got = _text_column(table, "c")
             want = pc.ascii_trim_whitespace(table.column("c").combine_chunks())
             assert got.to_pylist() == want.to_pylist(), values
+
+
+def test_saved_computed_rows_are_the_computed_rows_worked_out_once(tmp_path, monkeypatch):
+    # The scorecard's computed rows are saved for the next process that asks: the same rows,
+    # never recomputed for the same files, recomputed when a file changes, and worked out
+    # once when several threads (the tile and the page) ask at the same moment.
+    import threading
+    from datetime import date
+
+    import pandas as pd
+
+    from wscb_analysis.io import read
+    from wscb_analysis.io.load import load_extract
+    from wscb_analysis.performance import computed
+    from wscb_analysis.synth import write_synthetic_extract
+
+    monkeypatch.setattr(read, "RACY_SECONDS", 0)
+    folder = tmp_path / "extract"
+    write_synthetic_extract(folder, scale=0.2, seed=3)
+    extract = load_extract(folder)
+    end = date(2017, 3, 31)
+    expected = computed.computed_rows(extract, end, max_quarters=8)
+    assert len(expected) > 20  # several indicators over eight quarters
+
+    calls = []
+    real = computed.computed_rows
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(computed, "computed_rows", counting)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        computed.saved_computed_rows(extract, end, max_quarters=8))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 3
+    for rows in results:
+        pd.testing.assert_frame_equal(rows, expected)
+    pd.testing.assert_frame_equal(computed.saved_computed_rows(extract, end, max_quarters=8),
+                                  expected)
+    assert len(calls) == 1  # read back, not worked out again
+    # Another number of quarters, or another extract, is worked out afresh.
+    computed.saved_computed_rows(extract, end, max_quarters=4)
+    assert len(calls) == 2
+    lines = (folder / "referrals.csv").read_text().splitlines(keepends=True)
+    (folder / "referrals.csv").write_text("".join(lines[:-200]))
+    changed = load_extract(folder)
+    rows = computed.saved_computed_rows(changed, end, max_quarters=8)
+    assert len(calls) == 3
+    pd.testing.assert_frame_equal(rows, real(changed, end, max_quarters=8))
