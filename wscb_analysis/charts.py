@@ -114,6 +114,9 @@ def _finish(fig, ax, fmt: str, title: str, alt: str, subtitle: str, source: str,
     getattr(ax, f"{axis}axis").set_major_formatter(
         matplotlib.ticker.FuncFormatter(lambda v, _: formatter(v)))
     fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine, which makes savefig lay the figure out
+    # once more (a full pass over every text) before drawing it; the layout is already done.
+    fig.set_layout_engine(None)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)

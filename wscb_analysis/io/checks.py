@@ -47,10 +47,13 @@ def duplicates(table: pa.Table, child: pa.Array, dates: list[np.ndarray]) -> np.
     same_as_next[:-1] = ordered[1:] == ordered[:-1]
     shared_sorted = same_as_next.copy()
     shared_sorted[1:] |= same_as_next[:-1]
-    candidates = np.sort(order[shared_sorted])
+    candidate = np.zeros(n, dtype=bool)
+    candidate[order[shared_sorted]] = True
+    candidates = np.flatnonzero(candidate)
     dup = np.zeros(n, dtype=bool)
     if len(candidates):
-        sub = table.take(pa.array(candidates)).combine_chunks()
+        # A filter keeps row order and works chunk by chunk (a take gathers across chunks).
+        sub = table.filter(pa.array(candidate)).combine_chunks()
         whole_row = pc.binary_join_element_wise(
             *[pc.fill_null(c.chunk(0) if c.num_chunks else pa.array([], pa.string()), "")
               for c in sub.columns], "\x1f")

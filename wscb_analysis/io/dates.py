@@ -56,20 +56,94 @@ def parse_dates(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     text = pc.ascii_trim_whitespace(values)
     blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
 
-    # Fast path for the common dd/mm/yyyy form. The C library's strptime rolls an impossible
-    # day into the next month (31/02 -> 2 or 3 March), so a parsed day of 1-3 is re-read by
-    # the strict path below, as are two-digit years and every other form.
-    fast = pc.strptime(text, format="%d/%m/%Y", unit="s", error_is_null=True)
-    dates = pc.cast(fast, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    day_of_month = pc.fill_null(pc.day(fast), 0).to_numpy(zero_copy_only=False)
-    accepted = (~np.isnat(dates) & (day_of_month > 3)
-                & (dates >= np.datetime64("1000-01-01", "D")))
+    # Fast path for the common dd/mm/yyyy form, read straight from the text's bytes and
+    # checked field by field (31/02/2016 is not a date); every other value, and any year
+    # before 1000, is read by the strict path below.
+    dates, accepted = _fixed_day_first(text)
     rest = np.flatnonzero(~accepted & ~blank)
-    dates[~accepted] = np.datetime64("NaT")
     if len(rest):
         dates[rest] = _strict(text.take(pa.array(rest)))
     bad = ~blank & np.isnat(dates)
     return dates, bad
+
+
+#: For each month from January of year 0 to December 9999 (index ``year * 12 + month - 1``):
+#: its first day as days since 1970-01-01, and its length in days (proleptic Gregorian).
+_MONTHS_FROM = (np.arange(-1970 * 12, (10000 - 1970) * 12 + 1).astype("datetime64[M]")
+                .astype("datetime64[D]").astype(np.int64))
+_MONTH_START = _MONTHS_FROM[:-1]
+_MONTH_LENGTH = np.diff(_MONTHS_FROM).astype(np.int16)
+_NAT = np.datetime64("NaT", "D").astype(np.int64)
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(``datetime64[D]`` dates, valid) from whole-number fields: a year 1-9999, a month 1-12
+    and a day within that month's length (29 February only in a leap year)."""
+    year, month, day = (np.asarray(x).astype(np.int32, copy=False) for x in (year, month, day))
+    valid = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    index = year * 12 + month - 1
+    np.putmask(index, ~valid, 0)
+    valid &= day <= _MONTH_LENGTH[index]
+    days = _MONTH_START[index] + (day - 1)
+    np.putmask(days, ~valid, _NAT)
+    return days.view("datetime64[D]"), valid
+
+
+def _pair_table() -> np.ndarray:
+    """Value of two ASCII digits read as one native 16-bit number; -1 where either is not a
+    digit."""
+    table = np.full(1 << 16, -1, dtype=np.int16)
+    digits = np.arange(10)
+    first, second = np.meshgrid(digits, digits, indexing="ij")
+    code = np.array([(ord("0") + first) , (ord("0") + second)], dtype=np.uint8)
+    as_pairs = np.ascontiguousarray(np.stack([code[0].ravel(), code[1].ravel()], axis=1))
+    table[as_pairs.view(np.uint16)[:, 0]] = (first * 10 + second).ravel()
+    return table
+
+
+_PAIRS = _pair_table()
+
+
+def _fixed_day_first(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, accepted) for values exactly ``dd/mm/yyyy`` with a real date and a year from
+    1000; dates are NaT elsewhere. Reads the ten bytes of each such value as digits (no
+    strptime), which is several times faster than parsing text and never rolls 31/02 over."""
+    n = len(text)
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    accepted = np.zeros(n, dtype=bool)
+    if n == 0:
+        return dates, accepted
+    text = text if text.type == pa.string() else pc.cast(text, pa.string())
+    validity, offsets_buf, data_buf = text.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset:text.offset + n + 1]
+    ten = np.diff(offsets) == 10
+    if validity is not None:
+        ten &= text.is_valid().to_numpy(zero_copy_only=False)
+    if not ten.any() or data_buf is None:
+        return dates, accepted
+    if not ten.all():
+        # Every value ten bytes long, the others as a placeholder that is not a date, so
+        # the values sit one after another in one block (Arrow copies strings quickly).
+        text = pc.if_else(pa.array(ten), text, "..........")
+        _, offsets_buf, data_buf = text.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset:text.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    block = data[offsets[0]:offsets[0] + 10 * n].reshape(n, 10)
+    # The day and the year's two halves sit at even offsets: each read as one 16-bit number
+    # and looked up in a table (its value if both characters are digits, else -1); the
+    # month's two digits one by one.
+    pairs = block.view(np.uint16)
+    day, century, year = _PAIRS[pairs[:, 0]], _PAIRS[pairs[:, 3]], _PAIRS[pairs[:, 4]]
+    tens, units = block[:, 3] - np.uint8(ord("0")), block[:, 4] - np.uint8(ord("0"))
+    shape_ok = ((block[:, 2] == ord("/")) & (block[:, 5] == ord("/")) & (tens <= 9)
+                & (units <= 9) & (day >= 0) & (century >= 0) & (year >= 0))
+    month = tens.astype(np.int16) * 10 + units
+    year = century.astype(np.int32) * 100 + year
+    parsed, valid = _calendar_dates(year, month, day)
+    accepted = shape_ok & valid & (year >= 1000)
+    np.putmask(parsed, ~accepted, np.datetime64("NaT"))
+    return parsed, accepted
 
 
 def _strict(text: pa.Array) -> np.ndarray:
@@ -110,17 +184,7 @@ def _strict(text: pa.Array) -> np.ndarray:
     fill(_NAMED, ("d", "mon", "y"))
     fill(_SERIAL, ("n",))
 
-    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    have = (year > 0) & (month >= 1) & (month <= 12) & (day >= 1)
-    if have.any():
-        month_start = ((year[have] - 1970) * 12 + (month[have] - 1)).astype("datetime64[M]")
-        days_in_month = (
-            (month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")
-        ).astype(np.int64)
-        ok = day[have] <= days_in_month
-        candidate = month_start.astype("datetime64[D]") + (day[have] - 1)
-        rows = np.flatnonzero(have)
-        dates[rows[ok]] = candidate[ok]
+    dates, _ = _calendar_dates(year, month, day)
     from_serial = serial > 0
     if from_serial.any():
         dates[from_serial] = _EXCEL_EPOCH + serial[from_serial]

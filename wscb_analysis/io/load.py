@@ -3,11 +3,11 @@
 Every row read is accounted for: rows in = rows kept + duplicates + rows set aside (see
 :mod:`.validate` for the rules). The stages live in their own modules: :mod:`.read` (files,
 bytes, encodings, headers), :mod:`.workbook` (workbooks within a budget), :mod:`.validate`
-(fields), :mod:`.checks` (across rows), :mod:`.cache` (Parquet). This module ties them
+(fields), :mod:`.checks` (across rows), :mod:`.cache` (Arrow files). This module ties them
 together and keeps exporting the names other code imports from it.
 
 Row numbers are those a person sees in a spreadsheet: the header's row (1 unless title rows
-sit above it), then the records below it. Validated tables are cached as Parquet under
+sit above it), then the records below it. Validated tables are cached as Arrow files under
 ``data/processed/`` keyed by the SHA-256 of the bytes read, so a notebook loads them
 instantly after the first run; ``use_cache=False`` neither reads nor writes that cache.
 """

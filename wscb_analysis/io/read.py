@@ -222,11 +222,11 @@ def drop_blank_records(raw: RawTable) -> RawTable:
     if t.num_rows == 0 or t.num_columns == 0:
         return raw
     # Only rows whose first cell is blank can be blank throughout: check those alone.
-    candidates = np.flatnonzero(pc.fill_null(pc.equal(t.column(0), ""), True)
-                                .to_numpy(zero_copy_only=False))
+    first_blank = pc.fill_null(pc.equal(t.column(0), ""), True)
+    candidates = np.flatnonzero(first_blank.to_numpy(zero_copy_only=False))
     if not len(candidates):
         return raw
-    sub = t.take(pa.array(candidates))
+    sub = t.filter(first_blank)
     blank = np.ones(len(candidates), dtype=bool)
     for col in sub.columns[1:]:
         blank &= pc.fill_null(pc.equal(col, ""), True).to_numpy(zero_copy_only=False)

@@ -7,14 +7,33 @@
 * :mod:`.page` holds the scorecard page's sections and the index tile;
 * :func:`write_template` writes the workbook partners fill in;
 * :func:`write_performance_demo` writes the synthetic demo files (``wscb synth``).
+
+The names below are imported when first used, so a caller that only reads the dataset
+(``wscb figures`` asks for its coverage) does not load the statistics the scorecard needs.
 """
 
 from __future__ import annotations
 
-from .computed import COMPUTED, COMPUTED_IDS
-from .load import PerformanceData, load_performance
-from .mdc import assurance_state, summarise, variation_state
-from .scorecard import ScorecardData, build_scorecard, scorecard
+import importlib
+
+_WHERE = {
+    "COMPUTED": ".computed", "COMPUTED_IDS": ".computed",
+    "PerformanceData": ".load", "load_performance": ".load",
+    "assurance_state": ".mdc", "summarise": ".mdc", "variation_state": ".mdc",
+    "ScorecardData": ".scorecard", "build_scorecard": ".scorecard", "scorecard": ".scorecard",
+}
 
 __all__ = ["COMPUTED", "COMPUTED_IDS", "PerformanceData", "ScorecardData", "assurance_state",
            "build_scorecard", "load_performance", "scorecard", "summarise", "variation_state"]
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

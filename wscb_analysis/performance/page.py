@@ -173,24 +173,43 @@ def _value_frame(t: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _trend(info: pd.Series, points: pd.DataFrame) -> str:
-    tail = points.tail(TREND_POINTS)
-    if tail.empty:
-        return "no values held"
-    frame = tail.assign(unit=info["unit"], about_children=info["about_children"])
-    for c in ("value", "numerator", "denominator"):
-        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    shown = disclose_values(frame, [("value", "numerator", "denominator")], ["period"])
-    hide = shown.suppressed["value"].tolist()
-    if all(hide) or len(tail) < 2:
-        return "too few values to draw" if not all(hide) else "suppressed (small numbers)"
-    first, last = shown.display["value"].iloc[0], shown.display["value"].iloc[-1]
-    alt = (f"Trend of {info['title']} over {len(tail)} {kind_word(tail['kind'].iloc[-1], True)}"
-           f" from {tail['period'].iloc[0]} ({first}) to {tail['period'].iloc[-1]} ({last})")
-    if any(hide):
-        alt += "; small numbers are suppressed and not drawn"
-    target = None if pd.isna(info["target"]) else float(info["target"])
-    return sparkline(frame["value"].tolist(), hide, alt, target=target)
+def _trends(group: pd.DataFrame, series: dict) -> list[str]:
+    """The trend cell of each row of ``group``: a sparkline of its last TREND_POINTS values
+    (those the disclosure rules hide are not drawn), or why there is none. The values of all
+    rows are disclosed in one call: each cell's state depends on its own row only."""
+    tails = [series[info["indicator"]].tail(TREND_POINTS) for _, info in group.iterrows()]
+    frames = []
+    for (_, info), tail in zip(group.iterrows(), tails, strict=True):
+        frame = tail.assign(unit=info["unit"], about_children=info["about_children"])
+        for c in ("value", "numerator", "denominator"):
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+        frames.append(frame)
+    filled = [f for f in frames if len(f)]
+    shown = disclose_values(pd.concat(filled, ignore_index=True),
+                            [("value", "numerator", "denominator")], ["period"]) \
+        if filled else None
+    out, at = [], 0
+    for (_, info), tail, frame in zip(group.iterrows(), tails, frames, strict=True):
+        if tail.empty:
+            out.append("no values held")
+            continue
+        rows = slice(at, at + len(tail))
+        at += len(tail)
+        hide = shown.suppressed["value"].iloc[rows].tolist()
+        if all(hide) or len(tail) < 2:
+            out.append("too few values to draw" if not all(hide)
+                       else "suppressed (small numbers)")
+            continue
+        values = shown.display["value"].iloc[rows]
+        first, last = values.iloc[0], values.iloc[-1]
+        alt = (f"Trend of {info['title']} over {len(tail)} "
+               f"{kind_word(tail['kind'].iloc[-1], True)} from {tail['period'].iloc[0]} "
+               f"({first}) to {tail['period'].iloc[-1]} ({last})")
+        if any(hide):
+            alt += "; small numbers are suppressed and not drawn"
+        target = None if pd.isna(info["target"]) else float(info["target"])
+        out.append(sparkline(frame["value"].tolist(), hide, alt, target=target))
+    return out
 
 
 def by_priority(data_dir: str | Path | None = "demo", period: str = "2016-17",
@@ -209,7 +228,7 @@ def by_priority(data_dir: str | Path | None = "demo", period: str = "2016-17",
                     ("previous_year_value", "previous_year_numerator",
                      "previous_year_denominator")],
             ["title", "agency", "period", "target"])
-        trends = [_trend(info, d.series[info["indicator"]]) for _, info in group.iterrows()]
+        trends = _trends(group, d.series)
         variation = [(variation_icon(r["variation"], r["direction"]),
                       variation_words(r["variation"], r["direction"], int(r["points"]),
                                       bool(r["trial_limits"]))) for _, r in group.iterrows()]

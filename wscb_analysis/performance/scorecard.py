@@ -20,7 +20,7 @@ from .. import config
 from ..errors import ExtractError
 from ..io.load import SYNTHETIC_MARKER, Extract, load_extract
 from ..periods import Period, financial_year
-from .computed import computed_catalogue, computed_rows
+from .computed import computed_catalogue, saved_computed_rows
 from .load import PerformanceData, load_performance
 from .mdc import summarise
 from .schema import parse_period
@@ -98,8 +98,9 @@ def _series_rows(perf: PerformanceData, extract: Extract | None, end: date
         if len(partner_cat) else computed_cat
     rows = perf.performance.data.assign(origin="partner")
     if extract is not None:
-        # Each quarter costs a pass over the extract: only those the limits can use.
-        computed = computed_rows(extract, end, max_quarters=MAX_POINTS)
+        # Each quarter costs a pass over the extract: only those the limits can use, worked
+        # out once for the tile and the page.
+        computed = saved_computed_rows(extract, end, max_quarters=MAX_POINTS)
         rows = pd.concat([rows, computed], ignore_index=True) if len(rows) else computed
     if len(rows):
         rows = rows[pd.to_datetime(rows["end"]).dt.date <= end]

@@ -250,20 +250,25 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
         return result
     why = _Reasons(table.label)
     col = {f.name: mapping.get(f.name, f.name) for f in PERFORMANCE.fields}
-    cat = catalogue.data.set_index("indicator")
+    # Ids are unique in a usable catalogue (a repeated id is set aside there).
+    units = dict(zip(catalogue.data["indicator"], catalogue.data["unit"], strict=True))
+    readings: dict[str, list[PerfPeriod]] = {}  # a label's readings, worked out once
+    at = {f.name: table.header.index(mapping[f.name]) for f in PERFORMANCE.fields
+          if mapping.get(f.name)}
     aside_ids = set(catalogue.data.attrs.get("set_aside_ids", ()))
     cat_label = catalogue.file or "indicators.csv"
     candidates: dict[int, list[PerfPeriod]] = {}
     good: list[dict] = []
     for i in firsts:
         row = table.rownums[i]
-        get = {f.name: _get(table, mapping, i, f.name) for f in PERFORMANCE.fields}
+        values = table.rows[i]
+        get = {f.name: values[at[f.name]] if f.name in at else "" for f in PERFORMANCE.fields}
         reasons: list[tuple[str, str]] = []
         ident = get["indicator"]
         unit = None
         if not ident:
             reasons.append(("indicator", "the indicator id is blank"))
-        elif ident not in cat.index:
+        elif ident not in units:
             if ident in aside_ids:
                 reasons.append(("indicator", f"indicator '{ident}' has no usable row in "
                                              f"{cat_label} (its row there was set aside)"))
@@ -271,8 +276,10 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
                 reasons.append(("indicator", f"indicator '{ident}' is not in {cat_label}: add "
                                              "it to the catalogue, or correct the id"))
         else:
-            unit = cat.at[ident, "unit"]
-        options = period_candidates(get["period"])
+            unit = units[ident]
+        options = readings.get(get["period"])
+        if options is None:
+            options = readings[get["period"]] = period_candidates(get["period"])
         if not get["period"]:
             reasons.append(("period", f"the period is blank: {PERIOD_HELP}"))
         elif not options:

@@ -1,12 +1,30 @@
-"""Execute the topic notebooks with papermill, in parallel, on warm kernels.
+"""Execute the topic notebooks with papermill, in parallel, on warm kernels, and always end.
 
 Each worker thread owns one Jupyter kernel (started, with the package imported, before the
 caller loads its own libraries) and runs notebooks through ``papermill.execute_notebook`` on
 it. From the second notebook on, a hidden first cell clears the namespace (``%reset -f``), so a
 notebook starts with nothing defined but the imported modules already loaded: start-up and
-imports are paid once per worker, not once per notebook. A kernel that fails to start is
-retried once (parallel kernels can collide on ports); a notebook that fails is recorded with
-its failing cell and the run carries on; its worker's kernel is restarted.
+imports are paid once per worker, not once per notebook. A notebook that fails is recorded with
+its failing cell and the run carries on; its worker's kernel is replaced.
+
+Every wait on a kernel is bounded (issue 9, "No hang"), with ``S`` = ``start_timeout`` and
+``T`` = the notebook ``timeout``, both in seconds:
+
+* starting a kernel: two attempts (parallel kernels can collide on ports), each waiting at most
+  ``S`` for the kernel to answer; a kernel that never becomes ready is killed and replaced, and
+  a notebook whose kernel cannot be started fails with that message;
+* a notebook: each cell at most ``T`` (papermill's cell timeout) and the whole notebook at most
+  ``T``: a watchdog kills the kernel at ``T`` (a kernel that stops answering, or sleeps, or is
+  stopped), so the notebook fails, named, with the reason, and the worker takes a new kernel;
+* a kernel that dies mid-notebook is noticed by nbclient within a second or two;
+* should a worker still not come back :data:`GRACE` seconds after its notebook's bound (a wait
+  inside a library that a killed kernel does not end), the notebook is failed and a new worker
+  carries on with the rest; the stuck thread is a daemon and is left behind.
+
+So one notebook ends within ``2 (S + 5) + T + GRACE`` seconds of its start (``T + GRACE`` on a
+kernel already running), :func:`execute_all` within that times the notebooks per worker plus
+the pool's start-up bound (:attr:`KernelPool.start_bound`), and :meth:`KernelPool.shutdown`
+waits at most its ``timeout`` for kernels still starting.
 
 Parameters are checked against ``papermill.inspect_notebook`` first: papermill itself only
 warns about a misspelt parameter.
@@ -14,6 +32,8 @@ warns about a misspelt parameter.
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import subprocess
 import threading
@@ -22,11 +42,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KERNEL = "python3"
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+#: The first (hidden) cell of every notebook after a kernel's first: nothing defined but the
+#: imported modules. What is left is then moved out of the garbage collector's way
+#: (``gc.freeze``): ``%reset`` and every later full collection would otherwise walk every
+#: object of pandas, matplotlib and statsmodels again, a quarter of a second each time.
+RESET = ("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+         "import gc as _gc\n_gc.freeze()\ndel _gc")
+#: Seconds a starting kernel has to answer, per attempt.
+START_TIMEOUT = 60
+#: Seconds the package import in a new kernel (the warm-up) may take.
+WARM_TIMEOUT = 120
+#: Seconds a worker is given, beyond its notebook's bound, to come back after its kernel was
+#: killed before the notebook is failed without it.
+GRACE = 30
+#: How often the run checks its workers, in seconds.
+POLL = 0.25
 
 
 class ParameterError(ValueError):
     """A run parameter the notebook does not declare."""
+
+
+class KernelStartError(RuntimeError):
+    """A kernel that would not start, or did not answer in time."""
 
 
 @dataclass
@@ -42,8 +80,6 @@ class NotebookRun:
 
 
 def default_workers() -> int:
-    import os
-
     return min(2, os.cpu_count() or 1)
 
 
@@ -58,41 +94,85 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
             f"(it declares {', '.join(sorted(declared)) or 'none'})")
 
 
-def _start_kernel():
-    """A ready kernel; one retry (parallel kernels can collide on TCP ports)."""
-    from jupyter_client.manager import KernelManager
+def _wait(coroutine_function, *args, **kwargs):
+    """Run a coroutine of jupyter_client to its end on this thread's event loop (the loop
+    papermill also uses on this thread)."""
+    from jupyter_core.utils import run_sync
 
+    return run_sync(coroutine_function)(*args, **kwargs)
+
+
+def kill_kernel(km) -> None:
+    """Stop a kernel's process at once (never waits on the kernel; safe from any thread)."""
+    if km is None:
+        return
+    try:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            process.kill()
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+
+
+def shutdown_kernel(km) -> None:
+    """Kill a kernel and release its ports and files (jupyter_client waits at most 5 s)."""
+    if km is None:
+        return
+    kill_kernel(km)
+    try:
+        _wait(km.shutdown_kernel, now=True)
+    except Exception:  # noqa: BLE001 - a dead kernel can fail to shut down cleanly
+        pass
+
+
+def _start_kernel(kernel_name: str | None = None, timeout: float | None = None):
+    """A ready kernel: two attempts (parallel kernels can collide on TCP ports), each waiting
+    at most ``timeout`` seconds (:data:`START_TIMEOUT`) for the kernel to answer. Raises
+    :class:`KernelStartError` naming the kernel and why.
+
+    The manager is jupyter_client's asynchronous one, as papermill's own: with it nbclient
+    waits on the kernel's messages without blocking its event loop, so it notices at once a
+    kernel that died mid-cell (with the blocking manager a dead kernel's silence blocks that
+    loop for ever, and with it the check that would notice)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    name = kernel_name or KERNEL
+    timeout = START_TIMEOUT if timeout is None else timeout
     last = None
     for _ in range(2):
-        km = KernelManager(kernel_name=KERNEL)
+        km = None
         try:
+            km = AsyncKernelManager(kernel_name=name)
             # The kernel process's own stderr is start-up chatter (e.g. ipykernel's note that
             # local TCP is unencrypted); notebook output still comes back over the protocol.
-            km.start_kernel(stderr=subprocess.DEVNULL)
+            _wait(km.start_kernel, stderr=subprocess.DEVNULL)
             kc = km.client()
             kc.start_channels()
             try:
-                kc.wait_for_ready(timeout=60)
+                _wait(kc.wait_for_ready, timeout=timeout)
             finally:
                 kc.stop_channels()
             return km
-        except Exception as exc:  # jupyter_client raises several kinds here
+        except Exception as exc:  # noqa: BLE001 - jupyter_client raises several kinds here
             last = exc
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:
-                pass
-    raise RuntimeError(f"the Jupyter kernel would not start: {last}")
+            shutdown_kernel(km)
+    raise KernelStartError(f"the Jupyter kernel '{name}' would not start within {timeout:g} s "
+                           f"(two attempts): {last}")
 
 
-def _run_code(km, code: str, timeout: int = 60) -> None:
+def _run_code(km, code: str, timeout: float = 60) -> None:
     """Run code in a kernel through a short-lived client of its own (papermill's clients
-    stay attached to the kernel; sharing one with them stalls)."""
+    stay attached to the kernel; sharing one with them stalls). Bounded by ``timeout``
+    seconds for the answer and as much again for the code."""
     kc = km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=60)
-        kc.execute_interactive(code, timeout=timeout, store_history=False)
+        _wait(kc.wait_for_ready, timeout=timeout)
+        reply = _wait(kc.execute_interactive, code, timeout=timeout, store_history=False,
+                      output_hook=lambda msg: None)
+        if reply.get("content", {}).get("status") != "ok":
+            content = reply.get("content", {})
+            raise KernelStartError(f"{content.get('ename')}: {content.get('evalue')}")
     finally:
         kc.stop_channels()
 
@@ -119,42 +199,286 @@ def _failing_cell(nb) -> tuple[int | None, str]:
     return None, ""
 
 
-WARM_UP = "import wscb_analysis.report  # noqa: F401 - loaded once per kernel"
+WARM_UP = ("import wscb_analysis.report  # noqa: F401 - loaded once per kernel\n"
+           "import gc\ngc.freeze()  # the modules are here to stay: out of the collector's way\n"
+           "del gc")
+
+
+def start_bound(start_timeout: float | None = None) -> float:
+    """Seconds within which a pool's kernel is ready or given up: two attempts of
+    ``start_timeout`` (:data:`START_TIMEOUT`) each with up to 5 s to kill a kernel that did not
+    answer, and the warm-up (an answer and the import, each within :data:`WARM_TIMEOUT`), with
+    5 s to kill a kernel whose warm-up failed."""
+    s = START_TIMEOUT if start_timeout is None else start_timeout
+    return 2 * (s + 5) + 2 * WARM_TIMEOUT + 5
 
 
 class KernelPool:
     """Kernels started (and the package imported in them) in the background as soon as the
-    pool is made, so start-up overlaps with the caller's own work (validating the extract)."""
+    pool is made, so start-up overlaps with the caller's own work (validating the extract).
 
-    def __init__(self, workers: int) -> None:
-        self.kernels: queue.Queue = queue.Queue()
+    ``kernel_name``, ``start_timeout`` and ``warm_up`` default to :data:`KERNEL`,
+    :data:`START_TIMEOUT` and :data:`WARM_UP`. A kernel that would not start or warm up is
+    killed; :meth:`take` then gives ``None`` and the worker starts its own.
+    """
+
+    def __init__(self, workers: int, kernel_name: str | None = None,
+                 start_timeout: float | None = None, warm_up: str | None = None) -> None:
         self.workers = max(1, workers)
-        self._threads = [threading.Thread(target=self._start, daemon=True)
-                         for _ in range(self.workers)]
+        self.kernel_name = kernel_name or KERNEL
+        self.start_timeout = START_TIMEOUT if start_timeout is None else start_timeout
+        self.warm_up = WARM_UP if warm_up is None else warm_up
+        self.kernels: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._start, name=f"wscb-kernel-{i}",
+                                          daemon=True) for i in range(self.workers)]
         for t in self._threads:
             t.start()
 
+    @property
+    def start_bound(self) -> float:
+        """Seconds within which a kernel of this pool is ready or given up."""
+        return start_bound(self.start_timeout)
+
     def _start(self) -> None:
+        km = None
         try:
-            km = _start_kernel()
-            _run_code(km, WARM_UP, timeout=120)
-            self.kernels.put(km)
-        except Exception:
-            self.kernels.put(None)  # the worker will try to start one itself
+            km = _start_kernel(self.kernel_name, self.start_timeout)
+            if self.warm_up:
+                _run_code(km, self.warm_up, timeout=WARM_TIMEOUT)
+        except Exception:  # noqa: BLE001 - the worker will start one itself
+            shutdown_kernel(km)
+            km = None
+        with self._lock:
+            if not self._closed:
+                self.kernels.put(km)
+                return
+        shutdown_kernel(km)  # the pool was shut down while this kernel started
 
-    def take(self):
-        return self.kernels.get()
+    def take(self, timeout: float | None = None):
+        """A warm kernel, or ``None`` when none is ready within ``timeout`` seconds (default:
+        :attr:`start_bound`) or the one started for this worker failed."""
+        try:
+            return self.kernels.get(timeout=self.start_bound if timeout is None else timeout)
+        except queue.Empty:
+            return None
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 10) -> None:
+        """Kill the kernels not taken. Waits at most ``timeout`` seconds in all for kernels
+        still starting; one that finishes later kills itself."""
+        with self._lock:
+            self._closed = True
+        deadline = time.monotonic() + timeout
         for t in self._threads:
-            t.join()
-        while not self.kernels.empty():
-            km = self.kernels.get()
-            if km is not None:
-                try:
-                    km.shutdown_kernel(now=True)
-                except Exception:
-                    pass
+            t.join(max(0.0, deadline - time.monotonic()))
+        while True:
+            try:
+                shutdown_kernel(self.kernels.get_nowait())
+            except queue.Empty:
+                break
+
+
+@dataclass
+class _Job:
+    """A notebook being run by one worker, for the run's supervisor."""
+
+    run: NotebookRun
+    bound: float  # time.monotonic() by which the worker must have come back
+    km: object | None = None
+    closed: bool = False  # reported: a late result from the worker is ignored
+
+
+class _Runner:
+    """The workers of one :func:`execute_all` and the supervisor that bounds them."""
+
+    def __init__(self, todo: queue.Queue, parameters: dict, timeout: int, pool: KernelPool,
+                 progress) -> None:
+        self.todo = todo
+        self.parameters = parameters
+        self.timeout = timeout
+        self.pool = pool
+        self.progress = progress
+        self.lock = threading.Lock()
+        # Reports one at a time, apart from the lock above, so a page being rendered never
+        # holds up a worker taking its next notebook.
+        self.reporting = threading.Lock()
+        self.jobs: dict[threading.Thread, _Job] = {}
+        self.threads: list[threading.Thread] = []
+        self.abandoned: set[threading.Thread] = set()
+
+    def bound(self, needs_kernel: bool) -> float:
+        """Seconds a worker may take over one notebook before the supervisor steps in: a
+        kernel start if it has none (two attempts, each with up to 5 s to kill), the notebook
+        timeout, and :data:`GRACE`."""
+        start = 2 * (self.pool.start_timeout + 5) if needs_kernel else 0
+        return start + self.timeout + GRACE
+
+    def spawn(self, km_from_pool: bool) -> None:
+        t = threading.Thread(target=self.work, args=(km_from_pool,),
+                             name=f"wscb-nb-{len(self.threads)}", daemon=True)
+        self.threads.append(t)
+        t.start()
+
+    def report(self, job: _Job, result: NotebookRun) -> bool:
+        """Record and report a finished notebook once; False if the supervisor already did
+        (the worker was given up on)."""
+        with self.lock:
+            if job.closed:
+                return False
+            job.closed = True
+            run = job.run
+            run.seconds, run.ok, run.error = result.seconds, result.ok, result.error
+            run.cell, run.attempts, run.nb = result.cell, result.attempts, result.nb
+        self.tell(run)
+        return True
+
+    def tell(self, run: NotebookRun) -> None:
+        if self.progress is not None:
+            with self.reporting:
+                self.progress(run)
+
+    def work(self, km_from_pool: bool) -> None:
+        me = threading.current_thread()
+        km = self.pool.take() if km_from_pool else None
+        fresh = True
+        try:
+            while True:
+                with self.lock:
+                    if me in self.abandoned:
+                        return
+                    try:
+                        nb, run = self.todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    job = _Job(run, time.monotonic() + self.bound(km is None), km)
+                    self.jobs[me] = job
+                result = NotebookRun(run.name, run.output, attempts=run.attempts)
+                km, fresh = self.run_one(nb, result, km, fresh, job)
+                if km is _GIVEN_UP or not self.report(job, result):
+                    km = None if km is _GIVEN_UP else km
+                    return  # the supervisor gave up on this worker and started another
+        finally:
+            shutdown_kernel(km)
+
+    def run_one(self, nb: Path, result: NotebookRun, km, fresh: bool, job: _Job):
+        """Run one notebook into ``result``; returns the kernel for the next notebook (None
+        after a failure: a fresh one is started) and whether it is fresh."""
+        import nbformat
+        import papermill as pm
+
+        me = threading.current_thread()
+        start = time.perf_counter()
+        timer = None
+        expired = threading.Event()
+        try:
+            if km is None:
+                km = _start_kernel(self.pool.kernel_name, self.pool.start_timeout)
+                fresh = True
+                with self.lock:
+                    job.km = km
+                    if me in self.abandoned:  # given up on while the kernel started
+                        shutdown_kernel(km)
+                        return _GIVEN_UP, True
+            source = nbformat.read(nb, as_version=4)
+            if not fresh:
+                # The reset runs as the notebook's first (hidden) cell: cheaper than a round
+                # trip of its own, and the executed notebook shows it.
+                reset = nbformat.v4.new_code_cell(RESET)
+                reset.metadata["tags"] = ["remove-cell"]
+                reset.metadata["wscb"] = "namespace reset before this notebook"
+                source.cells.insert(0, reset)
+            fresh = False
+            result.attempts += 1
+            # The whole notebook within the timeout: past it the kernel is killed, which
+            # ends every wait papermill and nbclient have on it.
+            timer = threading.Timer(self.timeout, _expire, args=(km, expired))
+            timer.daemon = True
+            timer.start()
+            result.nb = pm.execute_notebook(
+                source, str(result.output), parameters=self.parameters,
+                kernel_name=self.pool.kernel_name, progress_bar=False,
+                execution_timeout=self.timeout, start_timeout=self.pool.start_timeout,
+                km=km, cwd=str(nb.parent), log_output=False,
+                # Save once at the end, not after every cell (pages carry images).
+                request_save_on_cell_execute=False)
+            result.ok = True
+            if expired.is_set():  # finished as the watchdog fired: a new kernel next
+                km, fresh = _replaced(km), True
+        except pm.PapermillExecutionError as exc:
+            result.error = (_timed_out(self.timeout) if expired.is_set()
+                            else f"{exc.ename}: {exc.evalue}")
+            result.nb = (nbformat.read(result.output, as_version=4) if result.output.exists()
+                         else None)
+            cell, _ = _failing_cell(result.nb)
+            result.cell = cell if cell is not None else exc.exec_count
+            km, fresh = _replaced(km), True
+        except Exception as exc:  # noqa: BLE001 - kernel death, timeout, unreadable notebook
+            result.error = _timed_out(self.timeout) if expired.is_set() else _message(exc)
+            km, fresh = _replaced(km), True
+        finally:
+            if timer is not None:
+                timer.cancel()
+        result.seconds = time.perf_counter() - start
+        return km, fresh
+
+    def supervise(self) -> None:
+        """Wait for the workers; fail and replace any that overstays its notebook's bound."""
+        while True:
+            with self.lock:
+                alive = [t for t in self.threads if t.is_alive() and t not in self.abandoned]
+                if not alive:
+                    return
+                now = time.monotonic()
+                stuck = [self.jobs[t] for t in alive if t in self.jobs
+                         and not self.jobs[t].closed and now > self.jobs[t].bound]
+                for t in alive:
+                    if t in self.jobs and self.jobs[t] in stuck:
+                        self.abandoned.add(t)
+                for job in stuck:
+                    job.closed = True
+                    run = job.run
+                    run.ok, run.nb, run.cell = False, None, None
+                    run.error = (f"TimeoutError: the notebook's kernel stopped answering and "
+                                 f"the notebook was not back within the timeout of "
+                                 f"{self.timeout} s (and {GRACE} s more); it was stopped")
+            for job in stuck:
+                self.tell(job.run)
+                kill_kernel(job.km)
+                if not self.todo.empty():
+                    self.spawn(km_from_pool=False)
+            time.sleep(POLL)
+
+
+#: What a worker given up on returns in place of a kernel.
+_GIVEN_UP = object()
+
+
+def _replaced(km):
+    """Kill a kernel after a failure, so the next notebook does not inherit a broken one: the
+    next notebook starts a fresh kernel (bounded like any start)."""
+    shutdown_kernel(km)
+    return None
+
+
+def _expire(km, expired: threading.Event) -> None:
+    expired.set()
+    kill_kernel(km)
+
+
+def _timed_out(timeout: int) -> str:
+    return (f"TimeoutError: the notebook did not finish within the timeout of {timeout} s; "
+            "its kernel was stopped")
+
+
+def _message(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "DeadKernelError":
+        return "DeadKernelError: the notebook's kernel died while it ran (killed, or out of memory)"
+    if isinstance(exc, KernelStartError):
+        return f"KernelStartError: {exc}"
+    text = str(exc).strip().splitlines()
+    return f"{name}: {text[0] if text else ''}".rstrip(": ")
 
 
 def execute_all(
@@ -168,89 +492,79 @@ def execute_all(
 ) -> list[NotebookRun]:
     """Run every notebook with ``parameters``; executed copies go to ``out_dir``.
 
-    Returns one :class:`NotebookRun` per notebook, in the order given.
+    ``timeout``: seconds for each notebook (and each of its cells). ``pool``: kernels started
+    earlier (else a pool of ``workers`` is made here, with its kernel name and start-up
+    timeout). ``progress(run)`` is called once per notebook as it finishes, one call at a
+    time. Notebooks start longest first, by the seconds each took when it last ran (recorded
+    in :data:`SECONDS_FILE` under the cache folder unless ``parameters["use_cache"]`` is
+    False); notebooks never timed start first, in the order given. Returns one
+    :class:`NotebookRun` per notebook, in the order given, always within the bound in the
+    module notes.
     """
-    import nbformat
-    import papermill as pm
-
     for nb in notebooks:
         check_parameters(nb, parameters)
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = [NotebookRun(name=nb.stem, output=out_dir / nb.name) for nb in notebooks]
+    # The longest first (by the last run's seconds), so the run does not end waiting on one
+    # long notebook started last; notebooks not timed yet go first, in the order given.
+    remember = parameters.get("use_cache", True) is not False
+    last = last_seconds() if remember else {}
     todo: queue.Queue = queue.Queue()
-    for nb, run in zip(notebooks, runs, strict=True):
-        todo.put((nb, run))
-    lock = threading.Lock()
+    for i in sorted(range(len(notebooks)), key=lambda i: -last.get(runs[i].name, float("inf"))):
+        todo.put((notebooks[i], runs[i]))
+    own_pool = pool is None
     pool = pool or KernelPool(min(workers, len(notebooks)))
-
-    def worker() -> None:
-        km = pool.take()
-        fresh = True
+    runner = _Runner(todo, parameters, timeout, pool, progress)
+    try:
+        for _ in range(pool.workers):
+            runner.spawn(km_from_pool=True)
+        runner.supervise()
+    finally:
+        if own_pool:
+            pool.shutdown()  # a kernel that started after its worker gave up on it
+    # Notebooks never taken (every worker gave up) are failures too, never silently absent.
+    while True:
         try:
-            while True:
-                try:
-                    nb, run = todo.get_nowait()
-                except queue.Empty:
-                    return
-                start = time.perf_counter()
-                try:
-                    if km is None:
-                        km = _start_kernel()
-                    source = nbformat.read(nb, as_version=4)
-                    if not fresh:
-                        # The reset runs as the notebook's first (hidden) cell: cheaper than
-                        # a round trip of its own, and the executed notebook shows it.
-                        reset = nbformat.v4.new_code_cell(RESET)
-                        reset.metadata["tags"] = ["remove-cell"]
-                        reset.metadata["wscb"] = "namespace reset before this notebook"
-                        source.cells.insert(0, reset)
-                    fresh = False
-                    run.attempts += 1
-                    run.nb = pm.execute_notebook(
-                        source, str(run.output), parameters=parameters, kernel_name=KERNEL,
-                        progress_bar=False, execution_timeout=timeout, km=km,
-                        cwd=str(nb.parent), log_output=False,
-                        # Save once at the end, not after every cell (pages carry images).
-                        request_save_on_cell_execute=False)
-                    run.ok = True
-                except pm.PapermillExecutionError as exc:
-                    run.error = f"{exc.ename}: {exc.evalue}"
-                    run.nb = nbformat.read(run.output, as_version=4) if run.output.exists() \
-                        else None
-                    cell, _ = _failing_cell(run.nb)
-                    run.cell = cell if cell is not None else exc.exec_count
-                    km, fresh = _restart(km), True
-                except Exception as exc:  # kernel death, timeout, unreadable notebook
-                    run.error = f"{type(exc).__name__}: {exc}"
-                    km, fresh = _restart(km), True
-                run.seconds = time.perf_counter() - start
-                if progress is not None:
-                    with lock:
-                        progress(run)
-        finally:
-            if km is not None:
-                try:
-                    km.shutdown_kernel(now=True)
-                except Exception:
-                    pass
-
-    threads = [threading.Thread(target=worker, name=f"wscb-nb-{i}", daemon=True)
-               for i in range(pool.workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+            _, run = todo.get_nowait()
+        except queue.Empty:
+            break
+        run.error = "not run: no worker was left to run it"
+        if progress is not None:
+            progress(run)
+    if remember:
+        remember_seconds(runs)
     return runs
 
 
-def _restart(km):
-    """A fresh kernel after a failure, so the next notebook does not inherit a broken one."""
+#: Each notebook's seconds in its last successful run, under the cache folder.
+SECONDS_FILE = "notebook-seconds.json"
+
+
+def last_seconds() -> dict[str, float]:
+    """Notebook name -> seconds it took when it last ran, from :data:`SECONDS_FILE` (empty
+    when there is none, or it cannot be read)."""
+    from .. import config
+
     try:
-        if km is not None:
-            km.shutdown_kernel(now=True)
-    except Exception:
+        data = json.loads((config.PROCESSED_DIR / SECONDS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))} \
+        if isinstance(data, dict) else {}
+
+
+def remember_seconds(runs: list[NotebookRun]) -> None:
+    """Record the seconds of the notebooks that ran to the end (a failed run says little about
+    the next); the file only orders the next run, so a write that fails is ignored."""
+    from .. import config
+
+    seconds = last_seconds()
+    seconds.update({r.name: round(r.seconds, 2) for r in runs if r.ok})
+    path = config.PROCESSED_DIR / SECONDS_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}")
+        tmp.write_text(json.dumps(seconds, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+    except OSError:
         pass
-    try:
-        return _start_kernel()
-    except RuntimeError:
-        return None
