@@ -138,14 +138,6 @@ def test_small_authority_publishes_with_the_audit_clean(small_packs, quarter):
     assert audit_pack(pack) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wscb_analysis/performance/page.py, _chart_table (line 253) and flagged (lines 296-307): "
-    "the table shown instead of a chart prints the average, the process limits and the "
-    "special cause of points it hides. A hidden point not 'outside limits' lies within them "
-    "(that rule comes first), and limits 3.8 to 4.7 hold one whole number: eight quarters of "
-    "CSE-related prosecutions are 4. Fix: when any value is suppressed, leave the average, "
-    "limits and special cause out of that table (the mean of the points and the limits give "
-    "sums of the hidden values too), then turn on audit_pack(spc_limits=True) in pack.py."))
 def test_scorecard_process_limits_do_not_give_hidden_points_away(small_packs):
     _, pack = small_packs["Q3"]
     assert _spc_limits(read_pack(pack).pages) == []
@@ -384,18 +376,40 @@ def test_repeat_children_bounded_by_episodes(year_pack):
         audit_pack(year_pack, unplanned_bounds=True))
 
 
-def test_process_limits_holding_one_whole_number_are_found(year_pack):
-    # Limits 3.8 to 4.7 (so 3.75 to 4.75 before rounding) hold only 4; "shift" is not
-    # "outside limits", which comes first, so the hidden point lies within them.
+def test_process_limits_beside_hidden_points_are_found(year_pack):
+    # Row 1: limits 3.8 to 4.7 (3.75 to 4.75 before rounding) hold only 4, and "shift" is not
+    # "outside limits", which comes first, so the hidden point is 4. Rows 2 and 3 are not
+    # pinned by their limits, but the average 4.3 of three points puts their sum at
+    # 3 x 4.25 to 3 x 4.35 = 12.75 to 13.05, so 13 - 4 = 9 for the other two: every hidden
+    # point beside an average or limits is a finding. A table with no hidden point is not.
     plant_page(year_pack, table("Prosecutions: values, average and process limits",
                                 ["Period", "Average", "Lower limit", "Upper limit",
                                  "Special cause", "Rate"],
                                 [["2014-15 Q1", "4.3", "3.8", "4.7", "shift", "c"],
                                  ["2014-15 Q2", "4.3", "3.8", "4.7", "outside limits", "c"],
-                                 ["2014-15 Q3", "4.3", "2.8", "5.7", "-", "c"]]))
+                                 ["2014-15 Q3", "4.3", "2.8", "5.7", "-", "c"]])
+               + table("Audits: values, average and process limits",
+                       ["Period", "Average", "Lower limit", "Upper limit", "Special cause",
+                        "Rate"], [["2014-15 Q1", "14.3", "3.8", "24.7", "-", "12"]]))
     findings = [f for f in _spc_limits(read_pack(year_pack).pages)
-                if f.page == "99_planted.html"]  # the scorecard's own leak is xfailed above
+                if f.page == "99_planted.html"]
     assert [f.where for f in findings] == [
-        "table 'Prosecutions: values, average and process limits', row '2014-15 Q1'"]
-    assert "hidden value worked out from the process limits" in kinds(
-        audit_pack(year_pack, spc_limits=True))
+        f"table 'Prosecutions: values, average and process limits', row '2014-15 Q{q}'"
+        for q in (1, 2, 3)]
+    assert "hidden value beside process limits or an average that bound it" in kinds(
+        audit_pack(year_pack))
+
+
+def test_a_hidden_rate_a_year_before_is_no_hidden_count_beside_the_latest_rate(year_pack):
+    # A scorecard row: this quarter's rate 11.9% beside last year's rate, hidden. The cells say
+    # they hold percentages, so no count of the row is hidden. Without that word the hidden
+    # cell could be the row's count and the share beside it would give it back.
+    def row(unit: str) -> str:
+        attr = f' data-unit="{unit}"' if unit else ""
+        return ("<table><caption>Equality</caption><tr><th>Indicator</th><th>Latest</th>"
+                f"<th>Same period a year before</th></tr><tr><th>Not recorded</th>"
+                f"<td{attr}>11.9%</td><td{attr}>c</td></tr></table>")
+    plant_page(year_pack, row("percentage"))
+    assert "rate or share shown beside a hidden count" not in kinds(audit_pack(year_pack))
+    plant_page(year_pack, row(""))
+    assert "rate or share shown beside a hidden count" in kinds(audit_pack(year_pack))

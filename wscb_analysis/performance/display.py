@@ -230,6 +230,9 @@ class ScorecardTable:
     assurance: list[tuple[str, str]]
     caption: str
     notes: list[str] = field(default_factory=list)
+    #: Each row's unit ("count", "percentage", ...), written on its value cells so a reader
+    #: (and the disclosure audit) knows a hidden rate from a hidden count.
+    units: list[str] = field(default_factory=list)
 
     HEADINGS = ("Indicator", "Agency", "Period", "Latest", "Same period a year before",
                 "Trend", "Variation", "Target", "Assurance")
@@ -241,12 +244,14 @@ class ScorecardTable:
         for i in range(len(d)):
             v_icon, v_words = self.variation[i]
             a_icon, a_words = self.assurance[i]
+            unit = (f' data-unit="{html.escape(str(self.units[i]), quote=True)}"'
+                    if i < len(self.units) else "")
             cells = [
                 f'<th scope="row">{html.escape(d.at[i, "title"])}</th>',
                 f'<td class="text">{html.escape(d.at[i, "agency"])}</td>',
                 f'<td class="text nowrap">{html.escape(d.at[i, "period"])}</td>',
-                f"<td>{html.escape(d.at[i, 'value'])}</td>",
-                f"<td>{html.escape(d.at[i, 'previous_year_value'])}</td>",
+                f"<td{unit}>{html.escape(d.at[i, 'value'])}</td>",
+                f"<td{unit}>{html.escape(d.at[i, 'previous_year_value'])}</td>",
                 f"<td>{self.trends[i]}</td>",
                 f'<td class="text">{v_icon} {html.escape(v_words)}</td>',
                 f'<td class="text">{html.escape(d.at[i, "target"])}</td>',

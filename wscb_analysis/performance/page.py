@@ -241,7 +241,8 @@ def by_priority(data_dir: str | Path | None = "demo", period: str = "2016-17",
         items.append(ScorecardTable(
             values=values, trends=trends, variation=variation, assurance=assurance,
             caption=f"{priority}: latest value held up to {d.period.label}, the same period a "
-                    "year before, and the Making Data Count summaries", notes=notes))
+                    "year before, and the Making Data Count summaries", notes=notes,
+            units=[str(u) for u in group["unit"]]))
         items.append(_trend_data(d, group, str(priority)))
     return Block(items)
 
@@ -270,9 +271,19 @@ def _trend_data(d: ScorecardData, group: pd.DataFrame, priority: str) -> Html:
 
 
 def _chart_table(info: pd.Series, points: pd.DataFrame):
+    """The values behind a flagged indicator's XmR chart, with its average, limits and
+    special causes. Where any value is suppressed, only the values are shown: the limits
+    bound the hidden points (a point not flagged lies within them) and the average times the
+    number of points gives their sum."""
     frame = points.assign(unit=info["unit"], about_children=info["about_children"])
     for c in ("value", "numerator", "denominator"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    values_only = disclose_values(frame, [("value", "numerator", "denominator")], ["period"],
+                                  caption=f"{info['title']}: values (small numbers "
+                                          "suppressed, so the average and limits are not "
+                                          "shown)")
+    if values_only.suppressed["value"].any():
+        return values_only
     frame["average"] = [stat_text(info["unit"], v) for v in frame["mean"]]
     frame["lower_limit"] = [stat_text(info["unit"], v) for v in frame["lpl"]]
     frame["upper_limit"] = [stat_text(info["unit"], v) for v in frame["upl"]]

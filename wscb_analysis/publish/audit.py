@@ -21,8 +21,8 @@ It reads the pack's pages and figures.json (:mod:`.audit_read`), never the extra
 * sentences beside tables: a number printed next to the name of a row or column the page's
   tables hide (an unkeyed "15 absent" beside a table hiding absent episodes);
 * figures.json: no count from 1 to 5 (the "c" marks hidden ones);
-* optionally (``spc_limits``), process-control tables: a hidden point that lies within printed
-  limits whose range holds one whole number.
+* process-control tables: a hidden point beside printed limits or an average, which bound it
+  or give the sum of the hidden points.
 
 Each finding names the page and what was recovered, never the value.
 """
@@ -82,9 +82,17 @@ def _grid(t: Table) -> tuple[list[str], list[list[str]], list[list[dict]]]:
     return header, grid, attrs
 
 
-def _count_cols(grid: list[list[str]], ncols: int) -> list[int]:
-    return [j for j in range(1, ncols) if grid and all(
-        row[j] == "c" or count(row[j]) is not None for row in grid)]
+def _count_cols(grid: list[list[str]], ncols: int,
+                attrs: list[list[dict]] | None = None) -> list[int]:
+    """Columns whose every cell is a count or hidden. A cell that says what it holds
+    (``data-unit``, as the scorecard's do) is a count only if its unit is "count": a hidden
+    rate is not a hidden count."""
+    def counts(i: int, j: int) -> bool:
+        unit = attrs[i][j].get("data-unit") if attrs else None
+        if unit is not None and unit != "count":
+            return False
+        return grid[i][j] == "c" or count(grid[i][j]) is not None
+    return [j for j in range(1, ncols) if grid and all(counts(i, j) for i in range(len(grid)))]
 
 
 def _within_tables(tables: list[Table]) -> list[Finding]:
@@ -93,13 +101,13 @@ def _within_tables(tables: list[Table]) -> list[Finding]:
     for t in tables:
         if t.kind != "children" or len(t.rows) < 2:
             continue
-        header, grid, _ = _grid(t)
+        header, grid, cell_attrs = _grid(t)
         sum_of = {j: (c.attrs.get("data-sum-of") or "").split("|")
                   for j, c in enumerate(t.rows[0]) if c.attrs.get("data-sum-of")}
         ncols = len(header)
         total_cols = [j for j, h in enumerate(header) if is_total(h)]
         total_rows = [i for i, r in enumerate(grid) if r and is_total(r[0])]
-        count_cols = _count_cols(grid, ncols)
+        count_cols = _count_cols(grid, ncols, cell_attrs)
         if not count_cols or not (total_cols or total_rows or sum_of):
             continue
         if all(row[j].attrs.get("data-key") for row in t.body() for j in count_cols
@@ -261,7 +269,7 @@ def _shares_beside_hidden(name: str, t: Table) -> list[Finding]:
     if t.kind != "children" or len(t.rows) < 2:
         return []
     header, grid, attrs = _grid(t)
-    count_cols = set(_count_cols(grid, len(header)))
+    count_cols = set(_count_cols(grid, len(header), attrs))
     out = []
     for row, row_attrs in zip(grid, attrs, strict=True):
         if not any(row[j] == "c" for j in count_cols):
@@ -416,39 +424,25 @@ def _figures_json(figures: dict | None) -> list[Finding]:
 # --------------------------------------------------------------------------- process control
 
 
-def _limit(text: str) -> tuple[float, float] | None:
-    """The range a printed limit ("3.8") stands for (half its last decimal place either
-    side)."""
-    m = re.fullmatch(r"-?\d+(?:\.(\d+))?", text.strip().replace(",", ""))
-    if not m:
-        return None
-    half = 0.5 * 10.0 ** -len(m.group(1) or "")
-    v = float(text.replace(",", ""))
-    return v - half, v + half
-
-
 def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
-    """Process-control tables (Making Data Count): a hidden point whose special-cause column
-    does not say "outside limits" lies within the printed limits (that rule comes first), so
-    limits whose range holds one whole number of at least 1 give it away."""
+    """Process-control tables (Making Data Count) that print an average or limits beside a
+    hidden point. A hidden point whose special cause is not "outside limits" lies within the
+    printed limits (that rule comes first), so limits whose range holds one whole number give
+    it away; and the average times the number of points gives the sum of the hidden ones. So
+    any hidden point beside printed limits or an average is a finding."""
     out = []
     for name, r in pages.items():
         for t in r.tables:
             header = [h.lower() for h in t.header()]
-            if not {"lower limit", "upper limit", "special cause"} <= set(header):
+            stats = {j for j, h in enumerate(header)
+                     if h in ("lower limit", "upper limit", "average", "special cause")}
+            if not stats & {j for j, h in enumerate(header) if h != "special cause"}:
                 continue
-            lo_j, hi_j = header.index("lower limit"), header.index("upper limit")
-            rule_j = header.index("special cause")
             _, grid, _ = _grid(t)
             for row in grid:
-                hidden = [j for j, text in enumerate(row) if text == "c"
-                          and j not in (lo_j, hi_j, rule_j)]
-                lo, hi = _limit(row[lo_j]), _limit(row[hi_j])
-                if not hidden or lo is None or hi is None or "outside" in row[rule_j].lower():
-                    continue
-                least, most = max(1, int(np.ceil(lo[0]))), int(np.floor(hi[1]))
-                if least == most:
-                    out.append(Finding(name, "hidden value worked out from the process limits",
+                if any(text == "c" for j, text in enumerate(row) if j not in stats):
+                    out.append(Finding(name, "hidden value beside process limits or an "
+                                             "average that bound it",
                                        f"table '{t.caption[:60]}', row '{row[0]}'"))
     return out
 
@@ -456,22 +450,18 @@ def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
 # --------------------------------------------------------------------------- the audit
 
 
-def audit_pack(folder: Path | str, *, spc_limits: bool = False,
+def audit_pack(folder: Path | str, *, spc_limits: bool = True,
                unplanned_bounds: bool = False) -> list[Finding]:
     """Every disclosure problem an attacker could find from the pack alone (empty: none).
 
-    Two checks find real leaks that the code producing the pack does not yet prevent, so
-    they are off by default (a publish fails on any finding) until it does:
-
-    * ``spc_limits``, the process-control check (:func:`_spc_limits`): the scorecard page
-      prints the average, limits and special cause of points it hides
-      (performance/page.py, ``_chart_table``), which gives them away on every pack made from
-      the demo's performance dataset;
-    * ``unplanned_bounds``, the bounds between figures (subsets such as interviews offered
-      within missing episodes, children going missing plus those missing more than once
-      within the episodes, distinct children within their total): the disclosure plan
-      (pack_plan.py) protects exact sums only, and a small group whose children each went
-      missing once or twice is pinned by them.
+    * ``spc_limits``, the process-control check (:func:`_spc_limits`), on by default: the
+      scorecard leaves the average and limits out of any table that hides a point
+      (performance/page.py, ``_chart_table``).
+    * ``unplanned_bounds``, off by default until the plan protects them: the bounds between
+      figures (subsets such as interviews offered within missing episodes, children going
+      missing plus those missing more than once within the episodes, distinct children
+      within their total): the disclosure plan (pack_plan.py) protects exact sums only, and
+      a small group whose children each went missing once or twice is pinned by them.
     :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)
     out: list[Finding] = []
