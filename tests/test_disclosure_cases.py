@@ -57,12 +57,6 @@ def test_case_9_nothing_hidden_can_be_pinned():
     assert not any(pinned(r) for r in rng.values())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wscb_analysis/disclosure/suppress.py, suppress(), the loop 'for cell in found' (line "
-    "210): each recovered cell gets one more hidden cell in the same round, so a and e, "
-    "recovered together on one line, hide both 40 and 50 where hiding 40 protects both. Fix: "
-    "after hiding a cell for one recovered cell, skip the other recovered cells on the lines "
-    "it joined (or recompute the ranges) before hiding more."))
 def test_case_9_hides_no_more_than_hand_working_needs():
     shown = disclose(CASE_9, counts=["plans"], total_row=5)
     assert list(shown.display["plans"]) == HAND_DISPLAY

@@ -203,18 +203,44 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.exact for ln in lines):
             break
-        found = [c for c, r in ranges(values, hide, lines, upper, memo).items() if pinned(r)]
+        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo).items()
+                       if pinned(r))
         if not found:
             break
-        progressed = False
-        for cell in found:  # hide one more cell near each recovered one
-            choice = _nearest_candidate(cell, lines, hide, candidates, values)
-            if choice is not None:
-                hide[choice] = True
-                progressed = True
-        if not progressed:  # nothing left to hide: the audit will report it
-            break
+        if not _hide_for(found, lines, hide, candidates, values):
+            break  # nothing left to hide: the audit will report it
     return hide
+
+
+def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
+              candidates: np.ndarray, values: np.ndarray) -> bool:
+    """Hide one more cell near each recovered cell in ``found``, but only one per group of
+    linked hidden cells: a cell hidden for one recovered cell may protect the others of its
+    group (case 9: two small cells on one line are both protected by one more hidden cell),
+    so they wait for the ranges to be worked out again. Groups that share no line are
+    independent, so each still gets its cell in this round. True when a cell was hidden."""
+    solved = [ln for ln in lines if ln.exact]
+    hidden_now = [int(i) for i in np.flatnonzero(hide)]
+    group_of: dict[int, int] = {}
+    for g, (cells, _) in enumerate(_components(hidden_now, solved)):
+        for c in cells:
+            group_of[c] = g
+    touched: set[int] = set()
+    progressed = False
+    for cell in found:
+        if group_of[cell] in touched:
+            continue
+        choice = _nearest_candidate(cell, lines, hide, candidates, values)
+        if choice is None:
+            continue
+        hide[choice] = True
+        progressed = True
+        touched.add(group_of[cell])
+        # The new hidden cell joins every group on its lines: their ranges change too.
+        for ln in solved:
+            if choice in ln.parts or choice == ln.total:
+                touched.update(group_of[c] for c in (*ln.parts, ln.total) if c in group_of)
+    return progressed
 
 
 def _nearest_candidate(cell: int, lines: Sequence[Line], hide: np.ndarray,
