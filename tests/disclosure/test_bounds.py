@@ -58,7 +58,8 @@ def test_the_closed_form_agrees_with_the_linear_programme():
     twice = ranges(values, hidden, [bound([0, 1], 2), bound([0, 1], 2)])
     assert once == {0: (1, 9), 1: (1, 9)}
     assert {c: pytest.approx(r) for c, r in twice.items()} == once
-    # And a hidden total: x >= 12 from 12 <= x, alone and beside a looser 7 <= x.
+    # And a hidden total: x >= 12 from 12 <= x, alone and beside a looser 7 <= x (bounds on
+    # one hidden cell are folded into its limits).
     values = np.array([12.0, 7.0, 30.0])
     alone = ranges(values, np.array([F, F, T]), [bound([0], 2)])
     both = ranges(values, np.array([F, F, T]), [bound([0], 2), bound([1], 2)])

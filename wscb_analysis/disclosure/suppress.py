@@ -80,13 +80,17 @@ def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[
 
 
 def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
-           upper_five: np.ndarray | None = None, memo: dict | None = None
-           ) -> dict[int, tuple[float, float]]:
+           upper_five: np.ndarray | None = None, memo: dict | None = None,
+           exact: bool = True) -> dict[int, tuple[float, float]]:
     """The least and greatest value each hidden cell can take given the shown cells, the
     exact lines and the bounds (hidden cells are at least 1; at most 5 where ``upper_five``);
-    NaN where the shown cells contradict them. ``memo``
-    keeps each group's answer between calls (a group whose hidden cells did not change has
-    the same ranges)."""
+    NaN where the shown cells contradict them. ``memo`` keeps each group's answer between
+    calls (a group whose hidden cells did not change has the same ranges).
+
+    ``exact`` False: only whether each cell is pinned is needed. A cell seen at two whole
+    numbers a unit apart or more among a few solutions is not pinned, and its range is given
+    as those values (within the true range, not all of it): a group of many linked cells
+    then needs two programmes, not two for each cell."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
@@ -100,13 +104,14 @@ def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
             out.update(memo[token])
             continue
         before = set(out)
-        _group_ranges(group, group_lines, values, upper_five, out, linprog)
+        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact)
         if memo is not None:
             memo[token] = {c: out[c] for c in set(out) - before}
     return out
 
 
-def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
+def _group_ranges(group, group_lines, values, upper_five, out, linprog,
+                  exact: bool = True) -> None:
     """Ranges of one group's hidden cells into ``out`` (closed form for one sum or one
     bound, else two linear programmes a cell)."""
     pos = {c: i for i, c in enumerate(group)}
@@ -129,9 +134,29 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
             (a_ub if line.at_most else a_eq).append(row)
             (b_ub if line.at_most else b_eq).append(rhs)
     bounds = [(1, SMALL[1] if upper_five[c] else None) for c in group]
+    if a_ub:
+        # A bound on one hidden cell (3 interviews under 40 episodes shown) is a limit on
+        # that cell, not a row: so a sum with such bounds beside it keeps its closed form.
+        rows_kept = []
+        for row, rhs in zip(a_ub, b_ub, strict=True):
+            (nz,) = np.nonzero(row)
+            if len(nz) != 1:
+                rows_kept.append((row, rhs))
+                continue
+            i, coef = int(nz[0]), row[nz[0]]
+            lo, hi = bounds[i]
+            if coef > 0:
+                hi = rhs / coef if hi is None else min(hi, rhs / coef)
+            else:
+                lo = max(lo, rhs / coef)
+            if hi is not None and lo > hi + 1e-9:  # the shown cells contradict the bound
+                out.update({c: (np.nan, np.nan) for c in group})
+                return
+            bounds[i] = (lo, hi)
+        a_ub, b_ub = [r for r, _ in rows_kept], [v for _, v in rows_kept]
     if not a_eq and not a_ub:
-        for c in group:
-            out[c] = (1.0, SMALL[1] if upper_five[c] else np.inf)
+        for c, (lo, hi) in zip(group, bounds, strict=True):
+            out[c] = (float(lo), np.inf if hi is None else float(hi))
         return
     rows = a_eq + a_ub
     if len(rows) == 1 and set(np.unique(rows[0])) <= {0.0, 1.0, -1.0}:
@@ -144,11 +169,33 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
     kw = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": np.array(b_eq) if a_eq else None,
           "A_ub": np.array(a_ub) if a_ub else None, "b_ub": np.array(b_ub) if a_ub else None,
           "bounds": bounds, "method": "highs"}
+    least = np.full(len(group), np.inf)
+    most = np.full(len(group), -np.inf)
+    if not exact and len(group) > 2:
+        # Every cell pushed down, then up (under a cap far above every count, so the
+        # programme is bounded; a solution under the cap is a solution without it).
+        cap = 1000.0 * (float(np.nanmax(np.abs(values), initial=0.0)) + 10.0)
+        capped = {**kw, "bounds": [(lo, cap if hi is None else hi) for lo, hi in bounds]}
+        for sign in (1.0, -1.0):
+            res = linprog(np.full(len(group), sign), **capped)
+            if res.status == 2:  # the shown cells contradict the lines
+                out.update({c: (np.nan, np.nan) for c in group})
+                return
+            if res.status == 0:
+                np.minimum(least, res.x, out=least)
+                np.maximum(most, res.x, out=most)
     for i, c in enumerate(group):
+        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= 1:
+            out[c] = (float(least[i]), float(most[i]))  # two whole numbers fit: not pinned
+            continue
         obj = np.zeros(len(group))
         obj[i] = 1
         lo = linprog(obj, **kw)
         hi = linprog(-obj, **kw)
+        for res in (lo, hi):
+            if res.status == 0:
+                np.minimum(least, res.x, out=least)
+                np.maximum(most, res.x, out=most)
         low = lo.fun if lo.status == 0 else np.nan
         high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else np.nan)
         out[c] = (low, high)
@@ -248,8 +295,8 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.solved for ln in lines):
             break
-        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo).items()
-                       if pinned(r))
+        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo,
+                                            exact=False).items() if pinned(r))
         if not found:
             break
         if not _hide_for(found, lines, hide, candidates, values):
