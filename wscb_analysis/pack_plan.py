@@ -27,7 +27,10 @@ Measures (keys ``measure|period|dim=value``; periods are months "Oct 2016", quar
   ``lead_professional_same``, ``lead_professional_recorded``.
 
 Counts of distinct children do not add up exactly (a child can fall in two districts): their
-sums get the "never one hidden cell" rule only.
+sums get the "never one hidden cell" rule only. Beside the sums, the plan holds the bounds an
+attacker knows from the definitions (interviews offered within Missing episodes, each
+group's children within all children, ...: :mod:`wscb_analysis.plan_bounds`), and no hidden
+figure is left pinned by sums and bounds together.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from .metrics import cp_plans as cp
 from .metrics import early_help as eh
 from .metrics import referrals as rf
 from .periods import Period, financial_year, period_labels
+from .plan_bounds import plan_bounds
 
 NOT_RECORDED = "Not recorded"
 POPULATIONS = ("Looked after", "Not looked after", NOT_RECORDED)
@@ -518,6 +522,7 @@ def build_plan(extract, period: Period, profile=None) -> PackPlan:
     _cp_plans(b, extract, period, cov["cp_plans"], profile)
     _missing(b, extract, period, cov["missing"], profile)
     _early_help(b, extract, period, cov["early_help"], profile)
+    plan_bounds(b)  # what an attacker can bound, beside the sums (plan_bounds.py)
     return b.build()
 
 
@@ -574,7 +579,7 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
 
 
 #: Bump when the plan's rules change, so a plan saved by older rules is not reused.
-PLAN_VERSION = "1"
+PLAN_VERSION = "2"
 
 
 def _rules_digest() -> str:
@@ -586,7 +591,7 @@ def _rules_digest() -> str:
 
     here = Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=8)
-    for path in sorted([here / "pack_plan.py", here / "figures.py",
+    for path in sorted([here / "pack_plan.py", here / "plan_bounds.py", here / "figures.py",
                         *(here / "disclosure").glob("*.py"), *(here / "metrics").glob("*.py")]):
         h.update(path.read_bytes())
     return h.hexdigest()

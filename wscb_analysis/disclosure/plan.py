@@ -78,6 +78,21 @@ class PlanBuilder:
         if parts:
             self.lines.append(Line(parts, self.index[total], exact))
 
+    def at_most(self, total: str, parts: Iterable[str]) -> bool:
+        """``parts`` add up to at most ``total`` (all keys already planned): a bound an
+        attacker knows from the definitions, solved by the audit but never given the "one
+        hidden cell" rule. Left out (False) when the counts break it (a record the
+        definitions do not expect, such as an interview accepted but not offered): the
+        attacker could not rely on it, and a bound the counts break would leave the
+        linear programme with no solution."""
+        cells = tuple(self.index[p] for p in parts)
+        t = self.index[total]
+        have = [self.values[c] for c in (*cells, t)]
+        if not cells or not all(np.isfinite(have)) or sum(have[:-1]) > have[-1]:
+            return False
+        self.lines.append(Line(cells, t, at_most=True))
+        return True
+
     def build(self) -> PackPlan:
         values = np.array(self.values, dtype=float)
         hidden = suppress(values, self.lines)
@@ -133,7 +148,8 @@ class PackPlan:
     def summary(self) -> dict:
         return {"figures": len(self.keys), "hidden": int(self.hidden_mask.sum()),
                 "hidden_secondary": int((self.hidden_mask & ~self.primary_mask).sum()),
-                "sums": len(self.lines)}
+                "sums": sum(not ln.at_most for ln in self.lines),
+                "bounds": sum(ln.at_most for ln in self.lines)}
 
 
 __all__ = ["PackPlan", "PlanBuilder", "PlanError", "make_key", "parse_key"]

@@ -7,13 +7,17 @@ and the year). The rules (DEFINITIONS.md):
 * primary: a count from 1 to 5 is hidden; 0 is shown (zeros stay zeros);
 * secondary: a line never holds exactly one hidden cell (it would be its total minus the rest),
   so the smallest non-zero cell beside it is hidden too;
-* audit: an attacker who knows every shown cell, every exact line, that hidden cells are whole
-  numbers of at least 1 (zeros are shown) and at most 5 where the cell is primary, works out
-  the range each hidden cell can take by linear programming; a cell pinned to one whole number
-  is recovered, and one more cell beside it is hidden, until none is.
+* audit: an attacker who knows every shown cell, every exact line, every bound (parts at
+  most their total), that hidden cells are whole numbers of at least 1 (zeros are shown) and
+  at most 5 where the cell is primary, works out the range each hidden cell can take by linear
+  programming; a cell pinned to one whole number is recovered, and one more cell beside it is
+  hidden, until none is.
 
 Lines between distinct counts of children (a child can fall in two districts) are not exact
-sums: they get the "never one hidden cell" rule but not the exact audit.
+sums: they get the "never one hidden cell" rule but not the exact audit. A bound
+(``at_most``: re-referrals within referrals, interviews offered within Missing episodes) gets
+the audit but not the "never one hidden cell" rule: one hidden cell under a shown total is
+only bounded, not given away.
 """
 
 from __future__ import annotations
@@ -28,11 +32,20 @@ from .formats import SMALL
 
 @dataclass(frozen=True)
 class Line:
-    """``parts`` add up to ``total`` (cell numbers); ``exact`` False for distinct counts."""
+    """``parts`` add up to ``total`` (cell numbers); ``exact`` False for distinct counts.
+
+    ``at_most``: the parts add up to at most the total (a bound an attacker knows from the
+    definitions); ``exact`` is then not read."""
 
     parts: tuple[int, ...]
     total: int
     exact: bool = True
+    at_most: bool = False
+
+    @property
+    def solved(self) -> bool:
+        """Used by the audit's linear programmes (an exact sum or a bound)."""
+        return self.exact or self.at_most
 
 
 def primary(values: np.ndarray) -> np.ndarray:
@@ -42,7 +55,7 @@ def primary(values: np.ndarray) -> np.ndarray:
 
 def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[int],
                                                                              list[Line]]]:
-    """Hidden cells grouped by the exact lines that connect them (solved one group at a time)."""
+    """Hidden cells grouped by the lines that connect them (solved one group at a time)."""
     parent = {c: c for c in cells}
 
     def find(c):
@@ -67,37 +80,45 @@ def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[
 
 
 def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
-           upper_five: np.ndarray | None = None, memo: dict | None = None
-           ) -> dict[int, tuple[float, float]]:
-    """The least and greatest value each hidden cell can take given the shown cells and the
-    exact lines (hidden cells are at least 1; at most 5 where ``upper_five``). ``memo``
-    keeps each group's answer between calls (a group whose hidden cells did not change has
-    the same ranges)."""
+           upper_five: np.ndarray | None = None, memo: dict | None = None,
+           exact: bool = True) -> dict[int, tuple[float, float]]:
+    """The least and greatest value each hidden cell can take given the shown cells, the
+    exact lines and the bounds (hidden cells are at least 1; at most 5 where ``upper_five``);
+    NaN where the shown cells contradict them. ``memo`` keeps each group's answer between
+    calls (a group whose hidden cells did not change has the same ranges).
+
+    ``exact`` False: only whether each cell is pinned is needed. A cell seen at two whole
+    numbers a unit apart or more among a few solutions is not pinned, and its range is given
+    as those values (within the true range, not all of it): a group of many linked cells
+    then needs two programmes, not two for each cell."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
     cells = [int(i) for i in np.flatnonzero(hidden)]
     upper_five = np.zeros(len(values), bool) if upper_five is None else upper_five
-    exact = [ln for ln in lines if ln.exact]
+    solved = [ln for ln in lines if ln.solved]
     out: dict[int, tuple[float, float]] = {}
-    for group, group_lines in _components(cells, exact):
+    for group, group_lines in _components(cells, solved):
         token = frozenset(group)
         if memo is not None and token in memo:
             out.update(memo[token])
             continue
         before = set(out)
-        _group_ranges(group, group_lines, values, upper_five, out, linprog)
+        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact)
         if memo is not None:
             memo[token] = {c: out[c] for c in set(out) - before}
     return out
 
 
-def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
-    """Ranges of one group's hidden cells into ``out`` (closed form for one sum, else
-    two linear programmes a cell)."""
+def _group_ranges(group, group_lines, values, upper_five, out, linprog,
+                  exact: bool = True) -> None:
+    """Ranges of one group's hidden cells into ``out`` (closed form for one sum or one
+    bound, else two linear programmes a cell)."""
     pos = {c: i for i, c in enumerate(group)}
-    a_eq, b_eq = [], []
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for line in group_lines:
+        if line.at_most and line.total not in pos and not np.isfinite(values[line.total]):
+            continue  # at most a figure not available: the attacker learns nothing
         row = np.zeros(len(group))
         rhs = 0.0
         for c in line.parts:
@@ -110,23 +131,71 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog) -> None:
         else:
             rhs += values[line.total] if np.isfinite(values[line.total]) else 0.0
         if row.any():
-            a_eq.append(row)
-            b_eq.append(rhs)
+            (a_ub if line.at_most else a_eq).append(row)
+            (b_ub if line.at_most else b_eq).append(rhs)
     bounds = [(1, SMALL[1] if upper_five[c] else None) for c in group]
-    if not a_eq:
-        for c in group:
-            out[c] = (1.0, SMALL[1] if upper_five[c] else np.inf)
+    if a_ub:
+        # A bound on one hidden cell (3 interviews under 40 episodes shown) is a limit on
+        # that cell, not a row: so a sum with such bounds beside it keeps its closed form.
+        rows_kept = []
+        for row, rhs in zip(a_ub, b_ub, strict=True):
+            (nz,) = np.nonzero(row)
+            if len(nz) != 1:
+                rows_kept.append((row, rhs))
+                continue
+            i, coef = int(nz[0]), row[nz[0]]
+            lo, hi = bounds[i]
+            if coef > 0:
+                hi = rhs / coef if hi is None else min(hi, rhs / coef)
+            else:
+                lo = max(lo, rhs / coef)
+            if hi is not None and lo > hi + 1e-9:  # the shown cells contradict the bound
+                out.update({c: (np.nan, np.nan) for c in group})
+                return
+            bounds[i] = (lo, hi)
+        a_ub, b_ub = [r for r, _ in rows_kept], [v for _, v in rows_kept]
+    if not a_eq and not a_ub:
+        for c, (lo, hi) in zip(group, bounds, strict=True):
+            out[c] = (float(lo), np.inf if hi is None else float(hi))
         return
-    if len(a_eq) == 1 and set(np.unique(a_eq[0])) <= {0.0, 1.0, -1.0}:
-        # One sum: each cell's range in closed form (no linear programme needed).
-        out.update(_one_line(group, a_eq[0], b_eq[0], bounds))
+    rows = a_eq + a_ub
+    if len(rows) == 1 and set(np.unique(rows[0])) <= {0.0, 1.0, -1.0}:
+        # One sum or one bound: each cell's range in closed form (no linear programme).
+        if a_eq:
+            out.update(_one_line(group, a_eq[0], b_eq[0], bounds))
+        else:
+            out.update(_one_bound(group, a_ub[0], b_ub[0], bounds))
         return
-    a, b = np.array(a_eq), np.array(b_eq)
+    kw = {"A_eq": np.array(a_eq) if a_eq else None, "b_eq": np.array(b_eq) if a_eq else None,
+          "A_ub": np.array(a_ub) if a_ub else None, "b_ub": np.array(b_ub) if a_ub else None,
+          "bounds": bounds, "method": "highs"}
+    least = np.full(len(group), np.inf)
+    most = np.full(len(group), -np.inf)
+    if not exact and len(group) > 2:
+        # Every cell pushed down, then up (under a cap far above every count, so the
+        # programme is bounded; a solution under the cap is a solution without it).
+        cap = 1000.0 * (float(np.nanmax(np.abs(values), initial=0.0)) + 10.0)
+        capped = {**kw, "bounds": [(lo, cap if hi is None else hi) for lo, hi in bounds]}
+        for sign in (1.0, -1.0):
+            res = linprog(np.full(len(group), sign), **capped)
+            if res.status == 2:  # the shown cells contradict the lines
+                out.update({c: (np.nan, np.nan) for c in group})
+                return
+            if res.status == 0:
+                np.minimum(least, res.x, out=least)
+                np.maximum(most, res.x, out=most)
     for i, c in enumerate(group):
+        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= 1:
+            out[c] = (float(least[i]), float(most[i]))  # two whole numbers fit: not pinned
+            continue
         obj = np.zeros(len(group))
         obj[i] = 1
-        lo = linprog(obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-        hi = linprog(-obj, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        lo = linprog(obj, **kw)
+        hi = linprog(-obj, **kw)
+        for res in (lo, hi):
+            if res.status == 0:
+                np.minimum(least, res.x, out=least)
+                np.maximum(most, res.x, out=most)
         low = lo.fun if lo.status == 0 else np.nan
         high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else np.nan)
         out[c] = (low, high)
@@ -154,6 +223,28 @@ def _one_line(group, coef, rhs, bounds) -> dict[int, tuple[float, float]]:
     return out
 
 
+def _one_bound(group, coef, rhs, bounds) -> dict[int, tuple[float, float]]:
+    """Ranges of cells tied by one bound sum(coef * x) <= rhs (coef +1 or -1), each cell
+    within its bounds: for cell i the rest contribute at least ``rest_lo``, so
+    coef_i * x_i <= rhs - rest_lo; the other end of x_i's range is its own bound (the rest
+    can always take their least contribution). Empty (NaN) when even that does not fit."""
+    lo = np.array([b[0] for b in bounds], float)
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
+    t_lo = np.where(coef > 0, coef * lo, coef * hi)
+    out = {}
+    for i, c in enumerate(group):
+        if coef[i] == 0:
+            out[c] = (lo[i], hi[i])
+            continue
+        room = rhs - np.sum(np.delete(t_lo, i))
+        if coef[i] > 0:
+            rng = (lo[i], min(hi[i], room))
+        else:
+            rng = (max(lo[i], -room), hi[i])
+        out[c] = rng if rng[0] <= rng[1] + 1e-9 else (np.nan, np.nan)
+    return out
+
+
 def pinned(rng: tuple[float, float]) -> bool:
     """One whole number only fits the range."""
     lo, hi = rng
@@ -166,8 +257,8 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
              upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
              locked: np.ndarray | None = None) -> np.ndarray:
     """The cells to hide (True): primary, then secondary until no line has exactly one hidden
-    cell and no hidden cell is pinned by the exact lines. NaN cells (not available) are never
-    hidden and never counted on.
+    cell and no hidden cell is pinned by the exact lines and bounds. NaN cells (not
+    available) are never hidden and never counted on.
 
     ``hidden``: cells already hidden elsewhere (kept hidden); ``locked``: cells already shown
     elsewhere, which may not be hidden here (secondary suppression works around them).
@@ -198,31 +289,58 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
     for _ in range(len(values) + 1):
         changed = False
         for line in lines:
-            changed |= protect_line(line)
+            if not line.at_most:  # one hidden cell under a bound is bounded, not given
+                changed |= protect_line(line)
         if changed:
             continue
-        if not any(ln.exact for ln in lines):
+        if not any(ln.solved for ln in lines):
             break
-        found = [c for c, r in ranges(values, hide, lines, upper, memo).items() if pinned(r)]
+        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo,
+                                            exact=False).items() if pinned(r))
         if not found:
             break
-        progressed = False
-        for cell in found:  # hide one more cell near each recovered one
-            choice = _nearest_candidate(cell, lines, hide, candidates, values)
-            if choice is not None:
-                hide[choice] = True
-                progressed = True
-        if not progressed:  # nothing left to hide: the audit will report it
-            break
+        if not _hide_for(found, lines, hide, candidates, values):
+            break  # nothing left to hide: the audit will report it
     return hide
+
+
+def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
+              candidates: np.ndarray, values: np.ndarray) -> bool:
+    """Hide one more cell near each recovered cell in ``found``, but only one per group of
+    linked hidden cells: a cell hidden for one recovered cell may protect the others of its
+    group (case 9: two small cells on one line are both protected by one more hidden cell),
+    so they wait for the ranges to be worked out again. Groups that share no line are
+    independent, so each still gets its cell in this round. True when a cell was hidden."""
+    solved = [ln for ln in lines if ln.solved]
+    hidden_now = [int(i) for i in np.flatnonzero(hide)]
+    group_of: dict[int, int] = {}
+    for g, (cells, _) in enumerate(_components(hidden_now, solved)):
+        for c in cells:
+            group_of[c] = g
+    touched: set[int] = set()
+    progressed = False
+    for cell in found:
+        if group_of[cell] in touched:
+            continue
+        choice = _nearest_candidate(cell, lines, hide, candidates, values)
+        if choice is None:
+            continue
+        hide[choice] = True
+        progressed = True
+        touched.add(group_of[cell])
+        # The new hidden cell joins every group on its lines: their ranges change too.
+        for ln in solved:
+            if choice in ln.parts or choice == ln.total:
+                touched.update(group_of[c] for c in (*ln.parts, ln.total) if c in group_of)
+    return progressed
 
 
 def _nearest_candidate(cell: int, lines: Sequence[Line], hide: np.ndarray,
                        candidates: np.ndarray, values: np.ndarray) -> int | None:
-    """The smallest shown non-zero cell on the exact lines nearest ``cell``: first the lines
-    through it, then lines through the hidden cells on those, and so on (the shown cells
-    that pin a hidden one lie on the lines that connect it to them)."""
-    exact = [ln for ln in lines if ln.exact]
+    """The smallest shown non-zero cell on the lines (sums and bounds) nearest ``cell``:
+    first the lines through it, then lines through the hidden cells on those, and so on (the
+    shown cells that pin a hidden one lie on the lines that connect it to them)."""
+    exact = [ln for ln in lines if ln.solved]
     seen_cells = {cell}
     frontier = {cell}
     used: set[int] = set()

@@ -1,0 +1,192 @@
+"""Bounds (parts at most their total) in the suppression engine and the pack's plan.
+
+Every expected range is worked out by hand in the comments: hidden cells are whole numbers of
+at least 1 (zeros are shown) and at most 5 where they are from 1 to 5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wscb_analysis.disclosure.plan import PlanBuilder, make_key
+from wscb_analysis.disclosure.suppress import Line, pinned, primary, ranges, suppress
+from wscb_analysis.pack_plan import build_plan
+from wscb_analysis.plan_bounds import DISTINCT, DISTINCT_AT_DAY, SUBSETS, parent_period
+from wscb_analysis.plan_bounds import plan_bounds as add_bounds
+from wscb_analysis.publish import audit_solve
+
+from ..test_disclosure_cases import write_missing
+
+F, T = False, True
+
+
+def bound(parts, total) -> Line:
+    return Line(tuple(parts), total, at_most=True)
+
+
+def test_a_hidden_part_under_a_shown_total():
+    # 3 interviews offered (hidden) after 40 Missing episodes (shown): 1 <= x <= 40, and at
+    # most 5 as it is from 1 to 5.
+    values = np.array([3.0, 40.0])
+    hidden = np.array([T, F])
+    assert ranges(values, hidden, [bound([0], 1)]) == {0: (1, 40)}
+    assert ranges(values, hidden, [bound([0], 1)], upper_five=primary(values)) == {0: (1, 5)}
+
+
+def test_a_hidden_total_over_shown_parts():
+    # 12 children shown, their episodes (30) hidden: episodes >= 12, no upper end.
+    rng = ranges(np.array([12.0, 30.0]), np.array([F, T]), [bound([0], 1)])
+    assert rng == {1: (12, np.inf)}
+
+
+def test_two_hidden_parts_under_a_shown_total():
+    # x + y <= 10 with y >= 1: x <= 9; at most 5 each when both are small.
+    values = np.array([2.0, 3.0, 10.0])
+    hidden = np.array([T, T, F])
+    assert ranges(values, hidden, [bound([0, 1], 2)]) == {0: (1, 9), 1: (1, 9)}
+    assert ranges(values, hidden, [bound([0, 1], 2)],
+                  upper_five=primary(values)) == {0: (1, 5), 1: (1, 5)}
+
+
+def test_the_closed_form_agrees_with_the_linear_programme():
+    # The same bound twice makes two rows, so the linear programme solves it; one row is
+    # solved in closed form. Both must give the ranges worked out above.
+    values = np.array([2.0, 3.0, 10.0])
+    hidden = np.array([T, T, F])
+    once = ranges(values, hidden, [bound([0, 1], 2)])
+    twice = ranges(values, hidden, [bound([0, 1], 2), bound([0, 1], 2)])
+    assert once == {0: (1, 9), 1: (1, 9)}
+    assert {c: pytest.approx(r) for c, r in twice.items()} == once
+    # And a hidden total: x >= 12 from 12 <= x, alone and beside a looser 7 <= x (bounds on
+    # one hidden cell are folded into its limits).
+    values = np.array([12.0, 7.0, 30.0])
+    alone = ranges(values, np.array([F, F, T]), [bound([0], 2)])
+    both = ranges(values, np.array([F, F, T]), [bound([0], 2), bound([1], 2)])
+    assert alone == both == {2: (12, np.inf)}
+
+
+def test_a_bound_over_a_figure_not_available_says_nothing():
+    rng = ranges(np.array([3.0, np.nan]), np.array([T, F]), [bound([0], 1)],
+                 upper_five=np.array([T, F]))
+    assert rng == {0: (1, 5)}
+
+
+def test_shown_cells_that_break_a_bound_give_no_range():
+    # 20 <= t with t from 1 to 5: no value fits (NaN, reported elsewhere, never "pinned").
+    rng = ranges(np.array([20.0, 3.0]), np.array([F, T]), [bound([0], 1)],
+                 upper_five=np.array([F, T]))
+    assert np.isnan(rng[1][0]) and np.isnan(rng[1][1])
+    assert not pinned(rng[1])
+
+
+def test_one_hidden_cell_under_a_bound_hides_nothing_more():
+    # An exact line with one hidden cell gives it away (so a second is hidden); a bound does
+    # not: 3 under 40 is only known to be 1 to 5.
+    assert list(suppress([3, 40], [bound([0], 1)])) == [T, F]
+    assert list(suppress([3, 40], [Line((0,), 1)])) == [T, T]
+
+
+def test_a_bound_that_pins_a_cell_gets_more_hidden():
+    # Cells: x = 1, y = 7 with x + y = T = 8 (exact), and w = 7 interviews within y's
+    # episodes (w <= y). Primary hides x; the sum's one-hidden-cell rule hides y (7).
+    # Exact sums alone: x + y = 8, x in 1..5, y in 3..7: nothing pinned.
+    # With the bound: y >= 7, so y = 7 and x = 1, both pinned. The shown cells on x's line
+    # are only T (a total): it is hidden. Then x + y = T, y >= 7: x in 1..5, y >= 7, T >= 8.
+    values = [1, 7, 8, 7]
+    exact = [Line((0, 1), 2)]
+    assert list(suppress(values, exact)) == [T, T, F, F]
+    before = ranges(np.array(values, float), np.array([T, T, F, F]), [*exact, bound([3], 1)],
+                    upper_five=primary(np.array(values, float)))
+    assert before[0] == pytest.approx((1, 1)) and before[1] == pytest.approx((7, 7))
+    hide = suppress(values, [*exact, bound([3], 1)])
+    assert list(hide) == [T, T, T, F]
+    after = ranges(np.array(values, float), hide, [*exact, bound([3], 1)],
+                   upper_five=primary(np.array(values, float)))
+    assert after == {0: (1, 5), 1: (7, np.inf), 2: (8, np.inf)}
+
+
+def test_independent_recovered_cells_each_get_a_cell_in_one_go():
+    # Two copies of case 9's column side by side (cells 0-5 and 6-11), sharing no line: each
+    # pair of small cells is protected by hiding its own 40, and only that.
+    col = [1, 40, 60, 50, 1, 152]
+    lines = [Line((0, 1, 2, 3, 4), 5), Line((6, 7, 8, 9, 10), 11)]
+    hide = suppress(col + col, lines)
+    assert list(np.flatnonzero(hide)) == [0, 1, 4, 6, 7, 10]
+
+
+# --------------------------------------------------------------------------- the pack's plan
+
+
+@pytest.mark.parametrize(("period", "parent"), [
+    ("Oct 2016", "2016-17 Q3"), ("Apr 2016", "2016-17 Q1"), ("Mar 2017", "2016-17 Q4"),
+    ("Jan 2017", "2016-17 Q4"), ("2016-17 Q3", "2016-17"), ("2016-17", None)])
+def test_parent_period(period, parent):
+    # Financial years run April to March: Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar.
+    assert parent_period(period) == parent
+
+
+def _line_keys(b: PlanBuilder) -> set[tuple[tuple[str, ...], str]]:
+    return {(tuple(b.keys[p] for p in ln.parts), b.keys[ln.total])
+            for ln in b.lines if ln.at_most}
+
+
+def test_plan_bounds_between_missing_figures():
+    q = "2014-15 Q2"
+    la = {"population": "Looked after"}
+    k = {"offered": make_key("rhi_offered", q, la), "accepted": make_key("rhi_accepted", q, la),
+         "episodes": make_key("episodes", q, {**la, "type": "Missing"}),
+         "children": make_key("missing_children", q, la),
+         "repeat": make_key("missing_children_repeat", q, la),
+         "all_children": make_key("missing_children", q),
+         "july_children": make_key("missing_children", "Jul 2014")}
+    b = PlanBuilder()
+    for name, value in {"offered": 20, "accepted": 3, "episodes": 20, "children": 12,
+                        "repeat": 8, "all_children": 42, "july_children": 12}.items():
+        b.cell(k[name], value)
+    assert add_bounds(b) == 8
+    assert _line_keys(b) == {
+        ((k["offered"],), k["episodes"]),  # an interview follows a Missing episode
+        ((k["accepted"],), k["episodes"]),
+        ((k["accepted"],), k["offered"]),  # accepted ones were offered
+        ((k["children"],), k["episodes"]),  # each child had an episode
+        ((k["children"], k["repeat"]), k["episodes"]),  # and the repeat ones another
+        ((k["repeat"],), k["children"]),
+        ((k["children"],), k["all_children"]),  # a population's children within all
+        ((k["july_children"],), k["all_children"]),  # a month's children within its quarter
+    }
+
+
+def test_a_bound_the_counts_break_is_left_out():
+    b = PlanBuilder()
+    offered = b.cell("rhi_offered|2014-15 Q2|", 3)
+    accepted = b.cell("rhi_accepted|2014-15 Q2|", 5)  # an interview accepted, not offered
+    assert not b.at_most(b.keys[offered], [b.keys[accepted]])
+    assert add_bounds(b) == 0 and b.lines == []
+
+
+def test_every_bound_the_audit_uses_is_planned():
+    # The audit's attacker (publish/audit_solve.py) must find nothing the plan did not
+    # protect against: each of its subsets and distinct counts is one of the plan's.
+    assert set(audit_solve.SUBSETS) <= set(SUBSETS)
+    assert audit_solve.DISTINCT <= set(DISTINCT) | set(DISTINCT_AT_DAY)
+
+
+def test_page_05_tight_plan_leaves_nothing_pinned(tmp_path):
+    # The tight miniature of test_disclosure_cases.py: its plan holds the bound of 20
+    # interviews offered within the looked-after Missing episodes, and no hidden figure is
+    # pinned by the plan's sums and bounds together.
+    from wscb_analysis.io.load import load_extract
+    from wscb_analysis.periods import financial_year
+
+    extract = load_extract(write_missing(tmp_path / "extract", every_episode_offered=True))
+    plan = build_plan(extract, financial_year("2014-15", "Q2"))
+    q = "2014-15 Q2"
+    la = {"population": "Looked after"}
+    offered = plan.index[make_key("rhi_offered", q, la)]
+    episodes = plan.index[make_key("episodes", q, {**la, "type": "Missing"})]
+    assert any(ln.at_most and ln.parts == (offered,) and ln.total == episodes
+               for ln in plan.lines)
+    assert plan.hidden(make_key("episodes", q, {**la, "type": "Away"}))
+    rng = ranges(plan.values, plan.hidden_mask, plan.lines, upper_five=plan.primary_mask)
+    assert not [plan.keys[c] for c, r in rng.items() if pinned(r)]
