@@ -10,7 +10,7 @@ It reads the pack's pages and figures.json (:mod:`.audit_read`), never the extra
   the definitions imply (months, quarters and years; breakdowns and their totals; plan
   numbers) are solved by linear programming for every hidden figure, a whole number of at
   least 1 (zeros are shown) and at most 5 where the pack says "fewer than 6"
-  (:mod:`.audit_solve`); with ``unplanned_bounds``, the bounds between figures too (subsets
+  (:mod:`.audit_solve`); and the bounds between figures (subsets
   such as re-referrals within referrals; see :func:`audit_pack`);
 * shares and rates shown while a count they are built from is hidden (``data-num``/
   ``data-den``, or a share or rate printed in the row of a hidden count): a denominator or a
@@ -451,17 +451,17 @@ def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
 
 
 def audit_pack(folder: Path | str, *, spc_limits: bool = True,
-               unplanned_bounds: bool = False) -> list[Finding]:
+               unplanned_bounds: bool = True) -> list[Finding]:
     """Every disclosure problem an attacker could find from the pack alone (empty: none).
 
     * ``spc_limits``, the process-control check (:func:`_spc_limits`), on by default: the
       scorecard leaves the average and limits out of any table that hides a point
       (performance/page.py, ``_chart_table``).
-    * ``unplanned_bounds``, off by default until the plan protects them: the bounds between
-      figures (subsets such as interviews offered within missing episodes, children going
-      missing plus those missing more than once within the episodes, distinct children
-      within their total): the disclosure plan (pack_plan.py) protects exact sums only, and
-      a small group whose children each went missing once or twice is pinned by them.
+    * ``unplanned_bounds``, on by default: the bounds between figures (subsets such as
+      interviews offered within missing episodes, children going missing plus those missing
+      more than once within the episodes, distinct children within their total). The
+      disclosure plan protects them too (:mod:`wscb_analysis.plan_bounds`); turn it off only
+      to see what exact sums alone give away.
     :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)
     out: list[Finding] = []

@@ -298,7 +298,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     leaks = scan_pack(tmp, extract, allowed)
     try:
-        findings = audit_pack(tmp, unplanned_bounds=True) if audit else []
+        findings = audit_pack(tmp) if audit else []
     except Exception as exc:  # noqa: BLE001 - an audit that cannot run must not pass a pack
         findings = [f"the disclosure audit could not read the pack ({type(exc).__name__}: "
                     f"{exc})"]
