@@ -88,7 +88,8 @@ def test_summary_counts_agree_with_the_table(demo):
     t = page.scorecard_data(*a).table
     first = page.summary(*a).findings()[0]
     judged = t[t["variation"] != "too few points"]
-    assert f"lists {len(t)} indicators" in first and f"{len(judged)} have enough" in first
+    assert f"lists {len(t)} indicators" in first
+    assert f"{len(judged)} of {len(t)} have enough" in first
     tile = page.tile_summary(*a)
     assert tile["indicators"] == len(t) and tile["judged"] == len(judged)
     assert tile["variation"]["special cause concerning"] == int(
@@ -130,8 +131,13 @@ def test_no_performance_files(tmp_path):
     write(folder, "referrals.csv", "Child Unique ID,Date of referral\n1,01/04/2016\n")
     text = html_of(page.about_the_data(*args(folder)))
     assert "No performance dataset was supplied" in text
-    t = page.scorecard_data(*args(folder)).table
-    assert set(t["origin"]) == {"computed"}
+    # One referral on one day holds no whole quarter: every computed indicator is named as
+    # not held, none is listed with an empty value.
+    d = page.scorecard_data(*args(folder))
+    assert d.table.empty and len(d.not_held) == 9
+    first = page.summary(*args(folder)).findings()[0]
+    assert first.startswith("No indicator has a value up to ")
+    assert "Referrals to children's social care" in first
 
 
 def test_demo_folder_gets_its_performance_files(tmp_path, monkeypatch):
@@ -174,3 +180,20 @@ def test_notebook_runs_and_renders_as_the_pack_needs(demo, tmp_path):
     assert scan_file(path, identifiers(load_extract(demo)), allowed_dates=span) == []
     # The page names the demo's own figures, e.g. the 79 children at MASE in 2016-17 Q4.
     assert "79 in 2016-17 Q4" in text
+
+
+def test_a_source_not_supplied_is_named_not_listed_as_an_indicator_with_no_value():
+    # The 903 rule fixtures hold a missing table only (no referrals, plans, early help or
+    # partners' returns, and a 903 table has no return-home-interview columns): of the nine
+    # computed indicators, only children going missing can have a value.
+    from tests.conftest import SHARED_DATA
+
+    folder = SHARED_DATA / "external" / "903-rule-fixtures"
+    d = page.scorecard_data(folder, "2020-21")
+    assert list(d.table["title"]) == ["Children going missing"]
+    first = page.summary(folder, "2020-21").findings()[0]
+    assert "lists 1 indicator (all computed from the extract: no performance dataset" in first
+    assert "Not computed, as the extract holds no value for them" in first
+    for title in ("Referrals to children's social care", "Return home interviews taken up",
+                  "Early help assessments started"):
+        assert title in first

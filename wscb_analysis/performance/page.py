@@ -11,7 +11,7 @@ their data table; sentences are generated from the figures.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +82,20 @@ def scorecard_data(data_dir: str | Path | None = "demo", period: str = "2016-17"
             plan = context(folder, period, quarter, None, profile).plan
         except Exception:  # noqa: BLE001 - no usable extract: partners' indicators only
             plan = None
-        _CACHE[key] = build_scorecard(folder, period, quarter, profile, plan=plan)
+        _CACHE[key] = _held_only(build_scorecard(folder, period, quarter, profile, plan=plan))
     return _CACHE[key]
+
+
+def _held_only(d: ScorecardData) -> ScorecardData:
+    """The page lists a computed indicator only where the extract gives it a value: a row of
+    "none held" for a source that was not supplied says nothing a board can use, and would
+    make the count of indicators overstate what the scorecard holds."""
+    t = d.table
+    empty = (t["origin"] == "computed") & t["period"].isna() if len(t) else t.index == -1
+    if not empty.any():
+        return d
+    return replace(d, table=t[~empty].reset_index(drop=True),
+                   not_held=list(t.loc[empty, "title"]))
 
 
 # --------------------------------------------------------------------------- summary
@@ -94,21 +106,49 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     """How many indicators are in each state, and which are concerning or missing target."""
     d = scorecard_data(data_dir, period, quarter, profile)
     t = d.table
+    if t.empty and d.not_held:
+        return Block([Finding(
+            f"No indicator has a value up to {d.period.label}: no performance dataset of "
+            "partners' returns was supplied, and the extract gives no whole quarter of "
+            f"{names(pd.DataFrame({'title': d.not_held}))}.")])
     if t.empty:
         return Block([Finding("There are no indicators to show: the folder holds no "
                               "performance dataset and no extract to compute from.")])
     judged = t[t["variation"] != "too few points"]
     v = judged["variation"].value_counts()
     partners = int((t["origin"] == "partner").sum())
+    if not d.performance.supplied:
+        origin = ("all computed from the extract: no performance dataset of partners' "
+                  "returns was supplied")
+    else:
+        origin = (f"{partners} from partners' returns, {len(t) - partners} computed from "
+                  "the extract")
+    one = {"common cause": "common cause variation only",
+           "special cause improving": "special cause improvement",
+           "special cause concerning": "special cause concern",
+           "special cause neither": "a special cause where neither direction is better"}
+    if judged.empty:
+        judgement = "None has enough points for a judgement yet (6 or more are needed)."
+    elif len(judged) == 1:
+        judgement = (f"{_of(1, len(t))} enough points for a judgement: it shows "
+                     f"{one.get(judged['variation'].iloc[0], judged['variation'].iloc[0])}.")
+    else:
+        judgement = (
+            f"{_of(len(judged), len(t))} enough points for a judgement. Of those, "
+            f"{v.get('common cause', 0)} "
+            f"{'shows' if v.get('common cause', 0) == 1 else 'show'} common cause variation "
+            "only, "
+            f"{v.get('special cause improving', 0)} special cause improvement, "
+            f"{v.get('special cause concerning', 0)} special cause concern and "
+            f"{v.get('special cause neither', 0)} a special cause where neither direction is "
+            "better.")
+    if d.not_held:
+        judgement += (f" Not computed, as the extract holds no value for them (the source or "
+                      f"field was not supplied, or no whole quarter is held): "
+                      f"{names(pd.DataFrame({'title': d.not_held}))}.")
     items = [Finding(
-        f"The scorecard for {d.period.label} lists {len(t)} indicators ({partners} from "
-        f"partners' returns, {len(t) - partners} computed from the extract). "
-        f"{len(judged)} have enough points for a judgement: "
-        f"{v.get('common cause', 0)} show common cause variation only, "
-        f"{v.get('special cause improving', 0)} special cause improvement, "
-        f"{v.get('special cause concerning', 0)} special cause concern and "
-        f"{v.get('special cause neither', 0)} a special cause where neither direction is "
-        "better.")]
+        f"The scorecard for {d.period.label} lists {len(t)} "
+        f"{'indicator' if len(t) == 1 else 'indicators'} ({origin}). {judgement}")]
     with_target = t[~t["assurance"].isin(["no target", "too few points"])]
     if len(with_target):
         a = with_target["assurance"].value_counts()
@@ -130,6 +170,13 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
         items.append(Finding(f"Not updated to {d.period.label}: {names(stale)} (their "
                              "latest period is shown)."))
     return Block(items)
+
+
+def _of(k: int, n: int) -> str:
+    """"All 9 have", "1 of 9 has", "4 of 9 have": indicators, so every count is shown."""
+    if k == n:
+        return "It has" if n == 1 else f"All {n} have"
+    return f"{k} of {n} {'has' if k == 1 else 'have'}"
 
 
 def key() -> Block:

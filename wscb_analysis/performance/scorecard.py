@@ -53,6 +53,8 @@ class ScorecardData:
     synthetic: bool
     authority: str
     notes: list[str] = field(default_factory=list)
+    #: titles of computed indicators left off the page: the extract holds no value for them
+    not_held: list[str] = field(default_factory=list)
 
     @property
     def source(self) -> str:

@@ -129,7 +129,8 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
             elif floor:
                 # A floor, not a rate: no share, interval or England verdict.
                 value = "undercounted"
-                lines.append(f"{count_text(x)} of {count_text(n)} {t.what} found, but "
+                lines.append(f"{count_text(x)} of {count_text(n)} {t.what} as far as the "
+                             f"extract shows, but "
                              f"{lookback_short[t.numerator]}, so some are missed and the "
                              "rate is not given or compared")
             else:

@@ -59,12 +59,15 @@ details.method { margin: 0.5rem 0 1.5rem; color: var(--grey); font-size: 0.95rem
 details.method summary { cursor: pointer; color: var(--blue); text-decoration: underline; }
 .table-scroll { overflow-x: auto; max-width: 100%; }
 .table-scroll:focus { outline: 3px solid #fd0; }
+/* A wide table scrolls in its box; its caption stays in view and wraps to the screen. */
+.table-scroll caption { position: sticky; left: 0; max-width: calc(100vw - 3rem); }
 td.text, th.text { text-align: left; }
 .tile .direction { color: var(--grey); font-size: 0.9rem; }
 dl.glossary dt { font-weight: bold; margin-top: 0.8rem; }
 dl.glossary dd { margin-left: 0; }
 @media (max-width: 40rem) {
   main, footer { padding-left: 0.8rem; padding-right: 0.8rem; }
+  .table-scroll caption { max-width: calc(100vw - 1.6rem); }
   h1 { font-size: 1.5rem; }
   header.site a.glossary { float: none; display: block; }
 }
