@@ -197,3 +197,12 @@ def test_a_source_not_supplied_is_named_not_listed_as_an_indicator_with_no_value
     for title in ("Referrals to children's social care", "Return home interviews taken up",
                   "Early help assessments started"):
         assert title in first
+
+
+def test_tile_with_nothing_judged_says_so_not_zero_concerning():
+    tile = {"indicators": 3, "judged": 0, "variation": {"too few points": 3}, "assurance": {},
+            "supplied": False, "page": "08_scorecard.html"}
+    text = page.tile_html(tile)
+    assert "none judged yet" in text and "0 concerning" not in text
+    assert "3 indicators with a value; none has the 6 points" in text
+    assert "partners&#x27; returns not supplied" in text
