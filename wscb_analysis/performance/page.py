@@ -325,20 +325,20 @@ def _chart_table(info: pd.Series, points: pd.DataFrame):
     frame = points.assign(unit=info["unit"], about_children=info["about_children"])
     for c in ("value", "numerator", "denominator"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    values_only = disclose_values(frame, [("value", "numerator", "denominator")], ["period"],
-                                  caption=f"{info['title']}: values (small numbers "
-                                          "suppressed, so the average and limits are not "
-                                          "shown)")
-    if values_only.suppressed["value"].any():
-        return values_only
     frame["average"] = [stat_text(info["unit"], v) for v in frame["mean"]]
     frame["lower_limit"] = [stat_text(info["unit"], v) for v in frame["lpl"]]
     frame["upper_limit"] = [stat_text(info["unit"], v) for v in frame["upl"]]
     frame["special_cause"] = frame["rule"].replace("", "-")
-    return disclose_values(frame, [("value", "numerator", "denominator")],
+    full = disclose_values(frame, [("value", "numerator", "denominator")],
                            ["period", "average", "lower_limit", "upper_limit",
                             "special_cause"],
                            caption=f"{info['title']}: values, average and process limits")
+    if not full.suppressed["value"].any():
+        return full
+    # Which values are hidden depends on the values alone, so the same cells are hidden here.
+    return disclose_values(frame, [("value", "numerator", "denominator")], ["period"],
+                           caption=f"{info['title']}: values (small numbers suppressed, so "
+                                   "the average and limits are not shown)")
 
 
 def _mash_note(d: ScorecardData, info: pd.Series, profile) -> Finding | None:
