@@ -192,7 +192,11 @@ def test_a_source_not_supplied_is_named_not_listed_as_an_indicator_with_no_value
     d = page.scorecard_data(folder, "2020-21")
     assert list(d.table["title"]) == ["Children going missing"]
     first = page.summary(folder, "2020-21").findings()[0]
-    assert "lists 1 indicator (all computed from the extract: no performance dataset" in first
+    assert "lists 1 indicator (all computed from the extract)." in first
+    assert "None has enough points for a judgement yet" in first
+    flagged = page.flagged(folder, "2020-21").findings()
+    assert flagged == ["No indicator has the 6 or more values an XmR chart needs up to "
+                       "2020-21, so no change can be flagged yet."]
     assert "Not computed, as the extract holds no value for them" in first
     for title in ("Referrals to children's social care", "Return home interviews taken up",
                   "Early help assessments started"):

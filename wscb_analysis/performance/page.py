@@ -118,8 +118,7 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     v = judged["variation"].value_counts()
     partners = int((t["origin"] == "partner").sum())
     if not d.performance.supplied:
-        origin = ("all computed from the extract: no performance dataset of partners' "
-                  "returns was supplied")
+        origin = "all computed from the extract"  # "About the data" says none was supplied
     else:
         origin = (f"{partners} from partners' returns, {len(t) - partners} computed from "
                   "the extract")
@@ -362,6 +361,9 @@ def flagged(data_dir: str | Path | None = "demo", period: str = "2016-17",
     (a table instead of a chart where small numbers are suppressed)."""
     d = scorecard_data(data_dir, period, quarter, profile)
     t = d.table[d.table["variation"].isin(FLAGGED)]
+    if (d.table["variation"] == "too few points").all():
+        return Block([Finding(f"No indicator has the 6 or more values an XmR chart needs up "
+                              f"to {d.period.label}, so no change can be flagged yet.")])
     if t.empty:
         return Block([Finding(f"No indicator shows special cause variation in its latest "
                               f"period up to {d.period.label}: every change is within the "
