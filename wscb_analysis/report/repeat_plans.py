@@ -46,6 +46,10 @@ def repeat_plans_headline(ctx: Context) -> Block:
     kw, kk = ctx.key("plans_second_within_2_years"), ctx.key("plans_previous_end_known")
     raw_k = ctx.plan.value(kk) if ctx.plan.has(kk) else None
     raw_s = ctx.plan.value(ks) if ctx.plan.has(ks) else None
+    raw_n = ctx.plan.value(kn) if ctx.plan.has(kn) else None
+    if raw_n == 0:  # the sentence above says no plan started: nothing more to say of none
+        items.append(MethodNote(notes))
+        return Block(items, heading="Headline")
     if raw_s == 0:
         items.append(Note(f"No second or later plan started in {ctx.period.label}."))
     elif raw_k == 0:
@@ -101,8 +105,8 @@ def repeat_plans_by_category(ctx: Context) -> Block:
     cats = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
     cats = sorted((c for c in cats if c != NOT_RECORDED), key=str.lower) + (
         [NOT_RECORDED] if NOT_RECORDED in cats else [])
-    if not cats:
-        return Block([Note("No plan started in the period.")], heading=heading)
+    if not cats:  # no plan started: the headline has said so
+        return Block([], heading=heading)
     rows, keys = [], []
     for c in [*cats, None]:
         dims = {"category": c} if c else {}

@@ -261,7 +261,7 @@ def rereferrals_against_comparators(ctx: Context) -> Block:
     items: list = [chart]
     if ctx.is_quarter:
         items.append(Note(f"These are DfE's published figures for the whole year "
-                          f"{ctx.year.label}; the quarter's own rate is in the headline."))
+                          f"{ctx.year.label}; the quarter's own figure is in the headline."))
     return Block(items, heading=heading)
 
 
