@@ -201,14 +201,19 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog,
         out[c] = (low, high)
 
 
+def _terms(coef, bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's bounds (lo, hi; no upper bound is inf) and the range each term coef*x
+    contributes (t_lo, t_hi)."""
+    lo = np.array([b[0] for b in bounds], float)
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
+    return lo, hi, np.where(coef > 0, coef * lo, coef * hi), np.where(coef > 0, coef * hi,
+                                                                     coef * lo)
+
+
 def _one_line(group, coef, rhs, bounds) -> dict[int, tuple[float, float]]:
     """Ranges of cells tied by one equation sum(coef * x) = rhs (coef +1 or -1), each cell
     within its bounds: for cell i, the rest can move sum(coef*x) over [lo_rest, hi_rest]."""
-    lo = np.array([b[0] for b in bounds], float)
-    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
-    # Contribution range of each term coef*x.
-    t_lo = np.where(coef > 0, coef * lo, coef * hi)
-    t_hi = np.where(coef > 0, coef * hi, coef * lo)
+    lo, hi, t_lo, t_hi = _terms(coef, bounds)
     out = {}
     for i, c in enumerate(group):
         if coef[i] == 0:
@@ -228,9 +233,7 @@ def _one_bound(group, coef, rhs, bounds) -> dict[int, tuple[float, float]]:
     within its bounds: for cell i the rest contribute at least ``rest_lo``, so
     coef_i * x_i <= rhs - rest_lo; the other end of x_i's range is its own bound (the rest
     can always take their least contribution). Empty (NaN) when even that does not fit."""
-    lo = np.array([b[0] for b in bounds], float)
-    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
-    t_lo = np.where(coef > 0, coef * lo, coef * hi)
+    lo, hi, t_lo, _ = _terms(coef, bounds)
     out = {}
     for i, c in enumerate(group):
         if coef[i] == 0:

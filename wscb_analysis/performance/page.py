@@ -91,7 +91,7 @@ def _held_only(d: ScorecardData) -> ScorecardData:
     "none held" for a source that was not supplied says nothing a board can use, and would
     make the count of indicators overstate what the scorecard holds."""
     t = d.table
-    empty = (t["origin"] == "computed") & t["period"].isna() if len(t) else t.index == -1
+    empty = (t["origin"] == "computed") & t["period"].isna()
     if not empty.any():
         return d
     return replace(d, table=t[~empty].reset_index(drop=True),
@@ -122,25 +122,17 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     else:
         origin = (f"{partners} from partners' returns, {len(t) - partners} computed from "
                   "the extract")
-    one = {"common cause": "common cause variation only",
-           "special cause improving": "special cause improvement",
-           "special cause concerning": "special cause concern",
-           "special cause neither": "a special cause where neither direction is better"}
     if judged.empty:
         judgement = "None has enough points for a judgement yet (6 or more are needed)."
     elif len(judged) == 1:
         judgement = (f"{_of(1, len(t))} enough points for a judgement: it shows "
-                     f"{one.get(judged['variation'].iloc[0], judged['variation'].iloc[0])}.")
+                     f"{_STATE_PHRASES[judged['variation'].iloc[0]]}.")
     else:
-        judgement = (
-            f"{_of(len(judged), len(t))} enough points for a judgement. Of those, "
-            f"{v.get('common cause', 0)} "
-            f"{'shows' if v.get('common cause', 0) == 1 else 'show'} common cause variation "
-            "only, "
-            f"{v.get('special cause improving', 0)} special cause improvement, "
-            f"{v.get('special cause concerning', 0)} special cause concern and "
-            f"{v.get('special cause neither', 0)} a special cause where neither direction is "
-            "better.")
+        k = [v.get(state, 0) for state in _STATE_PHRASES]
+        p = list(_STATE_PHRASES.values())
+        judgement = (f"{_of(len(judged), len(t))} enough points for a judgement. Of those, "
+                     f"{k[0]} {'shows' if k[0] == 1 else 'show'} {p[0]}, {k[1]} {p[1]}, "
+                     f"{k[2]} {p[2]} and {k[3]} {p[3]}.")
     if d.not_held:
         judgement += (f" Not computed, as the extract holds no value for them (the source or "
                       f"field was not supplied, or no whole quarter is held): "
@@ -169,6 +161,14 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
         items.append(Finding(f"Not updated to {d.period.label}: {names(stale)} (their "
                              "latest period is shown)."))
     return Block(items)
+
+
+#: Each judged state in the summary's words, in the order the summary counts them.
+_STATE_PHRASES = {"common cause": "common cause variation only",
+                  "special cause improving": "special cause improvement",
+                  "special cause concerning": "special cause concern",
+                  "special cause neither": "a special cause where neither direction is "
+                                           "better"}
 
 
 def _of(k: int, n: int) -> str:

@@ -434,10 +434,10 @@ def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
     for name, r in pages.items():
         for t in r.tables:
             header = [h.lower() for h in t.header()]
+            if not {"lower limit", "upper limit", "average"} & set(header):
+                continue
             stats = {j for j, h in enumerate(header)
                      if h in ("lower limit", "upper limit", "average", "special cause")}
-            if not stats & {j for j, h in enumerate(header) if h != "special cause"}:
-                continue
             _, grid, _ = _grid(t)
             for row in grid:
                 if any(text == "c" for j, text in enumerate(row) if j not in stats):

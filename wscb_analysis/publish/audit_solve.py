@@ -31,13 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import plan_bounds
 from ..disclosure.plan import make_key, parse_key
 from ..disclosure.suppress import pinned
 
-#: Counts of distinct children: their breakdowns do not add up exactly (no exact sums).
-DISTINCT = {"missing_children", "missing_children_repeat", "missing_children_away",
-            "missing_children_away_repeat", "missing_children_absent", "missing_at_end",
-            "away_at_end", "children_referred", "children_rereferred"}
+#: Counts of distinct children (over a period or at a day, as the plan lists them): their
+#: breakdowns do not add up exactly (no exact sums).
+DISTINCT = set(plan_bounds.DISTINCT) | set(plan_bounds.DISTINCT_AT_DAY)
 #: Counts at a day (the end of a period): they add up across groups, not across time.
 STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
 #: (part, whole): every record counted in the first is counted in the second, for the same
