@@ -138,6 +138,7 @@ def test_no_performance_files(tmp_path):
     first = page.summary(*args(folder)).findings()[0]
     assert first.startswith("No indicator has a value up to ")
     assert "Referrals to children's social care" in first
+    assert page.by_priority(*args(folder)).findings() == []  # said once, in the summary
 
 
 def test_demo_folder_gets_its_performance_files(tmp_path, monkeypatch):

@@ -263,8 +263,8 @@ def by_priority(data_dir: str | Path | None = "demo", period: str = "2016-17",
     """One table per board priority: latest value, a year before, trend, the two symbols."""
     d = scorecard_data(data_dir, period, quarter, profile)
     t = d.table
-    if t.empty:
-        return Block([Finding("No indicators to show.")])
+    if t.empty:  # where the extract gave no value, the summary has said so
+        return Block([] if d.not_held else [Finding("No indicators to show.")])
     items: list = []
     for priority, group in t.groupby("priority", sort=False):
         group = group.reset_index(drop=True)
