@@ -34,8 +34,17 @@ def extract_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pack(extract_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("packs") / "2016-17"
-    assert publish_pack(extract_dir, "2016-17", None, out) == 0
+    # The scorecard's index tile comes from the counts its notebook's kernel worked out:
+    # were the run to work them out again, this stand-in would show on the index.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("wscb_analysis.performance.page.tile_summary",
+                   lambda *a, **k: {**_TILE_STAND_IN})
+        assert publish_pack(extract_dir, "2016-17", None, out) == 0
     return out
+
+
+_TILE_STAND_IN = {"indicators": 99, "judged": 0, "variation": {}, "assurance": {},
+                  "supplied": True, "page": "worked-out-twice.html"}
 
 
 class Page(HTMLParser):
@@ -130,6 +139,15 @@ def test_index_tiles_and_provenance(pack):
     counts = [v for block in ("referrals", "cp_plans", "missing", "early_help") for v in
               _leaves(figures[block])]
     assert counts and not any(isinstance(v, int) and 1 <= v <= 5 for v in counts)
+
+
+def test_the_scorecard_tile_is_the_kernels_and_the_pack_notebook_does_not_carry_it(pack):
+    text = (pack / "index.html").read_text(encoding="utf-8")
+    assert 'href="08_scorecard.html">Performance scorecard' in text
+    assert "worked-out-twice" not in text
+    nb = nbformat.read(pack / "notebooks" / "08_scorecard.ipynb", as_version=4)
+    metas = [o.get("metadata", {}) for c in nb.cells for o in c.get("outputs", [])]
+    assert metas and not any("wscb" in m for m in metas)
 
 
 def _leaves(value):

@@ -32,3 +32,33 @@ def test_words_the_sentence_does_not_hold_are_left_out_and_text_is_escaped():
     out = f._repr_html_()
     assert "<b>" not in out and "&lt;b&gt;" in out
     assert spans(out) == [("k", "7")]
+
+
+def test_a_block_carries_its_run_data_in_output_metadata_and_shows_the_same_html():
+    from IPython.core.formatters import DisplayFormatter
+
+    from wscb_analysis.report.blocks import Block
+
+    block = Block([Finding("Seven indicators.")], meta={"scorecard_tile": {"indicators": 7}})
+    data, metadata = DisplayFormatter().format(block)
+    assert metadata == {"wscb": {"scorecard_tile": {"indicators": 7}}}
+    assert data["text/html"] == Block([Finding("Seven indicators.")])._repr_html_()
+    assert data["text/plain"].startswith("[")  # the label, not the figures
+    # Without meta, nothing is added to the output's metadata.
+    assert DisplayFormatter().format(Block([Finding("x")]))[1] == {}
+
+
+def test_tidy_takes_the_run_data_out_of_the_executed_notebook():
+    import nbformat
+
+    from wscb_analysis.publish.run import tidy
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("sc.summary()")
+    cell.outputs = [nbformat.v4.new_output(
+        "execute_result", data={"text/html": "<p>x</p>"}, execution_count=1,
+        metadata={"wscb": {"scorecard_tile": {"indicators": 7}}, "other": 1})]
+    nb.cells = [cell]
+    assert tidy(nb) == {"scorecard_tile": {"indicators": 7}}
+    assert nb.cells[0].outputs[0].metadata == {"other": 1}
+    assert tidy(nb) == {}

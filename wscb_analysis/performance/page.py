@@ -48,6 +48,8 @@ from .words import (
 PAGE = "08_scorecard.html"
 #: Points drawn in a row's trend line.
 TREND_POINTS = 12
+#: The key of the index tile's counts in the summary's output metadata (under "wscb").
+TILE_KEY = "scorecard_tile"
 FLAGGED = ("special cause improving", "special cause concerning", "special cause neither")
 _CACHE: dict = {}
 
@@ -103,8 +105,15 @@ def _held_only(d: ScorecardData) -> ScorecardData:
 
 def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
             quarter: str | None = None, profile: str | Path | None = None) -> Block:
-    """How many indicators are in each state, and which are concerning or missing target."""
+    """How many indicators are in each state, and which are concerning or missing target.
+    The block carries the index tile's counts (:func:`tile_summary`) in its metadata, for a
+    publishing run to read from the executed notebook."""
     d = scorecard_data(data_dir, period, quarter, profile)
+    return replace(_summary(d), meta={TILE_KEY: tile_summary(data_dir, period, quarter,
+                                                             profile)})
+
+
+def _summary(d: ScorecardData) -> Block:
     t = d.table
     if t.empty and d.not_held:
         return Block([Finding(

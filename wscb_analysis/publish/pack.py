@@ -127,6 +127,21 @@ class Run:
     timeout: int = 600
 
 
+def _scorecard_tile(carried: dict, run: Run, per: Period, reporter) -> str:
+    """The scorecard's index tile, from the counts its notebook's kernel worked out for the
+    page (see ``performance.page.summary``); worked out here only when the notebook did not
+    carry them (it failed, or a local copy no longer shows the summary)."""
+    from ..performance.page import TILE_KEY, tile_html, tile_summary
+
+    try:
+        summary = carried.get(TILE_KEY) or tile_summary(
+            str(run.data_dir), per.year_label, per.quarter, run.profile)
+        return tile_html(summary)
+    except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
+        reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
+        return ""
+
+
 def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Path | str,
                  benchmarks_dir: Path | str | None = None, workers: int | None = None,
                  timeout: int = 600, notebook_dir: Path | None = None,
@@ -202,13 +217,20 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     shell = {"synthetic": extract.synthetic, "footer": footer, "authority": prof.authority,
              "partnership": prof.name}
     rendered: list[tuple[str, str]] = []
+    carried: dict = {}
+    # Pages are rendered on a thread of their own, so a kernel's worker goes straight on to
+    # its next notebook instead of waiting for the page of the last.
+    renderer = ThreadPoolExecutor(max_workers=1)
+    renders = []
 
     def finished(nb_run) -> None:
-        """Report a notebook and render its page at once, while the others still run."""
+        """Report a notebook and have its page rendered while the others still run."""
         reporter.notebook(nb_run)
-        if nb_run.nb is None:
-            return
-        tidy(nb_run.nb)
+        if nb_run.nb is not None:
+            renders.append(renderer.submit(render, nb_run))
+
+    def render(nb_run) -> None:
+        carried.update(tidy(nb_run.nb))
         nbformat.write(nb_run.nb, str(nb_run.output))
         title, body = notebook_body(nb_run.nb)
         if not nb_run.ok:
@@ -230,21 +252,18 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                 row = t.loc[t["role"] == "England", "value"]
                 england[tile.indicator] = (float(row.iloc[0]) if len(row) and row.notna().all()
                                            else None)
-        extra_tiles = []
-        try:
-            from ..performance.page import tile_html, tile_summary
-
-            extra_tiles.append(tile_html(tile_summary(
-                str(run.data_dir), per.year_label, per.quarter, run.profile)))
-        except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
-            reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
         try:
             runs = running.result()
         except ParameterError as exc:
             reporter.line(f"error: {exc}")
             reporter.close()
+            renderer.shutdown(cancel_futures=True)
             stage.discard()
             return 1
+    with renderer:
+        for job in renders:
+            job.result()  # a page that could not be rendered stops the run, as before
+    extra_tiles = [t for t in [_scorecard_tile(carried, run, per, reporter)] if t]
     timings["notebooks"] = round(time.perf_counter() - started - timings["validate"], 2)
     titles = {name: title for name, title in rendered}
     pages = [(f"{r.name}.html", titles[r.name]) for r in runs if r.name in titles]

@@ -177,16 +177,24 @@ def _run_code(km, code: str, timeout: float = 60) -> None:
         kc.stop_channels()
 
 
-def tidy(nb) -> None:
+def tidy(nb) -> dict:
     """Keep an executed notebook to what a reader of the pack needs: papermill's copy of the
     whole source notebook and the per-cell timestamps (microseconds that look like ids) go;
-    the parameters and the run's length in seconds stay."""
+    the parameters and the run's length in seconds stay. Returns what the outputs carried
+    for the run under the metadata key "wscb" (see ``report.Block.meta``), taken out of the
+    notebook: it is for the run, not for the pack."""
     pm_meta = nb.metadata.get("papermill", {})
     nb.metadata["papermill"] = {"parameters": pm_meta.get("parameters", {}),
                                 "duration": round(float(pm_meta.get("duration") or 0), 1)}
+    carried: dict = {}
     for cell in nb.cells:
         for key in ("papermill", "execution"):
             cell.metadata.pop(key, None)
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).pop("wscb", None)
+            if isinstance(meta, dict):
+                carried.update(meta)
+    return carried
 
 
 def _failing_cell(nb) -> tuple[int | None, str]:

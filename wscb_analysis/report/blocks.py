@@ -118,6 +118,13 @@ class Block:
     items: list = field(default_factory=list)
     heading: str | None = None
     intro: str | None = None
+    #: Data for the publishing run, never shown: it travels in the output's metadata under
+    #: "wscb", so the run reads what the kernel worked out rather than working it out again.
+    meta: dict | None = None
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Only the metadata: IPython's own formatters add the HTML and plain text.
+        return ({}, {"wscb": self.meta}) if self.meta else None
 
     def _repr_html_(self) -> str:
         parts = []
