@@ -23,6 +23,7 @@ from wscb_analysis.publish.guard import (
     COUNT_KIND,
     DOB_KIND,
     ID_KIND,
+    Prescan,
     find_count,
     find_dates,
     find_id,
@@ -86,6 +87,34 @@ def found(pack: Path, extract, planted: str = "") -> set[tuple[str, str]]:
 
 def test_the_hand_written_pack_is_clean(pack, extract):
     assert scan_pack(pack, extract, ALLOWED) == []
+
+
+def test_a_page_scanned_clean_while_the_run_goes_on_is_read_again_once_changed(pack, extract):
+    prescan = Prescan(extract, ALLOWED)
+    for path in pack.rglob("*.html"):
+        prescan.file(path)
+    assert prescan.is_clean(pack / PAGE)
+    assert scan_pack(pack, extract, ALLOWED, prescan) == []
+    # Changed after its scan (a child's id planted): the final scan reads it again.
+    plant(pack, PAGE, "<p>Child 131096 was referred.</p>")
+    assert not prescan.is_clean(pack / PAGE)
+    assert (PAGE, ID_KIND) in {(x.page, x.kind) for x in scan_pack(pack, extract, ALLOWED,
+                                                                    prescan)}
+
+
+def test_a_prescan_that_allowed_more_dates_than_the_final_scan_is_not_trusted(pack, extract):
+    # 08/11/2015 is a child's date of birth: a prescan that allowed it found the page clean,
+    # but the final scan does not allow it, so it must read the page itself.
+    plant(pack, PAGE, "<p>Run on 08/11/2015.</p>")
+    prescan = Prescan(extract, ALLOWED | {"08/11/2015"})
+    prescan.file(pack / PAGE)
+    assert prescan.is_clean(pack / PAGE)
+    assert (PAGE, DOB_KIND) in {(x.page, x.kind) for x in scan_pack(pack, extract, ALLOWED,
+                                                                     prescan)}
+    # A page the prescan found a leak in is not remembered as clean.
+    strict = Prescan(extract, ALLOWED)
+    strict.file(pack / PAGE)
+    assert not strict.is_clean(pack / PAGE)
 
 
 def test_identifiers_normalise_every_shape(extract):

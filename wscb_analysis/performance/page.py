@@ -35,6 +35,7 @@ from .display import (
     variation_words,
 )
 from .scorecard import MAX_POINTS, ScorecardData, build_scorecard, resolve_folder
+from .tile import PAGE, TILE_KEY, tile_html
 from .words import (
     flag_sentence,
     judgement,
@@ -45,11 +46,8 @@ from .words import (
     target_text,
 )
 
-PAGE = "08_scorecard.html"
 #: Points drawn in a row's trend line.
 TREND_POINTS = 12
-#: The key of the index tile's counts in the summary's output metadata (under "wscb").
-TILE_KEY = "scorecard_tile"
 FLAGGED = ("special cause improving", "special cause concerning", "special cause neither")
 _CACHE: dict = {}
 
@@ -509,36 +507,6 @@ def tile_summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
         "supplied": d.performance.supplied,
         "page": PAGE,
     }
-
-
-def tile_html(summary: dict) -> str:
-    """The index tile for :func:`tile_summary`'s dict (no table cells, no child counts).
-    Where no indicator can be judged yet the tile says so rather than "0 concerning"."""
-    v = summary["variation"]
-    a = summary["assurance"]
-    n, judged = summary["indicators"], summary["judged"]
-    if judged == 0:
-        value = "none judged yet" if n else "no indicators"
-        lines = [f"{n} {'indicator' if n == 1 else 'indicators'} with a value; none has the "
-                 "6 points a judgement needs" if n else
-                 "no performance dataset supplied and no quarter computed from the extract"]
-    else:
-        value = f"{v.get('special cause concerning', 0)} concerning"
-        lines = [
-            f"{v.get('special cause improving', 0)} improving, "
-            f"{v.get('common cause', 0)} common cause, "
-            f"{v.get('special cause neither', 0)} changed with no better direction",
-            f"Targets: {a.get('consistently met', 0)} consistently met, "
-            f"{a.get('consistently missed', 0)} consistently missed, "
-            f"{a.get('hit and miss', 0)} hit and miss",
-            f"{judged} of {n} indicators judged",
-        ]
-    if not summary.get("supplied", True):
-        lines.append("partners' returns not supplied")
-    return ('<div class="tile"><h3><a href="{page}">Performance scorecard</a></h3>'
-            '<div class="value">{value}</div>{rest}</div>').format(
-        page=html.escape(summary["page"]), value=html.escape(value),
-        rest="".join(f"<div>{html.escape(x)}</div>" for x in lines))
 
 
 __all__ = ["about_the_data", "by_priority", "flagged", "key", "resolve_folder",

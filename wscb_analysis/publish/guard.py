@@ -43,6 +43,7 @@ ratio, limit or year (``*_rate`` are fractions); ``manifest.json`` holds no figu
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from bisect import bisect_right
@@ -716,16 +717,42 @@ def _csv(found: _Found, text: str, sep: str) -> None:
                 found.add(COUNT_KIND, f"row {r}, column {c + 1}")
 
 
-def scan_pack(folder: Path, extract: Extract, allowed_dates: Iterable = frozenset()
-              ) -> list[Leak]:
+class Prescan:
+    """Files of a pack scanned as they are written (a page as soon as its notebook has run),
+    so :func:`scan_pack` need not read them again at the end. Only a file found clean is
+    remembered, by the SHA-256 of its bytes: a clean file stays clean with more dates allowed
+    (the final scan allows every date this one does, and more), and a file changed since
+    is scanned again. Thread-safe for one writer."""
+
+    def __init__(self, extract: Extract, allowed_dates: Iterable = frozenset()) -> None:
+        self.ids = identifiers(extract)
+        self.allowed = _allowed(allowed_dates)
+        self.clean: dict[Path, str] = {}
+
+    def file(self, path: Path) -> None:
+        data = path.read_bytes()
+        if not scan_file(path, self.ids, self.allowed):
+            self.clean[path.resolve()] = hashlib.sha256(data).hexdigest()
+
+    def is_clean(self, path: Path) -> bool:
+        """Whether ``path`` still holds the bytes found clean (False when never scanned)."""
+        known = self.clean.get(path.resolve())
+        return known is not None and hashlib.sha256(path.read_bytes()).hexdigest() == known
+
+
+def scan_pack(folder: Path, extract: Extract, allowed_dates: Iterable = frozenset(),
+              prescan: Prescan | None = None) -> list[Leak]:
     """Scan every file under ``folder`` (pages, JSON, run.log, notebooks/...): child ids and
     dates of birth from ``extract``, and counts from 1 to 5. ``allowed_dates`` are the pack's
     own dates (period start and end, run date) as dates or strings in any form the guard reads;
     they may coincide with a birthday without identifying anyone. The extract's own folder,
-    when it lies inside ``folder`` (the demo), is not part of the pack and is skipped."""
+    when it lies inside ``folder`` (the demo), is not part of the pack and is skipped.
+    ``prescan``: files already found clean with no more dates allowed than ``allowed_dates``
+    (their names are still checked; a file changed since is read again)."""
     folder = Path(folder)
-    ids = identifiers(extract)
+    ids = prescan.ids if prescan is not None else identifiers(extract)
     allowed = _allowed(allowed_dates)
+    trusted = prescan is not None and prescan.allowed <= allowed
     own = Path(extract.data_dir).resolve() if getattr(extract, "data_dir", None) else None
     leaks: list[Leak] = []
     names = _Found(ids, allowed)
@@ -737,9 +764,10 @@ def scan_pack(folder: Path, extract: Extract, allowed_dates: Iterable = frozense
         if names.pieces and (_id_hits(names.pieces[-1][0], ids) or any(
                 d in ids.dobs and d not in allowed for d, _ in find_dates(names.pieces[-1][0]))):
             rel = "[a file name]"  # the name itself would put the value in the log
-        leaks.extend(scan_file(path, ids, allowed, rel))
+        if not trusted or not prescan.is_clean(path):
+            leaks.extend(scan_file(path, ids, allowed, rel))
     return names.leaks("file names") + leaks
 
 
-__all__ = ["Leak", "Identifiers", "scan_pack", "scan_file", "identifiers", "normalise_ids",
-           "find_id", "find_dates", "find_count", "clean", "MIN_DIGITS"]
+__all__ = ["Leak", "Identifiers", "Prescan", "scan_pack", "scan_file", "identifiers",
+           "normalise_ids", "find_id", "find_dates", "find_count", "clean", "MIN_DIGITS"]

@@ -39,7 +39,7 @@ from ..periods import Period, financial_year
 from ..profile import load_profile
 from . import install
 from .audit import audit_pack
-from .guard import scan_pack
+from .guard import Prescan, scan_pack
 from .index import TILES, coverage_html, glossary_body, index_body, quality_html, tiles_html
 from .render import notebook_body, page
 from .run import KernelPool, ParameterError, default_workers, execute_all, tidy
@@ -127,15 +127,36 @@ class Run:
     timeout: int = 600
 
 
+def _allowed_dates(extract, per: Period, coverage: dict, started_at: dt.datetime
+                   ) -> set[dt.date]:
+    """Dates the pack prints that are not dates of birth, whatever day they fall: the
+    period's and the previous period's bounds, the run's day, the extract's span, the part
+    of a period held, and when the re-referral look-back is complete."""
+    from ..metrics.referrals import first_complete_day
+
+    allowed = {per.start, per.end, per.previous().start, per.previous().end,
+               started_at.date()}
+    for cov in coverage.values():
+        allowed |= {d for d in (cov.first_date, cov.last_date) if d is not None}
+        allowed |= set(cov.covered_dates(per) or ())
+    if extract.has("referrals"):
+        allowed |= {d for d in [first_complete_day(extract["referrals"])] if d}
+    return allowed
+
+
 def _scorecard_tile(carried: dict, run: Run, per: Period, reporter) -> str:
     """The scorecard's index tile, from the counts its notebook's kernel worked out for the
     page (see ``performance.page.summary``); worked out here only when the notebook did not
     carry them (it failed, or a local copy no longer shows the summary)."""
-    from ..performance.page import TILE_KEY, tile_html, tile_summary
+    from ..performance.tile import TILE_KEY, tile_html
 
     try:
-        summary = carried.get(TILE_KEY) or tile_summary(
-            str(run.data_dir), per.year_label, per.quarter, run.profile)
+        summary = carried.get(TILE_KEY)
+        if not summary:
+            from ..performance.page import tile_summary
+
+            summary = tile_summary(str(run.data_dir), per.year_label, per.quarter,
+                                   run.profile)
         return tile_html(summary)
     except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
         reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
@@ -222,6 +243,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     # its next notebook instead of waiting for the page of the last.
     renderer = ThreadPoolExecutor(max_workers=1)
     renders = []
+    prescanned: list[Prescan] = []
 
     def finished(nb_run) -> None:
         """Report a notebook and have its page rendered while the others still run."""
@@ -239,6 +261,13 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         (tmp / f"{nb_run.name}.html").write_text(
             page(f"{title} - {per.label}", body, **shell), encoding="utf-8")
         rendered.append((nb_run.name, title))
+        # The guard reads the page and notebook now, while kernels still run; the final
+        # scan reads again only what it did not find clean.
+        if not prescanned:
+            prescanned.append(Prescan(extract, _allowed_dates(extract, per, coverage,
+                                                              started_at)))
+        prescanned[0].file(nb_run.output)
+        prescanned[0].file(tmp / f"{nb_run.name}.html")
 
     with ThreadPoolExecutor(max_workers=1) as background:
         running = background.submit(execute_all, books, parameters, tmp / "notebooks",
@@ -297,17 +326,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     (tmp / "glossary.html").write_text(page("Glossary", glossary_body(), **shell),
                                        encoding="utf-8")
     (tmp / "figures.json").write_text(json.dumps(figures, indent=2))
-    allowed = {per.start, per.end, per.previous().start, per.previous().end,
-               started_at.date(), finished_at.date()}
-    # The dates the pages print about the extract (its span, the part of a period held, when
-    # the re-referral look-back is complete) are not dates of birth, whatever day they fall.
-    for cov in coverage.values():
-        allowed |= {d for d in (cov.first_date, cov.last_date) if d is not None}
-        allowed |= set(cov.covered_dates(per) or ())
-    from ..metrics.referrals import first_complete_day
-
-    if extract.has("referrals"):
-        allowed |= {d for d in [first_complete_day(extract["referrals"])] if d}
+    allowed = _allowed_dates(extract, per, coverage, started_at) | {finished_at.date()}
     perf = figures.get("coverage", {}).get("performance", {})
     for k in ("first_date", "last_date"):
         if perf.get(k):
@@ -315,7 +334,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     # Recorded so anyone re-running the guard on the pack allows the same dates.
     manifest["dates_allowed"] = sorted(d.isoformat() for d in allowed)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    leaks = scan_pack(tmp, extract, allowed)
+    leaks = scan_pack(tmp, extract, allowed, prescanned[0] if prescanned else None)
     try:
         findings = audit_pack(tmp) if audit else []
     except Exception as exc:  # noqa: BLE001 - an audit that cannot run must not pass a pack
