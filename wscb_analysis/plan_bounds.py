@@ -81,7 +81,7 @@ DISTINCT = ("missing_children", "missing_children_repeat", "missing_children_awa
 DISTINCT_AT_DAY = ("missing_at_end", "away_at_end")
 #: Episodes of one type are planned as ``episodes`` with a ``type``; a month's Missing
 #: episodes as ``missing_episodes``.
-_TYPED = {"missing_episodes": "Missing", "away_episodes": "Away", "absent_episodes": "Absent"}
+TYPED = {"missing_episodes": "Missing", "away_episodes": "Away", "absent_episodes": "Absent"}
 _MONTH = re.compile(r"([A-Z][a-z]{2}) (\d{4})")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -91,8 +91,8 @@ def _find(b: PlanBuilder, measure: str, period: str, dims: dict) -> str | None:
     key = make_key(measure, period, dims)
     if b.has(key):
         return key
-    if measure in _TYPED and "type" not in dims:
-        key = make_key("episodes", period, {**dims, "type": _TYPED[measure]})
+    if measure in TYPED and "type" not in dims:
+        key = make_key("episodes", period, {**dims, "type": TYPED[measure]})
         if b.has(key):
             return key
     return None
@@ -141,4 +141,5 @@ def plan_bounds(b: PlanBuilder) -> int:
     return len(made)
 
 
-__all__ = ["SUBSETS", "PAIRS", "DISTINCT", "DISTINCT_AT_DAY", "parent_period", "plan_bounds"]
+__all__ = ["SUBSETS", "PAIRS", "TYPED", "DISTINCT", "DISTINCT_AT_DAY", "parent_period",
+           "plan_bounds"]

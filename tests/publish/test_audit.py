@@ -376,6 +376,21 @@ def test_repeat_children_bounded_by_episodes(year_pack):
         audit_pack(year_pack, unplanned_bounds=False))
 
 
+def test_repeat_away_children_bounded_by_away_episodes(year_pack):
+    # As above for children away from placement: 8 children in 9 away episodes leave room
+    # for 1 child away more than once, and a hidden count is at least 1.
+    period = "2030-31 Q2|"
+    plant_page(year_pack,
+               f'<p class="finding"><span data-key="missing_children_away|{period}">8</span> '
+               f'children in <span data-key="episodes|2030-31 Q2|type=Away">9</span> away '
+               f'episodes; <span data-key="missing_children_away_repeat|{period}">a number not '
+               "shown</span> more than once.</p>")
+    assert attacker_view(year_pack)[f"missing_children_away_repeat|{period}"] == \
+        pytest.approx((1, 1))
+    assert "hidden figure worked out from figures shown on other pages" in kinds(
+        audit_pack(year_pack))
+
+
 def test_process_limits_beside_hidden_points_are_found(year_pack):
     # Row 1: limits 3.8 to 4.7 (3.75 to 4.75 before rounding) hold only 4, and "shift" is not
     # "outside limits", which comes first, so the hidden point is 4. Rows 2 and 3 are not

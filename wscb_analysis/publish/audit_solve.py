@@ -41,25 +41,11 @@ DISTINCT = set(plan_bounds.DISTINCT) | set(plan_bounds.DISTINCT_AT_DAY)
 #: Counts at a day (the end of a period): they add up across groups, not across time.
 STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
 #: (part, whole): every record counted in the first is counted in the second, for the same
-#: period and breakdown (each follows from how the measure is counted, pack_plan.py).
-SUBSETS = (
-    ("rereferrals", "referrals"), ("referrals_nfa", "referrals_nfa_known"),
-    ("referrals_nfa_known", "referrals"), ("ethnicity_not_recorded", "referrals"),
-    ("first_language_not_recorded", "referrals"), ("religion_not_recorded", "referrals"),
-    ("referrals_bme", "referrals_ethnicity_known"), ("referrals_ethnicity_known", "referrals"),
-    ("children_referred", "referrals"), ("children_rereferred", "children_referred"),
-    ("children_rereferred", "rereferrals"),
-    ("plans_second_or_subsequent", "plans_started"),
-    ("plans_third_or_later", "plans_second_or_subsequent"),
-    ("plans_previous_end_known", "plans_second_or_subsequent"),
-    ("plans_ended_2_years_plus", "plans_ended"),
-    ("plans_open_2_years_plus", "plans_open_at_end"),
-    ("missing_children", "missing_episodes"), ("missing_children_repeat", "missing_children"),
-    ("rhi_offered", "missing_episodes"), ("rhi_accepted", "missing_episodes"),
-    ("assessments_early_years", "assessments"),
-    ("lead_professional_same", "lead_professional_recorded"),
-    ("lead_professional_recorded", "assessments"),
-)
+#: period and breakdown; ((first, second), whole): children with an episode plus those with
+#: two or more are at most the episodes. The plan's own lists (plan_bounds.py), so the
+#: attacker here knows exactly the bounds the plan protects against.
+SUBSETS = plan_bounds.SUBSETS
+PAIRS = plan_bounds.PAIRS
 _YEAR = re.compile(r"\d{4}-\d{2}")
 
 
@@ -86,18 +72,6 @@ def _months_of(quarter: str) -> list[str]:
     return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
 
 
-def _parent(period: str) -> str | None:
-    """The quarter of a month ("Oct 2016" -> "2016-17 Q3"), the year of a quarter."""
-    if " Q" in period:
-        return period.split(" ")[0]
-    m = re.fullmatch(r"([A-Z][a-z]{2}) (\d{4})", period)
-    if not m:
-        return None
-    month = pd.Timestamp(f"1 {period}")
-    start = month.year if month.month >= 4 else month.year - 1
-    return f"{start}-{str(start + 1)[2:]} Q{(month.month - 4) % 12 // 3 + 1}"
-
-
 def _children(period: str) -> list[str]:
     if " Q" in period:
         return _months_of(period)
@@ -107,10 +81,12 @@ def _children(period: str) -> list[str]:
 
 
 def _canonical(measure: str, period: str, dims: dict) -> str:
-    """Missing episodes are printed as ``missing_episodes`` or as episodes of type Missing:
-    bounds use the latter wherever it is a breakdown (a month has only the former)."""
-    if measure == "missing_episodes" and (" Q" in period or _YEAR.fullmatch(period)):
-        return make_key("episodes", period, {**dims, "type": "Missing"})
+    """Episodes of one type are printed as ``missing_episodes`` (``away_episodes``...) or as
+    episodes of that type: bounds use the latter wherever it is a breakdown (a month has
+    only the former)."""
+    if measure in plan_bounds.TYPED and "type" not in dims and (
+            " Q" in period or _YEAR.fullmatch(period)):
+        return make_key("episodes", period, {**dims, "type": plan_bounds.TYPED[measure]})
     return make_key(measure, period, dims)
 
 
@@ -147,7 +123,7 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
     for measure, period, dims in parsed.values():
         if measure in DISTINCT or measure in STOCK:
             continue
-        for total_period in {period, _parent(period)} - {None}:
+        for total_period in {period, plan_bounds.parent_period(period)} - {None}:
             token = (measure, total_period, tuple(sorted(dims.items())))
             parts = tuple(make_key(measure, p, dims) for p in _children(total_period))
             if token in done or not any(p in keys for p in parts):
@@ -180,12 +156,19 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
                 large = _printed(whole, period, dims, keys)
                 if small and large:
                     bounds.append(AtMost((small,), (large,)))
-        if measure == "missing_children":
-            trio = (_printed("missing_children", period, dims, keys),
-                    _printed("missing_children_repeat", period, dims, keys),
-                    _printed("missing_episodes", period, dims, keys))
-            if all(trio):
-                bounds.append(AtMost(trio[:2], trio[2:]))
+        for (first, second), whole in PAIRS:
+            if measure == first:
+                trio = (_printed(first, period, dims, keys), _printed(second, period, dims, keys),
+                         _printed(whole, period, dims, keys))
+                if all(trio):
+                    bounds.append(AtMost(trio[:2], trio[2:]))
+        # A month's or a quarter's distinct children are at most the quarter's or year's.
+        above = plan_bounds.parent_period(period) if measure in plan_bounds.DISTINCT else None
+        if above is not None:
+            small = _printed(measure, period, dims, keys)
+            large = _printed(measure, above, dims, keys)
+            if small and large:
+                bounds.append(AtMost((small,), (large,)))
     return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
 
 
@@ -335,5 +318,5 @@ def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
     return sorted(k for k, r in attacker_ranges(know, bounds).items() if pinned(r))
 
 
-__all__ = ["DISTINCT", "STOCK", "SUBSETS", "Sum", "AtMost", "Knowledge", "implied",
+__all__ = ["DISTINCT", "PAIRS", "STOCK", "SUBSETS", "Sum", "AtMost", "Knowledge", "implied",
            "attacker_ranges", "recovered"]
