@@ -43,7 +43,7 @@ import pandas as pd
 
 from .coverage import extract_coverage
 from .disclosure.plan import PackPlan, PlanBuilder, make_key
-from .io.schemas import ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from .io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
 from .metrics import cp_plans as cp
 from .metrics import early_help as eh
 from .metrics import referrals as rf
@@ -244,7 +244,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     dims = {"district": _group(flagged["district"]),
             "referral_source": _group(flagged["referral_source"])}
     groups = {"district": tuple(profile.district_names) if profile else ()}
-    known = ~eth.isin(ETHNICITY_NOT_RECORDED | {"REFU"}).to_numpy()
+    known = eth.isin(ETHNICITY_KNOWN).to_numpy()  # as metrics.diversity.bme_share
     nfa = flagged["nfa"]
     for label in plan_periods(period):
         if label not in g.quarters and label not in g.years:

@@ -32,9 +32,8 @@ def bad_rows(parsed) -> list[int]:
 def test_ethnicity_codes_as_annex_a_and_others_write_them():
     p = parse("referrals", "ethnicity", ["a) WBRI", "s) NOBT", "WBRI - White British", "wbri",
                                          "", "Mixed - White and Asian"])
-    # A description without a four-letter code stays as written (upper case), not "MIXED".
-    assert p.values.to_pylist() == ["WBRI", "NOBT", "WBRI", "WBRI", None,
-                                    "MIXED - WHITE AND ASIAN"]
+    # A census description without its code reads as the code (not "MIXED").
+    assert p.values.to_pylist() == ["WBRI", "NOBT", "WBRI", "WBRI", None, "MWAS"]
     assert p.problems == []
 
 
@@ -81,6 +80,23 @@ def test_category_of_abuse_loses_annex_a_prefix():
 
 
 # --------------------------------------------------------------------------- headers
+
+
+def test_an_ethnicity_that_is_no_census_code_is_kept_and_warned_of_by_row(write_file):
+    path = write_file("referrals.csv", """
+        Child Unique ID,Date of referral,Ethnicity
+        A1,01/05/2016,WBRI - White British
+        A2,02/05/2016,Martian
+        A3,03/05/2016,Chinese
+        A4,04/05/2016,
+    """)
+    r = load_source(path, "referrals")
+    assert r.rows_kept == 4
+    assert r.data["ethnicity"].fillna("").tolist() == ["WBRI", "MARTIAN", "CHNE", ""]
+    assert r.warnings == [
+        "referrals.csv: column 'Ethnicity': 1 row holds an ethnicity that is not a CIN census "
+        "code: 'Martian' (row 3); kept as recorded but, being no census code, left out of the "
+        "black and minority ethnic share (assumption 15)"]
 
 
 def test_two_headers_that_read_the_same_are_an_error_naming_both(write_file, tmp_path):

@@ -70,3 +70,20 @@ def test_one_row():
     out = not_recorded_by(df, by="district", period=p).set_index("field")
     assert out.loc["ethnicity", ["district", "referrals", "not_recorded", "value"]].tolist() == [
         "Rugby", 1, 0, 0.0]
+
+
+def test_bme_share_reads_census_descriptions_and_leaves_out_values_that_are_no_code():
+    # By hand: "White British" and "wbri" are WBRI, "Mixed - White and Asian" is MWAS and
+    # "Information not yet obtained" is NOBT (not recorded); "Martian" is no census code, so
+    # it is recorded but tells nothing: known = WBRI, WBRI, MWAS -> BME 1 of 3.
+    df = frame("referrals", """
+        Child Unique ID,Date of referral,Ethnicity
+        R1,01/05/2016,White British
+        R2,01/05/2016,wbri
+        R3,01/05/2016,Mixed - White and Asian
+        R4,01/05/2016,Information not yet obtained
+        R5,01/05/2016,Martian
+    """)
+    p = financial_year("2016-17")
+    assert bme_share(df, p) == {"bme": 1, "known": 3, "rate": 1 / 3}
+    assert diversity_figures(df, p)["ethnicity_not_recorded"] == 1

@@ -266,7 +266,7 @@ def _annex_a_2020_21(p: Pack) -> None:
     assert "re-referrals are undercounted, and so are not compared with England" in p["02"]
     assert ("marks fewer than 6 of the 6 referrals it fills in as re-referrals") in p["02"]
     assert "Fewer than 6 of 6 referrals in 2020-21 did not record ethnicity" in p["06"]
-    assert ("Fewer than 6 of fewer than 6 referrals with ethnicity recorded in 2020-21 were "
+    assert ("Fewer than 6 of fewer than 6 referrals with a known ethnicity in 2020-21 were "
             "of black and minority ethnic children") in p["06"]
     assert not re.search(r"(?<!than )\b6 of 6 referrals", p["06"])
     assert ("Fewer than 6 of fewer than 6 child protection plans started in 2020-21 were for a "

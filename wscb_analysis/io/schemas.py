@@ -40,6 +40,9 @@ class Field:
     strict: bool = False
     #: Codes are read in upper case ("wbri" -> "WBRI").
     upper: bool = False
+    #: For a field with ``codes`` that is not strict: what a value outside them means, said
+    #: in the validation report's warning that names the rows (None: no warning).
+    unknown_note: str | None = None
 
     def matches(self, normalised_header: str) -> bool:
         return any(re.fullmatch(p, normalised_header) for p in self.patterns)
@@ -79,6 +82,43 @@ GENDERS = {
     "not stated recorded": "U", "0": "U", "9": "U", "indeterminate": "U",
 }
 
+#: CIN census ethnicity codes (DfE, Children in need census guide), keyed by the code and by
+#: the census' descriptions normalised (see normalise_header), so an extract that holds
+#: descriptions ("White British", "Mixed - White and Asian") reads as the codes.
+ETHNICITIES = {
+    "wbri": "WBRI", "white british": "WBRI", "white english": "WBRI",
+    "wiri": "WIRI", "white irish": "WIRI", "irish": "WIRI",
+    "wirt": "WIRT", "traveller of irish heritage": "WIRT",
+    "white traveller of irish heritage": "WIRT",
+    "woth": "WOTH", "any other white background": "WOTH", "white other": "WOTH",
+    "white any other white background": "WOTH",
+    "wrom": "WROM", "gypsy roma": "WROM", "white gypsy roma": "WROM", "gypsy or roma": "WROM",
+    "mwbc": "MWBC", "white and black caribbean": "MWBC",
+    "mixed white and black caribbean": "MWBC",
+    "mwba": "MWBA", "white and black african": "MWBA", "mixed white and black african": "MWBA",
+    "mwas": "MWAS", "white and asian": "MWAS", "mixed white and asian": "MWAS",
+    "moth": "MOTH", "any other mixed background": "MOTH", "mixed other": "MOTH",
+    "mixed any other mixed background": "MOTH",
+    "aind": "AIND", "indian": "AIND", "asian indian": "AIND",
+    "asian or asian british indian": "AIND",
+    "apkn": "APKN", "pakistani": "APKN", "asian pakistani": "APKN",
+    "asian or asian british pakistani": "APKN",
+    "aban": "ABAN", "bangladeshi": "ABAN", "asian bangladeshi": "ABAN",
+    "asian or asian british bangladeshi": "ABAN",
+    "aoth": "AOTH", "any other asian background": "AOTH", "asian other": "AOTH",
+    "asian any other asian background": "AOTH",
+    "bcrb": "BCRB", "black caribbean": "BCRB", "caribbean": "BCRB",
+    "black or black british caribbean": "BCRB",
+    "bafr": "BAFR", "black african": "BAFR", "african": "BAFR",
+    "black or black british african": "BAFR",
+    "both": "BOTH", "any other black background": "BOTH", "black other": "BOTH",
+    "black any other black background": "BOTH",
+    "chne": "CHNE", "chinese": "CHNE",
+    "ooth": "OOTH", "any other ethnic group": "OOTH", "other ethnic group": "OOTH",
+    "refu": "REFU", "refused": "REFU", "information refused": "REFU",
+    "nobt": "NOBT", "information not yet obtained": "NOBT", "not yet obtained": "NOBT",
+    "not obtained": "NOBT",
+}
 #: Missing episode types, from SSDA903 codes (M, A) and police categories (2013).
 MISSING_TYPES = {
     "m": "Missing", "missing": "Missing",
@@ -98,7 +138,9 @@ _CHILD_ID = Field(
 _GENDER = Field("gender", CODE, (r"gender", r"sex"), label="Gender", annex_a=True,
                 codes=GENDERS)
 _ETHNICITY = Field("ethnicity", CODE, (r"ethnicity", r"ethnic( group| origin| code)?"),
-                   label="Ethnicity", annex_a=True, upper=True)
+                   label="Ethnicity", annex_a=True, upper=True, codes=ETHNICITIES,
+                   unknown_note="kept as recorded but, being no census code, left out of "
+                                "the black and minority ethnic share (assumption 15)")
 _DOB = Field("dob", DATE, (r"date of birth", r"dob", r"birth date", r"d o b"),
              label="Date of Birth")
 _DISTRICT = Field("district", TEXT, (r"district", r"district borough", r"borough",
@@ -232,8 +274,11 @@ UNKNOWN = {"", "u", "unknown", "not known", "not stated", "not recorded", "not s
 
 #: Ethnicity codes that mean "not recorded" (CONTRACT.md): blank or NOBT. REFU is recorded.
 ETHNICITY_NOT_RECORDED = {"", "NOBT"}
-#: CIN ethnicity codes that are White British; every other recorded code except REFU is BME.
+#: CIN ethnicity codes that are White British; every other census code except REFU and NOBT
+#: is BME. A value that is no census code tells nothing either way (assumption 15).
 WHITE_BRITISH = {"WBRI"}
+#: The census codes of a known ethnicity: the BME share's denominator.
+ETHNICITY_KNOWN = frozenset(ETHNICITIES.values()) - {"REFU", "NOBT"}
 
 #: CIN referral source codes (CIN census guide).
 REFERRAL_SOURCES = {

@@ -66,6 +66,8 @@ class Parsed:
     dates: np.ndarray | None = None
     #: Integer code per distinct child id, for the id field.
     child_key: pa.Array | None = None
+    #: Rows kept whose value is outside a coded field's known codes (see Field.unknown_note).
+    unknown: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- parsers
@@ -158,6 +160,11 @@ def _parse_code(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
                 problems.append((bad, _quoted(text, bad, why)))
             return Parsed(pc.if_else(pa.array(known), mapped.take(indices), None), problems)
         values = pc.if_else(pa.array(known_value), mapped, values)
+        if f.unknown_note:
+            unknown = np.flatnonzero(~known_value[indices.to_numpy(zero_copy_only=False)]
+                                     & ~blank)
+            return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems,
+                          unknown=unknown)
     return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems)
 
 
@@ -362,6 +369,10 @@ def validate_table(
     for f in source.fields:
         for idx, why in parsed[f.name].problems:
             reasons.add(idx, mapping.get(f.name, f.label), why)
+        unknown = parsed[f.name].unknown
+        if unknown is not None and len(unknown):
+            result.warnings.append(_unknown_codes(t, mapping[f.name], unknown, rownums, f,
+                                                  file_label))
     arrays = {name: p.values for name, p in parsed.items()}
     arrays["child_key"] = parsed["child_id"].child_key
     dates = {name: p.dates for name, p in parsed.items() if p.dates is not None}
@@ -403,6 +414,20 @@ def validate_table(
     if result.rows_in and not result.rows_kept:
         result.problems.append(_none_kept(result, source))
     return result
+
+
+def _unknown_codes(t: pa.Table, header: str, idx: np.ndarray, rownums: np.ndarray, f: Field,
+                   file_label: str) -> str:
+    """The warning for values of a coded field outside its codes: how many rows, the first
+    few values with their rows, and what such a value means (``f.unknown_note``)."""
+    values = t.column(header).take(pa.array(idx[:3])).to_pylist()
+    first = ", ".join(f"'{v}' (row {rownums[i]})" for v, i in zip(values, idx[:3], strict=True))
+    more = f" and {len(idx) - 3:,} more" if len(idx) > 3 else ""
+    what = f.label.lower()
+    return (f"{file_label}: column '{header}': {len(idx):,} "
+            f"{'row holds' if len(idx) == 1 else 'rows hold'} "
+            f"{'an' if what[:1] in 'aeiou' else 'a'} {what} that is not "
+            f"a CIN census code: {first}{more}; {f.unknown_note}")
 
 
 def _header_problems(raw: RawTable, source: Source, label: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..io.schemas import ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from ..io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
 from ..periods import Period, in_period, period_labels
 
 FIELDS = ("ethnicity", "first_language", "religion")
@@ -62,11 +62,12 @@ def not_recorded_by(referrals: pd.DataFrame, by: str = "quarter",
 
 
 def bme_share(referrals: pd.DataFrame, period: Period) -> dict:
-    """Referrals of black and minority ethnic children, of referrals with ethnicity recorded
-    (REFU excluded from both: a refusal tells nothing about ethnicity)."""
+    """Referrals of black and minority ethnic children, of referrals with a known ethnicity:
+    a CIN census code other than REFU and NOBT (a refusal, or a value that is no census code,
+    tells nothing about ethnicity). BME is any such code other than WBRI."""
     in_p = referrals.loc[in_period(referrals["referral_date"], period)]
     eth = in_p["ethnicity"].fillna("").str.strip().str.upper()
-    known = ~eth.isin(ETHNICITY_NOT_RECORDED | {"REFU"})
+    known = eth.isin(ETHNICITY_KNOWN)
     bme = known & ~eth.isin(WHITE_BRITISH)
     n = int(known.sum())
     return {"bme": int(bme.sum()), "known": n, "rate": int(bme.sum()) / n if n else None}

@@ -235,7 +235,8 @@ GLOSSARY = [
      "missing, never inside."),
     ("Absent", "Police term (2013): a child not where they should be, with no apparent risk. "
      "Counted beside children missing, never inside."),
-    ("BME", "Black and minority ethnic: any recorded ethnicity other than White British."),
+    ("BME", "Black and minority ethnic: any census ethnicity code other than White "
+     "British."),
     ("c", "A count from 1 to 5, or a figure hidden so that one cannot be worked out from the "
      "others."),
     ("Child protection (CP) plan", "A plan for a child judged at a child protection "

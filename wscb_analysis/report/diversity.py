@@ -163,8 +163,9 @@ def diversity_by_source(ctx: Context) -> Block:
 
 @needs("referrals")
 def bme_share(ctx: Context) -> Block:
-    """Referrals of black and minority ethnic children, of those with ethnicity recorded,
-    against the school population's share from the profile."""
+    """Referrals of black and minority ethnic children, of those with a known ethnicity (a
+    census code other than REFU and NOBT), against the school population's share from the
+    profile."""
     heading = "Black and minority ethnic children"
     if not ctx.has_field("referrals", "ethnicity"):
         return Block([], heading=heading)
@@ -172,7 +173,7 @@ def bme_share(ctx: Context) -> Block:
     x, n = ctx.say_key(kx), ctx.say_key(kn)
     p = ctx.profile
     items: list = [Finding(say.proportion_sentence(
-        x, n, of_what="referrals with ethnicity recorded",
+        x, n, of_what="referrals with a known ethnicity",
         which="were of black and minority ethnic children", period_label=ctx.period.label,
         benchmark=p.school_bme_share, benchmark_label="the school population",
         benchmark_when=f"({p.school_bme_as_at})" if p.school_bme_as_at else "",
@@ -183,9 +184,9 @@ def bme_share(ctx: Context) -> Block:
     items.append(MethodNote([
         say.proportion_method_note(x, n, benchmark=p.school_bme_share,
                                    benchmark_label="the school population"),
-        "Black and minority ethnic means any recorded ethnicity other than White British "
-        "(WBRI); refusals (REFU) and codes not yet obtained (NOBT) are left out of both "
-        "counts."]))
+        "Black and minority ethnic means any CIN census ethnicity code other than White "
+        "British (WBRI); refusals (REFU), codes not yet obtained (NOBT) and values that are "
+        "no census code (the validation report lists them) are left out of both counts."]))
     return Block(items, heading=heading)
 
 
