@@ -95,8 +95,8 @@ def test_an_ethnicity_that_is_no_census_code_is_kept_and_warned_of_by_row(write_
     assert r.data["ethnicity"].fillna("").tolist() == ["WBRI", "MARTIAN", "CHNE", ""]
     assert r.warnings == [
         "referrals.csv: column 'Ethnicity': 1 row holds an ethnicity that is not a CIN census "
-        "code: 'Martian' (row 3); kept as recorded but, being no census code, left out of the "
-        "black and minority ethnic share (assumption 15)"]
+        "code: 'Martian' (row 3); kept as recorded; the black and minority ethnic share of "
+        "referrals leaves such values out (assumption 15)"]
 
 
 def test_two_headers_that_read_the_same_are_an_error_naming_both(write_file, tmp_path):

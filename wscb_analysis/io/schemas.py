@@ -139,8 +139,8 @@ _GENDER = Field("gender", CODE, (r"gender", r"sex"), label="Gender", annex_a=Tru
                 codes=GENDERS)
 _ETHNICITY = Field("ethnicity", CODE, (r"ethnicity", r"ethnic( group| origin| code)?"),
                    label="Ethnicity", annex_a=True, upper=True, codes=ETHNICITIES,
-                   unknown_note="kept as recorded but, being no census code, left out of "
-                                "the black and minority ethnic share (assumption 15)")
+                   unknown_note="kept as recorded; the black and minority ethnic share of "
+                                "referrals leaves such values out (assumption 15)")
 _DOB = Field("dob", DATE, (r"date of birth", r"dob", r"birth date", r"d o b"),
              label="Date of Birth")
 _DISTRICT = Field("district", TEXT, (r"district", r"district borough", r"borough",
