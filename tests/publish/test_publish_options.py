@@ -22,16 +22,24 @@ def small(tmp_path_factory):
     return folder
 
 
-def test_publish_takes_a_column_map_that_reaches_every_notebook(small, tmp_path):
+def test_publish_takes_a_column_map_that_reaches_every_notebook(small, tmp_path, capsys):
     extract = tmp_path / "mapped"
     shutil.copytree(small, extract)
     path = extract / "referrals.csv"
     text = path.read_text()
+    # One ethnicity that is no census code: a warning for the analyst, nothing in the pack.
+    text = text.replace(',"WBRI",', ',"Martian",', 1)
     path.write_text(text.replace('"Date of referral"', '"Contact Date"', 1))
     assert publish_pack(extract, "2016-17", None, tmp_path / "unmapped") == 1  # no date column
     out = tmp_path / "pack"
+    capsys.readouterr()
     assert publish_pack(extract, "2016-17", None, out,
                         column_map={"Contact Date": "referral_date"}) == 0
+    err = capsys.readouterr().err
+    assert ("wscb publish: warning: referrals.csv: column 'Ethnicity': 1 row holds an "
+            "ethnicity that is not a CIN census code: 'Martian' (row ") in err
+    assert not [f for f in out.rglob("*") if f.is_file() and "martian" in f.read_text(
+        errors="replace").lower()]
     figures = json.loads((out / "figures.json").read_text())
     assert figures["referrals"]["referrals"] not in (None, "c", 0)
     manifest = json.loads((out / "manifest.json").read_text())

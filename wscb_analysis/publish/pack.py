@@ -206,6 +206,10 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
               "(above); nothing was published", file=sys.stderr)
         stage.discard()
         return 1
+    # What validation warns of (values read as given, text an encoding could not hold) is for
+    # the analyst, on the terminal: never in the pack, whose readers cannot act on it.
+    for warning in extract.warnings():
+        print(f"wscb publish: warning: {warning}", file=sys.stderr)
     coverage = extract_coverage(extract)
     try:
         check_period(coverage, per)
