@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import nbformat
 import papermill as pm
@@ -211,3 +212,41 @@ def test_tile_with_nothing_judged_says_so_not_zero_concerning():
     assert "none judged yet" in text and "0 concerning" not in text
     assert "3 indicators with a value; none has the 6 points" in text
     assert "partners&#x27; returns not supplied" in text
+
+
+def test_a_tile_summary_of_another_shape_is_refused_and_the_link_is_always_the_page():
+    from wscb_analysis.performance.tile import PAGE, tile_html, valid_tile
+
+    good = {"indicators": 3, "judged": 2, "variation": {"common cause": 2},
+            "assurance": {"no target": 3}, "concerning": [], "improving": [], "missed": [],
+            "supplied": True, "page": "javascript:alert(1)"}
+    assert valid_tile(good)
+    assert f'href="{PAGE}"' in tile_html(good) and "javascript" not in tile_html(good)
+    for bad in (None, [], {**good, "judged": 4}, {**good, "indicators": -1},
+                {**good, "judged": True}, {**good, "variation": {"made up": 1}},
+                {**good, "assurance": {"consistently met": 1.5}},
+                {**good, "supplied": "yes"}, {**good, "concerning": [1]}):
+        assert not valid_tile(bad), bad
+
+
+def test_the_run_takes_the_tile_only_from_the_scorecard_notebook(monkeypatch):
+    from wscb_analysis.performance import page as sc_page
+    from wscb_analysis.performance.tile import TILE_KEY
+    from wscb_analysis.periods import financial_year
+    from wscb_analysis.publish.pack import Run, _scorecard_tile
+
+    worked_out = {"indicators": 5, "judged": 0, "variation": {}, "assurance": {},
+                  "supplied": False, "page": "x"}
+    monkeypatch.setattr(sc_page, "tile_summary", lambda *a, **k: worked_out)
+    per = financial_year("2016-17")
+    run = Run(data_dir=Path("."), period=per, out=Path("."))
+    lines: list[str] = []
+    reporter = type("R", (), {"line": lambda self, t: lines.append(t)})()
+    fake = {"indicators": 40, "judged": 40, "variation": {"common cause": 40},
+            "assurance": {}, "supplied": True}
+    # Another notebook claiming the key is not read: the tile is worked out here.
+    assert "5 indicators with a value" in _scorecard_tile({"01_overview": {TILE_KEY: fake}},
+                                                          run, per, reporter)
+    # The scorecard notebook's own counts are used.
+    assert "40 of 40 indicators judged" in _scorecard_tile({"08_scorecard": {TILE_KEY: fake}},
+                                                           run, per, reporter)

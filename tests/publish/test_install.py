@@ -486,7 +486,8 @@ def test_cli_publish_refuses_a_folder_it_did_not_write(tmp_path):
 # ---- the real publish_pack ------------------------------------------------------------------
 
 def test_real_publish_installs_a_whole_pack_and_a_failed_switch_keeps_the_old(tmp_path,
-                                                                             monkeypatch):
+                                                                             monkeypatch,
+                                                                             capsys):
     from wscb_analysis.publish import publish_pack
     from wscb_analysis.synth import write_synthetic_extract
 
@@ -517,4 +518,28 @@ def test_real_publish_installs_a_whole_pack_and_a_failed_switch_keeps_the_old(tm
     assert view(out) == first
     failed = view(tmp_path / "demo.failed")
     assert b"2016-17 Q3" in failed["index.html"] and "notebooks/01_overview.ipynb" in failed
+    assert_tidy(out)
+    # A page that cannot be rendered (after its notebook ran) stops the run with a message
+    # naming it: the last good pack untouched, this run's files kept, never a half pack.
+    from wscb_analysis.publish import pack as pack_module
+
+    real_body = pack_module.notebook_body
+
+    def body(nb):
+        if any(c.source.startswith("# Repeat child protection plans") for c in nb.cells):
+            raise ValueError("simulated rendering failure")
+        return real_body(nb)
+
+    monkeypatch.setattr(pack_module, "notebook_body", body)
+    assert publish_pack(out / "extract", "2016-17", "Q2", out) == 1
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert ("wscb publish: error: 03_repeat_plans: the page could not be rendered "
+            "(ValueError: simulated rendering failure)") in err
+    assert "Traceback" not in err and "is untouched" in err
+    assert view(out) == first
+    failed = view(tmp_path / "demo.failed")
+    assert "index.html" not in failed  # the run stopped before its index was written
+    assert "03_repeat_plans.html" not in failed and "02_rereferrals.html" in failed
+    assert b"FAILED: 03_repeat_plans: the page could not be rendered" in failed["run.log"]
     assert_tidy(out)

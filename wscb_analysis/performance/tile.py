@@ -13,6 +13,33 @@ PAGE = "08_scorecard.html"
 TILE_KEY = "scorecard_tile"
 
 
+_STATES = {"variation": {"common cause", "special cause improving", "special cause concerning",
+                         "special cause neither", "too few points"},
+           "assurance": {"consistently met", "consistently missed", "hit and miss", "no target",
+                         "too few points"}}
+
+
+def valid_tile(summary: object) -> bool:
+    """Whether ``summary`` has the shape :func:`.page.tile_summary` gives: whole counts of at
+    least 0 (judged at most all), counts by known states only, lists of titles. A publishing
+    run checks what an executed notebook carried before putting it on the index."""
+    if not isinstance(summary, dict):
+        return False
+
+    def count(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    return (count(summary.get("indicators")) and count(summary.get("judged"))
+            and summary["judged"] <= summary["indicators"]
+            and isinstance(summary.get("supplied"), bool)
+            and all(isinstance(summary.get(k), dict) and set(summary[k]) <= states
+                    and all(count(v) for v in summary[k].values())
+                    for k, states in _STATES.items())
+            and all(isinstance(summary.get(k, []), list)
+                    and all(isinstance(t, str) for t in summary.get(k, []))
+                    for k in ("concerning", "improving", "missed")))
+
+
 def tile_html(summary: dict) -> str:
     """The index tile for :func:`tile_summary`'s dict (no table cells, no child counts).
     Where no indicator can be judged yet the tile says so rather than "0 concerning"."""
@@ -39,8 +66,8 @@ def tile_html(summary: dict) -> str:
         lines.append("partners' returns not supplied")
     return ('<div class="tile"><h3><a href="{page}">Performance scorecard</a></h3>'
             '<div class="value">{value}</div>{rest}</div>').format(
-        page=html.escape(summary["page"]), value=html.escape(value),
+        page=PAGE, value=html.escape(value),  # the page is ours, whatever the dict says
         rest="".join(f"<div>{html.escape(x)}</div>" for x in lines))
 
 
-__all__ = ["PAGE", "TILE_KEY", "tile_html"]
+__all__ = ["PAGE", "TILE_KEY", "tile_html", "valid_tile"]

@@ -144,15 +144,16 @@ def _allowed_dates(extract, per: Period, coverage: dict, started_at: dt.datetime
     return allowed
 
 
-def _scorecard_tile(carried: dict, run: Run, per: Period, reporter) -> str:
-    """The scorecard's index tile, from the counts its notebook's kernel worked out for the
-    page (see ``performance.page.summary``); worked out here only when the notebook did not
-    carry them (it failed, or a local copy no longer shows the summary)."""
-    from ..performance.tile import TILE_KEY, tile_html
+def _scorecard_tile(carried: dict[str, dict], run: Run, per: Period, reporter) -> str:
+    """The scorecard's index tile, from the counts the scorecard notebook's kernel worked out
+    for its page (see ``performance.page.summary``), taken only from that notebook, only
+    when it ran to the end and only in the tile's own shape; worked out here otherwise (a
+    local copy no longer shows the summary, or another notebook's output claims the key)."""
+    from ..performance.tile import PAGE, TILE_KEY, tile_html, valid_tile
 
     try:
-        summary = carried.get(TILE_KEY)
-        if not summary:
+        summary = carried.get(Path(PAGE).stem, {}).get(TILE_KEY)
+        if not valid_tile(summary):
             from ..performance.page import tile_summary
 
             summary = tile_summary(str(run.data_dir), per.year_label, per.quarter,
@@ -242,21 +243,32 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     shell = {"synthetic": extract.synthetic, "footer": footer, "authority": prof.authority,
              "partnership": prof.name}
     rendered: list[tuple[str, str]] = []
-    carried: dict = {}
+    carried: dict[str, dict] = {}  # what each notebook that ran to the end carried for the run
+    render_errors: list[str] = []
+    # The guard reads each page and notebook as it is rendered, while kernels still run; the
+    # final scan reads again only what it did not find clean.
+    prescan = Prescan(extract, _allowed_dates(extract, per, coverage, started_at))
     # Pages are rendered on a thread of their own, so a kernel's worker goes straight on to
     # its next notebook instead of waiting for the page of the last.
     renderer = ThreadPoolExecutor(max_workers=1)
-    renders = []
-    prescanned: list[Prescan] = []
 
     def finished(nb_run) -> None:
         """Report a notebook and have its page rendered while the others still run."""
         reporter.notebook(nb_run)
         if nb_run.nb is not None:
-            renders.append(renderer.submit(render, nb_run))
+            renderer.submit(render, nb_run)
 
     def render(nb_run) -> None:
-        carried.update(tidy(nb_run.nb))
+        try:
+            _render(nb_run)
+        except Exception as exc:  # noqa: BLE001 - reported, and the run stops with exit 1
+            render_errors.append(f"{nb_run.name}: the page could not be rendered "
+                                 f"({type(exc).__name__}: {exc})")
+
+    def _render(nb_run) -> None:
+        meta = tidy(nb_run.nb)
+        if nb_run.ok:
+            carried[nb_run.name] = meta
         nbformat.write(nb_run.nb, str(nb_run.output))
         title, body = notebook_body(nb_run.nb)
         if not nb_run.ok:
@@ -265,37 +277,43 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         (tmp / f"{nb_run.name}.html").write_text(
             page(f"{title} - {per.label}", body, **shell), encoding="utf-8")
         rendered.append((nb_run.name, title))
-        # The guard reads the page and notebook now, while kernels still run; the final
-        # scan reads again only what it did not find clean.
-        if not prescanned:
-            prescanned.append(Prescan(extract, _allowed_dates(extract, per, coverage,
-                                                              started_at)))
-        prescanned[0].file(nb_run.output)
-        prescanned[0].file(tmp / f"{nb_run.name}.html")
+        prescan.file(nb_run.output)
+        prescan.file(tmp / f"{nb_run.name}.html")
 
-    with ThreadPoolExecutor(max_workers=1) as background:
-        running = background.submit(execute_all, books, parameters, tmp / "notebooks",
-                                    pool.workers, run.timeout, finished, pool)
-        figures = disclosed_figures(headline_figures(extract, per), plan)
-        reference = load_reference(run.benchmarks_dir)
-        england = {}
-        for tile in TILES:
-            if tile.indicator:
-                t = comparator_table(reference, tile.indicator, per.year_label)
-                row = t.loc[t["role"] == "England", "value"]
-                england[tile.indicator] = (float(row.iloc[0]) if len(row) and row.notna().all()
-                                           else None)
-        try:
-            runs = running.result()
-        except ParameterError as exc:
-            reporter.line(f"error: {exc}")
-            reporter.close()
-            renderer.shutdown(cancel_futures=True)
-            stage.discard()
-            return 1
-    with renderer:
-        for job in renders:
-            job.result()  # a page that could not be rendered stops the run, as before
+    try:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            running = background.submit(execute_all, books, parameters, tmp / "notebooks",
+                                        pool.workers, run.timeout, finished, pool)
+            figures = disclosed_figures(headline_figures(extract, per), plan)
+            reference = load_reference(run.benchmarks_dir)
+            england = {}
+            for tile in TILES:
+                if tile.indicator:
+                    t = comparator_table(reference, tile.indicator, per.year_label)
+                    row = t.loc[t["role"] == "England", "value"]
+                    england[tile.indicator] = (float(row.iloc[0]) if len(row)
+                                               and row.notna().all() else None)
+            try:
+                runs = running.result()
+            except ParameterError as exc:
+                reporter.line(f"error: {exc}")
+                reporter.close()
+                stage.discard()
+                return 1
+    finally:
+        # Every page is rendered (or, on the way out after an error, the rest abandoned)
+        # before the pack is checked, kept or discarded.
+        renderer.shutdown(wait=True, cancel_futures=True)
+    if render_errors:
+        for line in render_errors:
+            reporter.line(f"FAILED: {line}")
+        reporter.close()
+        kept = stage.keep_failed()
+        print(f"wscb publish: error: {'; '.join(render_errors)}. The last good pack in "
+              f"{run.out} is untouched; "
+              + (f"this run's files are in {kept}." if kept else "this run's files are gone."),
+              file=sys.stderr)
+        return 1
     extra_tiles = [t for t in [_scorecard_tile(carried, run, per, reporter)] if t]
     timings["notebooks"] = round(time.perf_counter() - started - timings["validate"], 2)
     titles = {name: title for name, title in rendered}
@@ -338,7 +356,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     # Recorded so anyone re-running the guard on the pack allows the same dates.
     manifest["dates_allowed"] = sorted(d.isoformat() for d in allowed)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    leaks = scan_pack(tmp, extract, allowed, prescanned[0] if prescanned else None)
+    leaks = scan_pack(tmp, extract, allowed, prescan)
     try:
         findings = audit_pack(tmp) if audit else []
     except Exception as exc:  # noqa: BLE001 - an audit that cannot run must not pass a pack
