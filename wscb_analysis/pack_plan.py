@@ -584,15 +584,17 @@ PLAN_VERSION = "2"
 
 def _rules_digest() -> str:
     """A digest of the code that makes a plan (this module, the suppression engine, the
-    metrics), so a plan saved by other rules is never reused, even if PLAN_VERSION was not
-    bumped."""
+    metrics, and the loader whose reading of the files the plan counts: a changed code list
+    changes the counts of files whose bytes did not change), so a plan saved by other rules
+    is never reused, even if PLAN_VERSION was not bumped."""
     import hashlib
     from pathlib import Path
 
     here = Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=8)
     for path in sorted([here / "pack_plan.py", here / "plan_bounds.py", here / "figures.py",
-                        *(here / "disclosure").glob("*.py"), *(here / "metrics").glob("*.py")]):
+                        *(here / "disclosure").glob("*.py"), *(here / "metrics").glob("*.py"),
+                        *(here / "io").glob("*.py")]):
         h.update(path.read_bytes())
     return h.hexdigest()
 

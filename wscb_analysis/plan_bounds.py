@@ -30,8 +30,10 @@ The bounds (each true by how :mod:`wscb_analysis.metrics` and :mod:`.pack_plan` 
 
 A bound the counts break (data the definitions do not expect, such as an interview accepted
 but not recorded as offered) is left out (:meth:`PlanBuilder.at_most`). The audit's attacker
-(:mod:`wscb_analysis.publish.audit_solve`) uses a subset of these; every bound it uses is
-here (a test checks), so a plan that survives these survives the audit.
+(:mod:`wscb_analysis.publish.audit_solve`) uses these same lists except the bounds in
+:data:`CONDITIONAL`, which two separately recorded fields keep only when the data do: an
+attacker cannot rely on them, and where an extract breaks one the audit would otherwise
+"recover" figures that are not there.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ SUBSETS: tuple[tuple[str, str], ...] = (
     ("lead_professional_same", "lead_professional_recorded"),
     ("lead_professional_recorded", "assessments"),
 )
+#: Subsets that hold only where the data keep them: offered and accepted are two fields of
+#: a return home interview, recorded apart, so one can be accepted and not marked offered.
+CONDITIONAL: frozenset[tuple[str, str]] = frozenset({("rhi_accepted", "rhi_offered")})
 #: ((first, second), whole): children with an episode plus those with two or more are at
 #: most the episodes.
 PAIRS: tuple[tuple[tuple[str, str], str], ...] = (
@@ -141,5 +146,5 @@ def plan_bounds(b: PlanBuilder) -> int:
     return len(made)
 
 
-__all__ = ["SUBSETS", "PAIRS", "TYPED", "DISTINCT", "DISTINCT_AT_DAY", "parent_period",
-           "plan_bounds"]
+__all__ = ["SUBSETS", "CONDITIONAL", "PAIRS", "TYPED", "DISTINCT", "DISTINCT_AT_DAY",
+           "parent_period", "plan_bounds"]

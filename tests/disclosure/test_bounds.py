@@ -179,7 +179,8 @@ def test_the_audit_knows_the_bounds_the_plan_protects():
     assert AtMost((away,), (episodes,)) in bounds
     assert AtMost((repeat,), (away,)) in bounds
     assert AtMost((month,), (quarter,)) in bounds  # October's children are the quarter's
-    assert AtMost((accepted,), (offered,)) in bounds  # accepted only where offered
+    # Accepted within offered holds only where the data keep it: the audit cannot rely on it.
+    assert AtMost((accepted,), (offered,)) not in bounds
     # A month's referrals add up to the quarter's; its distinct children do not.
     assert not any(b.small == (quarter,) for b in bounds)
     assert audit_solve.DISTINCT == set(DISTINCT) | set(DISTINCT_AT_DAY)
@@ -203,3 +204,38 @@ def test_page_05_tight_plan_leaves_nothing_pinned(tmp_path):
     assert plan.hidden(make_key("episodes", q, {**la, "type": "Away"}))
     rng = ranges(plan.values, plan.hidden_mask, plan.lines, upper_five=plan.primary_mask)
     assert not [plan.keys[c] for c, r in rng.items() if pinned(r)]
+
+
+def _k(measure: str, period: str) -> str:
+    from wscb_analysis.disclosure.plan import make_key
+
+    return make_key(measure, period, {})
+
+
+def test_the_audit_does_not_rely_on_a_bound_the_data_may_break():
+    # Offered and accepted are recorded apart: Q1 has 8 accepted beside 6 offered, which the
+    # plan hides (with Q2's 3). By hand: Q1 + Q2 = 24 - 7 - 8 = 9, each at least 1 and Q2 at
+    # most 5, so Q1 is 4 to 8 and Q2 1 to 5. Were "accepted at most offered" used, Q1 >= 8
+    # would pin Q1 = 8 and Q2 = 1: a false alarm on a sound pack.
+    from wscb_analysis.publish.audit_solve import Knowledge, attacker_ranges, recovered
+
+    q = [_k("rhi_offered", f"2016-17 Q{i}") for i in range(1, 5)]
+    know = Knowledge(shown={_k("rhi_accepted", "2016-17 Q1"): 8, q[2]: 7, q[3]: 8,
+                            _k("rhi_offered", "2016-17"): 24},
+                     hidden={q[0], q[1]}, small={q[1]})
+    assert recovered(know) == []
+    assert attacker_ranges(know)[q[0]] == (4.0, 8.0)
+
+
+def test_figures_that_contradict_a_bound_are_still_audited_by_their_sums():
+    # Referrals by quarter: 37 in the year, 10 + 10 + 12 shown, so Q1 = 5 (hidden, fewer than
+    # 6) is pinned by the sum. A page also shows 30 children referred in Q1, more than Q1's
+    # referrals can be: the bound "children within referrals" contradicts the shown figures.
+    # The audit must still report Q1, from the sum alone.
+    from wscb_analysis.publish.audit_solve import Knowledge, recovered
+
+    q = [_k("referrals", f"2016-17 Q{i}") for i in range(1, 5)]
+    know = Knowledge(shown={q[1]: 10, q[2]: 10, q[3]: 12, _k("referrals", "2016-17"): 37,
+                            _k("children_referred", "2016-17 Q1"): 30},
+                     hidden={q[0]}, small={q[0]})
+    assert recovered(know) == [q[0]]

@@ -43,8 +43,9 @@ STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
 #: (part, whole): every record counted in the first is counted in the second, for the same
 #: period and breakdown; ((first, second), whole): children with an episode plus those with
 #: two or more are at most the episodes. The plan's own lists (plan_bounds.py), so the
-#: attacker here knows exactly the bounds the plan protects against.
-SUBSETS = plan_bounds.SUBSETS
+#: attacker here knows the bounds the plan protects against, less those the data may break
+#: (plan_bounds.CONDITIONAL): an attacker cannot rely on those.
+SUBSETS = tuple(s for s in plan_bounds.SUBSETS if s not in plan_bounds.CONDITIONAL)
 PAIRS = plan_bounds.PAIRS
 _YEAR = re.compile(r"\d{4}-\d{2}")
 
@@ -184,8 +185,9 @@ class Knowledge:
 
 def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[float, float]]:
     """Least and greatest value of every hidden figure (NaN where the shown figures
-    contradict each other: that is reported elsewhere, not solved). ``bounds=False`` leaves
-    out the bounds (subsets, distinct children), keeping the exact sums only."""
+    contradict the exact sums; where they contradict only a bound, the sums alone are
+    solved). ``bounds=False`` leaves out the bounds (subsets, distinct children), keeping the
+    exact sums only."""
     keys = set(know.shown) | know.hidden
     sums, at_most = implied(keys)
     bounds = at_most if bounds else []
@@ -230,7 +232,19 @@ def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[flo
         if find(i) in by_group:
             groups[find(i)].append(i)
     for root, targets in groups.items():
-        out.update(_solve_group(targets, by_group[root], unknown, values, names, know))
+        rows = by_group[root]
+        found = _solve_group(targets, rows, unknown, values, names, know)
+        if any(np.isnan(lo) for lo, _ in found.values()) and not all(r[2] for r in rows):
+            # The bounds contradict the shown figures (an extract the definitions did not
+            # expect): the attacker is left with what the exact sums alone give.
+            sums_only = [r for r in rows if r[2]]
+            in_sums = {i for *_, members in sums_only for i in members}
+            found = {names[i]: (1.0, 5.0 if names[i] in know.small else np.inf)
+                     for i in targets if i not in in_sums}
+            linked = [i for i in targets if i in in_sums]
+            if linked:
+                found.update(_solve_group(linked, sums_only, unknown, values, names, know))
+        out.update(found)
     return out
 
 
