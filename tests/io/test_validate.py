@@ -35,6 +35,12 @@ def test_ethnicity_codes_as_annex_a_and_others_write_them():
     # A census description without its code reads as the code (not "MIXED").
     assert p.values.to_pylist() == ["WBRI", "NOBT", "WBRI", "WBRI", None, "MWAS"]
     assert p.problems == []
+    # Other spellings: "&" for "and", the group first, words for not recorded (NOBT, as the
+    # contract reads "not recorded"); an extended code is kept as given (and warned of).
+    p = parse("referrals", "ethnicity", ["Mixed: White & Black Caribbean", "Other White",
+                                         "Black or Black British: African", "Not known",
+                                         "Unknown", "WENG"])
+    assert p.values.to_pylist() == ["MWBC", "WOTH", "BAFR", "NOBT", "NOBT", "WENG"]
 
 
 def test_referral_source_codes_lose_prefix_and_description():

@@ -118,6 +118,18 @@ ETHNICITIES = {
     "refu": "REFU", "refused": "REFU", "information refused": "REFU",
     "nobt": "NOBT", "information not yet obtained": "NOBT", "not yet obtained": "NOBT",
     "not obtained": "NOBT",
+    # Other spellings systems write: "other" before the group, "&" for "and" (dropped when
+    # normalised), and words for "not recorded", which the contract reads as NOBT.
+    "other white": "WOTH", "other white background": "WOTH", "gypsy": "WROM", "roma": "WROM",
+    "white black caribbean": "MWBC", "mixed white black caribbean": "MWBC",
+    "white black african": "MWBA", "mixed white black african": "MWBA",
+    "white asian": "MWAS", "mixed white asian": "MWAS",
+    "other mixed": "MOTH", "other mixed background": "MOTH",
+    "other asian": "AOTH", "other asian background": "AOTH",
+    "other black": "BOTH", "other black background": "BOTH",
+    "any other ethnic background": "OOTH", "other ethnic background": "OOTH",
+    "other": "OOTH", "arab": "OOTH",
+    "not known": "NOBT", "unknown": "NOBT", "not recorded": "NOBT", "not stated": "NOBT",
 }
 #: Missing episode types, from SSDA903 codes (M, A) and police categories (2013).
 MISSING_TYPES = {

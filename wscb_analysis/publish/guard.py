@@ -674,14 +674,16 @@ def _notebook(found: _Found, nb: dict) -> None:
 
 
 def scan_file(path: Path, ids: Identifiers, allowed_dates: Iterable = (),
-              name: str | None = None) -> list[Leak]:
-    """Leaks in one file of a pack, reported under ``name`` (default: the file's name).
-    Files that are not UTF-8 text (images) are not read."""
+              name: str | None = None, data: bytes | None = None) -> list[Leak]:
+    """Leaks in one file of a pack, reported under ``name`` (default: the file's name);
+    ``data``: the file's bytes, already read. Files that are not UTF-8 text (images) are
+    not read."""
     found = _Found(ids, _allowed(allowed_dates))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except (UnicodeDecodeError, OSError):
         return []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as a text-mode read gives it
     suffix = path.suffix.lower()
     parsed = None
     if suffix in (".json", ".ipynb"):
@@ -730,8 +732,8 @@ class Prescan:
         self.clean: dict[Path, str] = {}
 
     def file(self, path: Path) -> None:
-        data = path.read_bytes()
-        if not scan_file(path, self.ids, self.allowed):
+        data = path.read_bytes()  # the bytes scanned are the bytes remembered
+        if not scan_file(path, self.ids, self.allowed, data=data):
             self.clean[path.resolve()] = hashlib.sha256(data).hexdigest()
 
     def is_clean(self, path: Path) -> bool:
