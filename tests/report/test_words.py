@@ -177,3 +177,4 @@ def test_index_tile_does_not_call_a_protected_count_too_few(year):
     tile = html[html.index("Second or later child protection plans"):]
     tile = tile[:tile.index('<div class="tile">')] if '<div class="tile">' in tile else tile
     assert "too few to show" not in tile
+
