@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..charts import PALETTE  # noqa: E402
+from ..charts import PALETTE, PNG_COMPRESSION  # noqa: E402
 from ..disclosure import NOT_AVAILABLE, DisclosedTable, disclose, is_small  # noqa: E402
 
 #: Shown after a count from 1 to 5 that is not about children (and so not suppressed).
@@ -209,7 +209,8 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
     ax.margins(x=0.04, y=0.2)
     fig.subplots_adjust(0, 0, 1, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", transparent=False, facecolor="white")
+    fig.savefig(buf, format="png", transparent=False, facecolor="white",
+                pil_kwargs={"compress_level": PNG_COMPRESSION})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f'<img class="sparkline" src="data:image/png;base64,{data}" '
