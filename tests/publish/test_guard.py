@@ -102,6 +102,20 @@ def test_a_page_scanned_clean_while_the_run_goes_on_is_read_again_once_changed(p
                                                                     prescan)}
 
 
+def test_an_installed_packs_build_folder_name_is_no_child_id(pack, extract):
+    # publish/install.py names a build folder by the run's time, process id and a token: at
+    # 13:10:96 the time's digits equal child 131096's. The tool's own name is not a leak;
+    # a folder named after the child still is.
+    build = pack / ".wscb-builds" / "20261127T131096-24680-ab12cd"
+    build.mkdir(parents=True)
+    shutil.copy(pack / PAGE, build / PAGE)
+    assert scan_pack(pack, extract, ALLOWED) == []
+    other = pack / ".wscb-builds" / "child-131096"
+    other.mkdir()
+    shutil.copy(pack / PAGE, other / PAGE)
+    assert ("file names", ID_KIND) in found(pack, extract)
+
+
 def test_a_prescan_that_allowed_more_dates_than_the_final_scan_is_not_trusted(pack, extract):
     # 08/11/2015 is a child's date of birth: a prescan that allowed it found the page clean,
     # but the final scan does not allow it, so it must read the page itself.

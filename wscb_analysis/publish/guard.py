@@ -719,6 +719,12 @@ def _csv(found: _Found, text: str, sep: str) -> None:
                 found.add(COUNT_KIND, f"row {r}, column {c + 1}")
 
 
+#: An installed pack's build folder (publish/install.py: ``.wscb-builds/`` then the run's
+#: time, process id and a random token), named by the tool: its digits (a time such as
+#: 102345, a process id) are not a child's id, whatever ids the extract holds.
+_BUILD_NAME = re.compile(r"^(\.wscb-builds/)(?:adopted-)?\d{8}T\d{6}-\d+-[0-9a-f]{6}(?=/|$)")
+
+
 class Prescan:
     """Files of a pack scanned as they are written (a page as soon as its notebook has run),
     so :func:`scan_pack` need not read them again at the end. Only a file found clean is
@@ -762,7 +768,8 @@ def scan_pack(folder: Path, extract: Extract, allowed_dates: Iterable = frozense
         if own is not None and path.resolve().is_relative_to(own):
             continue
         rel = path.relative_to(folder).as_posix()
-        names.text(rel, "a file or folder name in the pack", counts=False)
+        names.text(_BUILD_NAME.sub(r"\1build", rel), "a file or folder name in the pack",
+                   counts=False)
         if names.pieces and (_id_hits(names.pieces[-1][0], ids) or any(
                 d in ids.dobs and d not in allowed for d, _ in find_dates(names.pieces[-1][0]))):
             rel = "[a file name]"  # the name itself would put the value in the log
