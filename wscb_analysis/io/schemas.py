@@ -82,55 +82,43 @@ GENDERS = {
     "not stated recorded": "U", "0": "U", "9": "U", "indeterminate": "U",
 }
 
-#: CIN census ethnicity codes (DfE, Children in need census guide), keyed by the code and by
-#: the census' descriptions normalised (see normalise_header), so an extract that holds
-#: descriptions ("White British", "Mixed - White and Asian") reads as the codes.
-ETHNICITIES = {
-    "wbri": "WBRI", "white british": "WBRI", "white english": "WBRI",
-    "wiri": "WIRI", "white irish": "WIRI", "irish": "WIRI",
-    "wirt": "WIRT", "traveller of irish heritage": "WIRT",
-    "white traveller of irish heritage": "WIRT",
-    "woth": "WOTH", "any other white background": "WOTH", "white other": "WOTH",
-    "white any other white background": "WOTH",
-    "wrom": "WROM", "gypsy roma": "WROM", "white gypsy roma": "WROM", "gypsy or roma": "WROM",
-    "mwbc": "MWBC", "white and black caribbean": "MWBC",
-    "mixed white and black caribbean": "MWBC",
-    "mwba": "MWBA", "white and black african": "MWBA", "mixed white and black african": "MWBA",
-    "mwas": "MWAS", "white and asian": "MWAS", "mixed white and asian": "MWAS",
-    "moth": "MOTH", "any other mixed background": "MOTH", "mixed other": "MOTH",
-    "mixed any other mixed background": "MOTH",
-    "aind": "AIND", "indian": "AIND", "asian indian": "AIND",
-    "asian or asian british indian": "AIND",
-    "apkn": "APKN", "pakistani": "APKN", "asian pakistani": "APKN",
-    "asian or asian british pakistani": "APKN",
-    "aban": "ABAN", "bangladeshi": "ABAN", "asian bangladeshi": "ABAN",
-    "asian or asian british bangladeshi": "ABAN",
-    "aoth": "AOTH", "any other asian background": "AOTH", "asian other": "AOTH",
-    "asian any other asian background": "AOTH",
-    "bcrb": "BCRB", "black caribbean": "BCRB", "caribbean": "BCRB",
-    "black or black british caribbean": "BCRB",
-    "bafr": "BAFR", "black african": "BAFR", "african": "BAFR",
-    "black or black british african": "BAFR",
-    "both": "BOTH", "any other black background": "BOTH", "black other": "BOTH",
-    "black any other black background": "BOTH",
-    "chne": "CHNE", "chinese": "CHNE",
-    "ooth": "OOTH", "any other ethnic group": "OOTH", "other ethnic group": "OOTH",
-    "refu": "REFU", "refused": "REFU", "information refused": "REFU",
-    "nobt": "NOBT", "information not yet obtained": "NOBT", "not yet obtained": "NOBT",
-    "not obtained": "NOBT",
-    # Other spellings systems write: "other" before the group, "&" for "and" (dropped when
-    # normalised), and words for "not recorded", which the contract reads as NOBT.
-    "other white": "WOTH", "other white background": "WOTH", "gypsy": "WROM", "roma": "WROM",
-    "white black caribbean": "MWBC", "mixed white black caribbean": "MWBC",
-    "white black african": "MWBA", "mixed white black african": "MWBA",
-    "white asian": "MWAS", "mixed white asian": "MWAS",
-    "other mixed": "MOTH", "other mixed background": "MOTH",
-    "other asian": "AOTH", "other asian background": "AOTH",
-    "other black": "BOTH", "other black background": "BOTH",
-    "any other ethnic background": "OOTH", "other ethnic background": "OOTH",
-    "other": "OOTH", "arab": "OOTH",
-    "not known": "NOBT", "unknown": "NOBT", "not recorded": "NOBT", "not stated": "NOBT",
+#: CIN census ethnicity codes (DfE, Children in need census guide), each with the spellings
+#: extracts write for it, normalised (see normalise_header): the census' descriptions
+#: ("White British", "Mixed - White and Asian"), "other" before the group, "&" for "and"
+#: (dropped when normalised), and words for "not recorded", which the contract reads as NOBT.
+_ETHNICITY_SPELLINGS = {
+    "WBRI": ("white british", "white english"),
+    "WIRI": ("white irish", "irish"),
+    "WIRT": ("traveller of irish heritage", "white traveller of irish heritage"),
+    "WOTH": ("any other white background", "white other", "white any other white background",
+             "other white", "other white background"),
+    "WROM": ("gypsy roma", "white gypsy roma", "gypsy or roma", "gypsy", "roma"),
+    "MWBC": ("white and black caribbean", "mixed white and black caribbean",
+             "white black caribbean", "mixed white black caribbean"),
+    "MWBA": ("white and black african", "mixed white and black african", "white black african",
+             "mixed white black african"),
+    "MWAS": ("white and asian", "mixed white and asian", "white asian", "mixed white asian"),
+    "MOTH": ("any other mixed background", "mixed other", "mixed any other mixed background",
+             "other mixed", "other mixed background"),
+    "AIND": ("indian", "asian indian", "asian or asian british indian"),
+    "APKN": ("pakistani", "asian pakistani", "asian or asian british pakistani"),
+    "ABAN": ("bangladeshi", "asian bangladeshi", "asian or asian british bangladeshi"),
+    "AOTH": ("any other asian background", "asian other", "asian any other asian background",
+             "other asian", "other asian background"),
+    "BCRB": ("black caribbean", "caribbean", "black or black british caribbean"),
+    "BAFR": ("black african", "african", "black or black british african"),
+    "BOTH": ("any other black background", "black other", "black any other black background",
+             "other black", "other black background"),
+    "CHNE": ("chinese",),
+    "OOTH": ("any other ethnic group", "other ethnic group", "any other ethnic background",
+             "other ethnic background", "other", "arab"),
+    "REFU": ("refused", "information refused"),
+    "NOBT": ("information not yet obtained", "not yet obtained", "not obtained", "not known",
+             "unknown", "not recorded", "not stated"),
 }
+#: Every spelling above, and each code itself, to its code.
+ETHNICITIES = {spelling: code for code, spellings in _ETHNICITY_SPELLINGS.items()
+               for spelling in (code.lower(), *spellings)}
 #: Missing episode types, from SSDA903 codes (M, A) and police categories (2013).
 MISSING_TYPES = {
     "m": "Missing", "missing": "Missing",
