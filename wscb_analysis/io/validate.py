@@ -150,6 +150,7 @@ def _parse_code(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
         values = pc.replace_substring_regex(values, _CODE_FIRST, r"\1")
     indices = encoded.indices
     problems: list[Problem] = []
+    unknown = None
     if f.codes:
         mapped, known_value = _lookup(values, f.codes)
         known = known_value[indices.to_numpy(zero_copy_only=False)]
@@ -163,9 +164,8 @@ def _parse_code(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
         if f.unknown_note:
             unknown = np.flatnonzero(~known_value[indices.to_numpy(zero_copy_only=False)]
                                      & ~blank)
-            return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems,
-                          unknown=unknown)
-    return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems)
+    return Parsed(pc.if_else(pa.array(blank), None, values.take(indices)), problems,
+                  unknown=unknown)
 
 
 def _parse_text(text: pa.Array, blank: np.ndarray, f: Field) -> Parsed:
