@@ -107,8 +107,7 @@ def summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     The block carries the index tile's counts (:func:`tile_summary`) in its metadata, for a
     publishing run to read from the executed notebook."""
     d = scorecard_data(data_dir, period, quarter, profile)
-    return replace(_summary(d), meta={TILE_KEY: tile_summary(data_dir, period, quarter,
-                                                             profile)})
+    return replace(_summary(d), meta={TILE_KEY: _tile_counts(d)})
 
 
 def _summary(d: ScorecardData) -> Block:
@@ -493,7 +492,10 @@ def tile_summary(data_dir: str | Path | None = "demo", period: str = "2016-17",
     """Counts of indicators by variation and assurance for the period, for the index tile:
     ``indicators, judged, variation {state: n}, assurance {state: n}, concerning, improving,
     missed`` (titles), ``supplied`` (a performance dataset was given) and ``page``."""
-    d = scorecard_data(data_dir, period, quarter, profile)
+    return _tile_counts(scorecard_data(data_dir, period, quarter, profile))
+
+
+def _tile_counts(d: ScorecardData) -> dict:
     t = d.table
     return {
         "period": d.period.label,

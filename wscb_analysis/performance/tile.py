@@ -1,22 +1,21 @@
 """The scorecard's tile on the pack's index, from the counts :func:`.page.tile_summary` gives.
 
 Apart from the page's module, so a publishing run that reads the counts its kernel worked
-out does not load the statistics and charts of the page itself.
+out does not load the charts of the page itself.
 """
 
 from __future__ import annotations
 
 import html
 
+from .mdc import ASSURANCE_STATES, VARIATION_STATES
+
 PAGE = "08_scorecard.html"
 #: The key of the index tile's counts in the summary's output metadata (under "wscb").
 TILE_KEY = "scorecard_tile"
 
 
-_STATES = {"variation": {"common cause", "special cause improving", "special cause concerning",
-                         "special cause neither", "too few points"},
-           "assurance": {"consistently met", "consistently missed", "hit and miss", "no target",
-                         "too few points"}}
+_STATES = {"variation": set(VARIATION_STATES), "assurance": set(ASSURANCE_STATES)}
 
 
 def valid_tile(summary: object) -> bool:
