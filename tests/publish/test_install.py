@@ -543,3 +543,11 @@ def test_real_publish_installs_a_whole_pack_and_a_failed_switch_keeps_the_old(tm
     assert "03_repeat_plans.html" not in failed and "02_rereferrals.html" in failed
     assert b"FAILED: 03_repeat_plans: the page could not be rendered" in failed["run.log"]
     assert_tidy(out)
+
+
+def test_the_build_names_install_makes_are_the_ones_the_guard_reads_as_its_own():
+    # The guard exempts exactly install.BUILD_NAME from its file-name check (test_guard.py
+    # plants a time equal to a child's id): every name install makes must match it.
+    assert install.BUILD_NAME.fullmatch(install._build_name())
+    assert install.BUILD_NAME.fullmatch(install._build_name("adopted-"))
+    assert not install.BUILD_NAME.fullmatch("child-131096")

@@ -57,6 +57,7 @@ from urllib.parse import unquote
 import pandas as pd
 
 from ..io.load import Extract
+from .install import BUILD_NAME, BUILDS
 
 ID_KIND = "child identifier"
 DOB_KIND = "date of birth"
@@ -719,10 +720,9 @@ def _csv(found: _Found, text: str, sep: str) -> None:
                 found.add(COUNT_KIND, f"row {r}, column {c + 1}")
 
 
-#: An installed pack's build folder (publish/install.py: ``.wscb-builds/`` then the run's
-#: time, process id and a random token), named by the tool: its digits (a time such as
-#: 102345, a process id) are not a child's id, whatever ids the extract holds.
-_BUILD_NAME = re.compile(r"^(\.wscb-builds/)(?:adopted-)?\d{8}T\d{6}-\d+-[0-9a-f]{6}(?=/|$)")
+#: An installed pack's build folder, named by the tool (install.BUILD_NAME): its digits are
+#: not a child's id, whatever ids the extract holds.
+_BUILD_NAME = re.compile(rf"^({re.escape(BUILDS)}/){BUILD_NAME.pattern}(?=/|$)")
 
 
 class Prescan:

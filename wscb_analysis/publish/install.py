@@ -80,6 +80,16 @@ def _tag() -> str:
     return f"{os.getpid()}-{secrets.token_hex(3)}"
 
 
+#: A build folder's name under BUILDS (:func:`_build_name`): the leak guard reads it as the
+#: tool's own, whatever child's id its digits (a time such as 102345, a process id) equal.
+BUILD_NAME = re.compile(r"(?:adopted-)?\d{8}T\d{6}-\d+-[0-9a-f]{6}")
+
+
+def _build_name(prefix: str = "") -> str:
+    """The run's time, then its tag; ``prefix`` "adopted-" for an older pack taken in."""
+    return f"{prefix}{time.strftime('%Y%m%dT%H%M%S')}-{_tag()}"
+
+
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -404,7 +414,7 @@ def _adopt(out: Path, owned: _Owned) -> None:
     current = out / CURRENT
     if not real and (current.is_symlink() or not os.path.lexists(current)):
         return
-    snapshot = out / BUILDS / f"adopted-{time.strftime('%Y%m%dT%H%M%S')}-{_tag()}"
+    snapshot = out / BUILDS / _build_name("adopted-")
     snapshot.mkdir()
     for name in sorted(owned.entries):
         src = out / name
@@ -568,7 +578,7 @@ class Stage:
             raise OutError(f"{out / clash[0]} was not written by wscb and the pack needs that "
                            "name; move it out of the pack folder. Nothing was changed.")
         created = not os.path.lexists(out)
-        build = out / BUILDS / f"{time.strftime('%Y%m%dT%H%M%S')}-{_tag()}"
+        build = out / BUILDS / _build_name()
         linked: list[Path] = []
         superseded = None
         try:
