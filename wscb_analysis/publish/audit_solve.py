@@ -149,27 +149,25 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
             if typed != make_key(measure, period, dims):
                 sums.append(Sum((typed,), make_key(measure, period, dims)))
     # Bounds only between printed figures: one never printed is unbounded above and bounds
-    # nothing.
+    # nothing (as plan_bounds.plan_bounds adds them to the plan).
+    def bound(small: tuple[str | None, ...], large: str | None) -> None:
+        if large is not None and all(small):
+            bounds.append(AtMost(small, (large,)))
+
     for measure, period, dims in parsed.values():
+        def printed(m: str, p: str = period, d: dict = dims) -> str | None:
+            return _printed(m, p, d, keys)
+
         for part, whole in SUBSETS:
             if measure == part:
-                small = _printed(part, period, dims, keys)
-                large = _printed(whole, period, dims, keys)
-                if small and large:
-                    bounds.append(AtMost((small,), (large,)))
+                bound((printed(part),), printed(whole))
         for (first, second), whole in PAIRS:
             if measure == first:
-                trio = (_printed(first, period, dims, keys), _printed(second, period, dims, keys),
-                         _printed(whole, period, dims, keys))
-                if all(trio):
-                    bounds.append(AtMost(trio[:2], trio[2:]))
+                bound((printed(first), printed(second)), printed(whole))
         # A month's or a quarter's distinct children are at most the quarter's or year's.
         above = plan_bounds.parent_period(period) if measure in plan_bounds.DISTINCT else None
         if above is not None:
-            small = _printed(measure, period, dims, keys)
-            large = _printed(measure, above, dims, keys)
-            if small and large:
-                bounds.append(AtMost((small,), (large,)))
+            bound((printed(measure),), printed(measure, above))
     return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
 
 
