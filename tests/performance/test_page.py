@@ -212,6 +212,9 @@ def test_tile_with_nothing_judged_says_so_not_zero_concerning():
     assert "none judged yet" in text and "0 concerning" not in text
     assert "3 indicators with a value; none has the 6 points" in text
     assert "partners&#x27; returns not supplied" in text
+    # With no indicator at all the tile says once that no dataset was supplied.
+    text = page.tile_html({**tile, "indicators": 0, "variation": {}})
+    assert "no performance dataset supplied" in text and "returns not supplied" not in text
 
 
 def test_a_tile_summary_of_another_shape_is_refused_and_the_link_is_always_the_page():

@@ -61,7 +61,7 @@ def tile_html(summary: dict) -> str:
             f"{a.get('hit and miss', 0)} hit and miss",
             f"{judged} of {n} indicators judged",
         ]
-    if not summary.get("supplied", True):
+    if n and not summary.get("supplied", True):  # with none, the line above has said so
         lines.append("partners' returns not supplied")
     return ('<div class="tile"><h3><a href="{page}">Performance scorecard</a></h3>'
             '<div class="value">{value}</div>{rest}</div>').format(
