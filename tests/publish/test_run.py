@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from wscb_analysis.publish import kernels
 from wscb_analysis.publish import run as runmod
 from wscb_analysis.publish.run import KernelPool, execute_all
 
@@ -122,7 +123,7 @@ def test_take_and_shutdown_are_bounded_when_a_start_never_returns(monkeypatch):
     # A start that blocks for ever inside the library: take() must give up, not wait on the
     # queue for ever, and shutdown() must not join the stuck thread for ever.
     release = threading.Event()
-    monkeypatch.setattr(runmod, "_start_kernel", lambda *a, **k: release.wait())
+    monkeypatch.setattr(kernels, "_start_kernel", lambda *a, **k: release.wait())
     pool = KernelPool(1, start_timeout=1)
     t0 = time.monotonic()
     assert pool.take(timeout=1) is None
@@ -186,8 +187,8 @@ def test_notebook_past_its_timeout_fails_named_and_the_others_run(tmp_path, cell
     assert timeout <= runs[1].seconds < timeout + 10
     # The run's bound with one worker: the pool's start, then T + GRACE for each notebook on
     # a running kernel, 2 (S + 5) + T + GRACE for the one after the failure (a new kernel).
-    s, g = runmod.START_TIMEOUT, runmod.GRACE
-    stated = runmod.start_bound() + 3 * (timeout + g) + 2 * (s + 5)
+    s, g = kernels.START_TIMEOUT, runmod.GRACE
+    stated = kernels.start_bound() + 3 * (timeout + g) + 2 * (s + 5)
     assert elapsed < stated
     assert elapsed < 60  # and in practice: no wait near any of those limits
 
