@@ -174,7 +174,7 @@ def test_notebook_runs_and_renders_as_the_pack_needs(demo, tmp_path):
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:],
                                                                 strict=False))
     for tag in re.findall(r"<img[^>]*>", text):
-        assert re.search(r'src="data:image/png;base64,', tag)
+        assert re.search(r'src="data:image/(?:png|svg\+xml);base64,', tag)
         assert len(re.search(r'alt="([^"]*)"', tag).group(1)) > 15
     # The page states the dataset's span ("from 1 April 2012 to 31 March 2018"); a pack
     # allows the dates it prints about its data, whichever child shares the birthday.

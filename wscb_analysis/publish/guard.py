@@ -1,9 +1,10 @@
 """The leak guard: nothing that identifies a child, and no count from 1 to 5, leaves in a pack.
 
 Before a pack is moved into place :func:`scan_pack` reads every file in it (pages, their
-attributes and comments, ``figures.json``, ``manifest.json``, ``run.log``, the executed
-notebooks' sources and outputs, any other text file) and reports each hit as a :class:`Leak`
-naming the file, the kind and where (tag, attribute, line, JSON key), never the value.
+attributes and comments and the SVG images they embed, ``figures.json``, ``manifest.json``,
+``run.log``, the executed notebooks' sources and outputs, any other text file) and reports
+each hit as a :class:`Leak` naming the file, the kind and where (tag, attribute, line, JSON
+key), never the value.
 
 Child ids (see :class:`Identifiers`) are compared upper-cased, with and without separators
 (``-`` ``_``), letter prefixes and leading zeros:
@@ -42,6 +43,7 @@ ratio, limit or year (``*_rate`` are fractions); ``manifest.json`` holds no figu
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -160,6 +162,7 @@ _WIDE = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " 
                        "\x00": " "})
 # Noise, each pattern led by a literal or a character class so the search skips ahead fast.
 _IMAGE = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")  # embedded images
+_SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]*)")
 _BYTES = re.compile(r"b(?<!\wb)'[^'\\\n]*(?:\\.[^'\\\n]*)*'"     # bytes reprs (a chart's PNG
                     r"|b(?<!\wb)\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"")  # in text/plain)
 _HASH = re.compile(r"[0-9a-fA-F](?<![0-9A-Za-z][0-9a-fA-F])[0-9a-fA-F]{15,}(?![0-9A-Za-z])")
@@ -604,6 +607,14 @@ class _Html(HTMLParser):
 
 
 def _html(found: _Found, text: str, prefix: str = "") -> None:
+    # An SVG image is text: read as a page of its own before the images go.
+    if "data:image/svg+xml;base64," in text:
+        for n, m in enumerate(_SVG_IMAGE.finditer(text), 1):
+            try:
+                svg = base64.b64decode(re.sub(r"\s", "", m[1]), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue  # not an image a browser would show
+            _html(found, svg, f"{prefix}SVG image {n}: ")
     parser = _Html(found, prefix)
     # Embedded images are bytes, not words: out before parsing (their line breaks kept).
     parser.feed(_IMAGE.sub(lambda m: "\n" * m.group().count("\n"), text))
