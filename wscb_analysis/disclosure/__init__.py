@@ -24,6 +24,7 @@ from .formats import (
     format_count,
     format_percent,
     format_rate,
+    format_text,
     is_small,
 )
 from .plan import PackPlan, PlanBuilder, PlanError, make_key, parse_key
@@ -32,7 +33,8 @@ from .table import DisclosedTable, disclose, suppression_mask
 
 __all__ = [
     "SUPPRESSED", "NOT_AVAILABLE", "NOT_APPLICABLE", "LOW", "SMALL", "COLUMN_LABELS",
-    "is_small", "format_count", "format_percent", "format_rate", "column_label",
+    "is_small", "format_count", "format_percent", "format_rate", "format_text",
+    "column_label",
     "DisclosedTable", "disclose", "suppression_mask", "Line", "suppress", "ranges", "pinned",
     "PackPlan", "PlanBuilder", "PlanError", "make_key", "parse_key",
 ]

@@ -21,7 +21,14 @@ SMALL = (1, 5)
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    """Missing as ``Series.notna`` sees a scalar: None, NaN, NA, NaT."""
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and np.isnan(value))
+
+
+def format_text(value) -> str:
+    """A text cell for a page: ``x`` for missing, else the value as text."""
+    return NOT_AVAILABLE if _missing(value) else str(value)
 
 
 def is_small(value) -> bool:

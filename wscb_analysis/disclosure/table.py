@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .formats import (
-    NOT_AVAILABLE,
     SUPPRESSED,
     column_label,
     format_count,
     format_percent,
     format_rate,
+    format_text,
     is_small,
 )
 from .suppress import grid_lines, suppress
@@ -173,9 +173,13 @@ def disclose(
     for name in [*counts, *percents, *rates]:
         if name not in table.columns:
             raise KeyError(f"disclose: no column {name!r} in the table")
-    suppressed = pd.DataFrame(False, index=table.index, columns=table.columns)
+    # Column by column in numpy and lists, one frame built at the end: pages disclose
+    # hundreds of small tables, where pandas' per-operation overhead was most of the time.
+    n = len(table)
+    hidden = {c: np.zeros(n, bool) for c in table.columns}
     if counts:
-        values = table[counts].apply(pd.to_numeric, errors="coerce").astype(float).to_numpy()
+        values = np.column_stack([pd.to_numeric(table[c], errors="coerce").astype(float)
+                                  .to_numpy() for c in counts])
         fixed_hidden, decided = _plan_states(table, counts, keys, plan)
         rt = counts.index(row_total) if row_total is not None else None
         tr = table.index.get_loc(total_row) if total_row is not None else None
@@ -185,25 +189,27 @@ def disclose(
         mask = suppress(flat, lines, hidden=(decided & fixed_hidden).ravel(),
                         locked=(decided & ~fixed_hidden).ravel()).reshape(values.shape)
         for j, c in enumerate(counts):
-            suppressed[c] = mask[:, j]
+            hidden[c] = mask[:, j]
     for col, (num, den) in {**percents, **rates}.items():
-        hide = pd.Series(False, index=table.index)
+        hide = np.zeros(n, bool)
         for part in (num, den):
             if part is not None:
-                hide |= suppressed[part] if part in counts else table[part].map(is_small)
-        suppressed[col] = hide
-    display = pd.DataFrame(index=table.index)
+                hide |= hidden[part] if part in counts else \
+                    np.array([is_small(v) for v in table[part]], dtype=bool)
+        hidden[col] = hide
+    shown: dict = {}
     for col in table.columns:
         if col in counts:
-            shown = table[col].map(format_count)
+            text = [format_count(v) for v in table[col]]
         elif col in percents:
-            shown = table[col].map(format_percent)
+            text = [format_percent(v) for v in table[col]]
         elif col in rates:
-            shown = table[col].map(format_rate)
+            text = [format_rate(v) for v in table[col]]
         else:
-            shown = table[col].astype(object).where(table[col].notna(), NOT_AVAILABLE).astype(
-                str)
-        display[col] = shown.where(~suppressed[col], SUPPRESSED)
+            text = [format_text(v) for v in table[col]]
+        shown[col] = [SUPPRESSED if h else t for t, h in zip(text, hidden[col], strict=True)]
+    display = pd.DataFrame(shown, index=table.index, columns=table.columns)
+    suppressed = pd.DataFrame(hidden, index=table.index, columns=table.columns)
     if text_columns is None:
         text_columns = [c for c in table.columns
                         if c not in counts and c not in percents and c not in rates]

@@ -21,7 +21,15 @@ import numpy as np
 import pandas as pd
 
 from ..charts import PALETTE
-from ..disclosure import NOT_AVAILABLE, DisclosedTable, disclose, is_small
+from ..disclosure import (
+    LOW,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    DisclosedTable,
+    disclose,
+    format_text,
+    is_small,
+)
 
 #: Shown after a count from 1 to 5 that is not about children (and so not suppressed).
 NOT_CHILDREN_MARK = "*"
@@ -43,15 +51,17 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
                     keep: list[str], caption: str | None = None) -> DisclosedTable:
     """The ``keep`` columns as text and each ``(value, numerator, denominator)`` of ``cells``
     as the page shows it, suppressed by the rules above. ``frame`` needs ``unit`` and
-    ``about_children`` columns; percentages are 0-100 in ``frame``."""
+    ``about_children`` columns; percentages are 0-100 in ``frame``. A row with no unit is
+    shown as not available."""
     frame = frame.reset_index(drop=True)
-    display = pd.DataFrame(index=frame.index, columns=keep + [v for v, _, _ in cells],
-                           dtype=object)
-    hidden = pd.DataFrame(False, index=frame.index, columns=display.columns)
-    for c in keep:
-        display[c] = frame[c].astype(object).where(frame[c].notna(), NOT_AVAILABLE).astype(str)
-    for (unit, children), g in frame.groupby(["unit", "about_children"], sort=False):
-        sub = pd.DataFrame(index=g.index)
+    values = [v for v, _, _ in cells]
+    # Filled by position, one frame built at the end (a page discloses dozens of these).
+    shown = {v: np.full(len(frame), NOT_AVAILABLE, dtype=object) for v in values}
+    hidden = {v: np.zeros(len(frame), dtype=bool) for v in values}
+    groups = frame.groupby(["unit", "about_children"], sort=False).indices
+    for (unit, children), rows in groups.items():
+        g = frame.iloc[rows].reset_index(drop=True)
+        sub: dict = {}
         counts: list[str] = []
         percents: dict = {}
         rates: dict = {}
@@ -67,7 +77,7 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
                     sub[v] = g[v].round().astype("Int64")
                     counts.append(v)
                 else:
-                    sub[v] = g[v].map(_count_text)
+                    sub[v] = [_count_text(a) for a in g[v]]
             elif unit == "percentage":
                 sub[v] = g[v] / 100
                 percents[v] = pair
@@ -75,24 +85,30 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
                 sub[v] = g[v]
                 rates[v] = pair
             else:  # days: an average, never a count of children
-                sub[v] = g[v].map(lambda a: NOT_AVAILABLE if pd.isna(a) else f"{a:.1f} days")
-        shown = disclose(sub, counts=counts, percents=percents, rates=rates)
-        for v, _, _ in cells:
-            text = shown.display[v]
+                sub[v] = [NOT_AVAILABLE if pd.isna(a) else f"{a:.1f} days" for a in g[v]]
+        table = disclose(pd.DataFrame(sub), counts=counts, percents=percents, rates=rates)
+        for v in values:
+            text = table.display[v].to_numpy(dtype=object)
+            hide = table.suppressed[v].to_numpy(dtype=bool)
             # A computed figure the pack's disclosure plan hides is hidden here too, so the
             # scorecard never shows what another page hides.
             forced = f"{v}_plan_hidden"
             if forced in g:
-                hide = g[forced].fillna(False).astype(bool)
-                text = text.where(~hide, "c")
-                shown.suppressed.loc[hide[hide].index, v] = True
+                plan = g[forced].fillna(False).astype(bool).to_numpy()
+                text = np.where(plan, SUPPRESSED, text)
+                hide = hide | plan
             if unit == "rate per 10,000":
-                text = text.map(lambda s: s if s in ("c", "x", "low") else f"{s} per 10,000")
-            display.loc[g.index, v] = text
-            hidden.loc[g.index, v] = shown.suppressed[v]
+                text = [s if s in (SUPPRESSED, NOT_AVAILABLE, LOW) else f"{s} per 10,000"
+                        for s in text]
+            shown[v][rows] = text
+            hidden[v][rows] = hide
+    columns = keep + values
+    display = pd.DataFrame({**{c: [format_text(a) for a in frame[c]] for c in keep},
+                            **{v: list(shown[v]) for v in values}}, columns=columns)
     kinds = ["children" if bool(c) else "events" for c in frame["about_children"]]
-    return DisclosedTable(display=display, suppressed=hidden, caption=caption,
-                          text_columns=tuple(keep), row_kinds=kinds)
+    return DisclosedTable(display=display, suppressed=pd.DataFrame(
+        {**{c: np.zeros(len(frame), dtype=bool) for c in keep}, **hidden}, columns=columns),
+        caption=caption, text_columns=tuple(keep), row_kinds=kinds)
 
 
 def value_text(unit: str, value: float, about_children: bool, numerator=None,
