@@ -174,7 +174,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from .publish.run import KernelPool, default_workers
 
     pool = KernelPool(args.workers or default_workers())
-    from .publish import publish_pack
+    import gc
+
+    from .publish import pack, publish_pack  # noqa: F401 - the heavy libraries, loaded here
+
+    # What is loaded now stays to the end of the process: out of the collector's way, so
+    # each full collection walks only the run's own objects (four of them cost 0.4 s).
+    gc.freeze()
 
     return publish_pack(args.data_dir, args.period, args.quarter, args.out,
                         benchmarks_dir=args.benchmarks, workers=args.workers,
