@@ -18,17 +18,18 @@ def lines(img: str) -> list[str]:
     return re.findall(r'<polyline points="([^"]+)"', svg(img))
 
 
-def test_a_sparkline_breaks_at_hidden_values_and_draws_no_lone_value():
+def test_a_sparkline_breaks_at_hidden_values_and_dots_a_lone_value():
     # Six quarters; the second and fourth hidden. The first and third have no drawn
-    # neighbour, so only the last two are joined. Worked by hand: x runs over 0..5 pushed out
-    # by 4% of 5 each side (-0.2..5.2, 5.4 wide) onto 143 px, so x(4) = 4.2 / 5.4 * 143 =
-    # 111.2 and x(5) = 5.2 / 5.4 * 143 = 137.7; y over the drawn 10..60 pushed out by 20% of
-    # 50 each side (0..70) onto 50 px from the top, so y(50) = 50 - 50 / 70 * 50 = 14.3 and
-    # y(60) = 50 - 60 / 70 * 50 = 7.1.
+    # neighbour, so they are small dots and only the last two are joined. Worked by hand: x
+    # runs over 0..5 pushed out by 4% of 5 each side (-0.2..5.2, 5.4 wide) onto 143 px, so
+    # x(0) = 0.2 / 5.4 * 143 = 5.3, x(2) = 2.2 / 5.4 * 143 = 58.3, x(4) = 111.2 and x(5) =
+    # 137.7; y over the drawn 10..60 pushed out by 20% of 50 each side (0..70) onto 50 px from
+    # the top, so y(10) = 50 - 10 / 70 * 50 = 42.9, y(30) = 28.6, y(50) = 14.3, y(60) = 7.1.
     img = sparkline([10, 3, 30, 2, 50, 60], [False, True, False, True, False, False],
                     "Trend of referrals over 6 quarters")
     assert lines(img) == ["111.2,14.3 137.7,7.1"]
-    assert '<circle cx="137.7" cy="7.1"' in svg(img)  # the latest value's dot
+    dots = re.findall(r'<circle cx="([^"]+)" cy="([^"]+)"', svg(img))
+    assert dots == [("5.3", "42.9"), ("58.3", "28.6"), ("137.7", "7.1")]  # the last: latest
 
 
 def test_the_picture_is_the_same_whatever_a_hidden_value_is():

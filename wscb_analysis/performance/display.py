@@ -206,7 +206,7 @@ def variation_words(state: str, direction: str = "", points: int = 0,
 
 #: A sparkline's size in CSS pixels, and its line, marker and target line widths.
 SPARK_WIDTH, SPARK_HEIGHT = 143, 50
-_SPARK_LINE, _SPARK_DOT, _SPARK_TARGET = 2.1, 2.3, 1.5
+_SPARK_LINE, _SPARK_DOT, _SPARK_LONE, _SPARK_TARGET = 2.1, 2.3, 1.6, 1.5
 #: Space beyond the drawn values: a share of their range, across and up and down.
 _SPARK_MARGIN_X, _SPARK_MARGIN_Y = 0.04, 0.2
 
@@ -225,7 +225,7 @@ def _spark_scale(lo: float, hi: float, margin: float, size: float, flip: bool):
 def sparkline(values: list[float], hide: list[bool], alt: str, target: float | None = None
               ) -> str:
     """A small trend line as an ``<img>`` (SVG, with alt text): hidden and missing values
-    are not drawn (the line breaks there, and a value with no drawn neighbour is not drawn),
+    are not drawn (the line breaks there, and a value with no drawn neighbour is a small dot),
     and the scale comes from the drawn values and the target alone, so the picture is the
     same whatever a hidden value is. The latest value, when drawn, has a dot; the target is a
     dashed line.
@@ -255,6 +255,9 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
             parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{_BLUE}" '
                          f'stroke-width="{_SPARK_LINE}" stroke-linejoin="round" '
                          'stroke-linecap="round"/>')
+        elif run and i is not None:  # a value between hidden ones: a dot, not nothing
+            x, y_ = run[0].split(",")
+            parts.append(f'<circle cx="{x}" cy="{y_}" r="{_SPARK_LONE}" fill="{_BLUE}"/>')
         run = []
     if len(y) and shown[-1]:
         parts.append(f'<circle cx="{px(len(y) - 1):.1f}" cy="{py(y[-1]):.1f}" '
