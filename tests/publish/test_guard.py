@@ -14,6 +14,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -37,12 +38,25 @@ from wscb_analysis.synth import write_synthetic_extract
 from .guard_pack import FIGURES, notebook, plant, write_pack
 
 
-def svg_img(inner: str) -> str:
-    """An <img> whose picture is an SVG (as the scorecard's sparklines are) holding
-    ``inner``: text in an image is read like any other text of the page."""
+def svg_uri(inner: str, form: str = "base64") -> str:
+    """A data: URI of an SVG image holding ``inner``, written in one of the forms browsers
+    accept: text in an image is read like any other text of the page."""
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="90" height="20">{inner}</svg>'
-    return (f'<img alt="A trend line over eight quarters" '
-            f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
+    while form == "unpadded" and len(svg.encode()) % 3 == 0:
+        svg += " "  # so that base64 would end in "=", which the URI leaves off
+    b64 = base64.b64encode(svg.encode()).decode()
+    return {"base64": f"data:image/svg+xml;base64,{b64}",
+            "charset": f"data:image/svg+xml;charset=utf-8;base64,{b64}",
+            "upper_case": f"DATA:IMAGE/SVG+XML;BASE64,{b64}",
+            "unpadded": f"data:image/svg+xml;base64,{b64.rstrip('=')}",
+            "percent_encoded": "data:image/svg+xml," + quote(svg)}[form]
+
+
+def svg_img(inner: str, form: str = "base64") -> str:
+    return f'<img alt="A trend line over eight quarters" src="{svg_uri(inner, form)}">'
+
+
+SVG_FORMS = ("base64", "charset", "upper_case", "unpadded", "percent_encoded")
 
 # The extract's ids take the real shapes: 6 digits (demo), a council prefix, leading zeros,
 # 8 digits, the 903 validator's "574_111", a regional "876570_867", a short "4821". The last
@@ -186,7 +200,10 @@ ID_FORMS = {
     "comment": "<!-- child 131096 -->",
     "style_block": "<style>/* 131096 */</style>",
     "table_cell": "<table><tr><td>131096</td><td>14</td></tr></table>",
-    "svg_image": svg_img("<text x='0' y='10'>Child 131096</text>"),
+    **{f"svg_image_{form}": svg_img("<text x='0' y='10'>Child 131096</text>", form)
+       for form in SVG_FORMS},
+    "html_frame": '<iframe src="data:text/html;base64,'
+                  f'{base64.b64encode(b"<p>Child 131096</p>").decode()}"></iframe>',
 }
 
 
@@ -207,6 +224,8 @@ ID_FILES = {
     "figures_json_key": ("figures.json", lambda d: d | {"by_child": {"131096": 12}}),
     "figures_json_number": ("figures.json", lambda d: d | {"child_id": 131096}),
     "manifest_error": ("manifest.json", lambda d: d | {"error": "KeyError: 'WCC-245117'"}),
+    "figures_json_embedded_svg": ("figures.json", lambda d: d | {
+        "icon": svg_uri("<text>Child 131096</text>")}),
 }
 
 
@@ -230,6 +249,25 @@ ID_NOTEBOOK = {
 def test_id_in_notebook_is_caught(pack, extract, parts):
     (pack / NB).write_text(json.dumps(notebook(**parts)))
     assert found(pack, extract, planted="131096") == {(NB, ID_KIND)}
+
+
+def test_id_in_an_svg_image_printed_to_a_notebook_stream_is_caught(pack, extract):
+    nb = notebook()
+    nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                  "text": svg_uri("<text>Child WCC-245117</text>") + "\n"}]
+    (pack / NB).write_text(json.dumps(nb))
+    assert found(pack, extract) == {(NB, ID_KIND)}
+
+
+def test_a_picture_and_undecodable_data_pass(pack, extract):
+    # A PNG is bytes, not words, whatever its bytes spell; data no browser can decode shows
+    # nothing. Neither is read as text.
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n child 131096 3 children").decode()
+    plant(pack, PAGE, f'<img alt="A trend line over eight quarters" '
+                      f'src="data:image/png;base64,{png}">'
+                      '<img alt="A trend line over eight quarters" '
+                      'src="data:image/svg+xml;base64,PHN2Z">')
+    assert found(pack, extract) == set()
 
 
 def test_id_in_notebook_stream_error_and_tags_is_caught(pack, extract):
@@ -361,7 +399,8 @@ COUNT_HTML = {
     "chart_label_last": '<img alt="Neglect 52; Sexual abuse 3" src="x.png">',
     "title_attribute": '<span title="3 children">x</span>',
     "comment": "<!-- 3 children -->",
-    "svg_image": svg_img("<text x='0' y='10'>3 children</text>"),
+    **{f"svg_image_{form}": svg_img("<text x='0' y='10'>3 children</text>", form)
+       for form in SVG_FORMS},
 }
 
 

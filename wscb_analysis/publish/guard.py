@@ -1,10 +1,11 @@
 """The leak guard: nothing that identifies a child, and no count from 1 to 5, leaves in a pack.
 
 Before a pack is moved into place :func:`scan_pack` reads every file in it (pages, their
-attributes and comments and the SVG images they embed, ``figures.json``, ``manifest.json``,
-``run.log``, the executed notebooks' sources and outputs, any other text file) and reports
-each hit as a :class:`Leak` naming the file, the kind and where (tag, attribute, line, JSON
-key), never the value.
+attributes and comments, ``figures.json``, ``manifest.json``, ``run.log``, the executed
+notebooks' sources and outputs, any other text file, and any text these embed as a ``data:``
+URI, such as an SVG image or an HTML frame, in any form a browser reads) and reports each hit
+as a :class:`Leak` naming the file, the kind and where (tag, attribute, line, JSON key), never
+the value.
 
 Child ids (see :class:`Identifiers`) are compared upper-cased, with and without separators
 (``-`` ``_``), letter prefixes and leading zeros:
@@ -19,7 +20,8 @@ Child ids (see :class:`Identifiers`) are compared upper-cased, with and without 
   they cannot be told from counts; ids shorter than 3 characters are not matched.
 
 Hashes (16+ hex digits), the commit, generated ids (``cell-id=``, pandas Styler ``T_xxxxx``),
-CSS colours, embedded images and decimal fractions are not ids and are skipped.
+CSS colours, embedded pictures (PNG, JPEG...) and decimal fractions are not ids and are
+skipped.
 
 A date of birth is found in every common form: 8/11/2015, 08-11-2015, 8.11.2015, 08/11/15,
 2015-11-08, 20151108, 8 Nov 2015, 8th November 2015, 08-Nov-2015, November 8, 2015, a
@@ -52,7 +54,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from itertools import accumulate
+from itertools import accumulate, count
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -161,8 +163,13 @@ _WIDE = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " 
                        "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
                        "\x00": " "})
 # Noise, each pattern led by a literal or a character class so the search skips ahead fast.
-_IMAGE = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")  # embedded images
-_SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]*)")
+#: A base64 data: URI (RFC 2397, any case, with parameters): its media type and its data.
+_EMBED = re.compile(r"(?i:data:([\w.+-]+/[\w.+-]+)?(?:;[\w.+-]+(?:=[\w.+%\"-]*)?)*?;base64,)"
+                    r"([A-Za-z0-9+/=%\s]*)")
+#: Pictures that are bytes, not words: everything else embedded (an SVG image, an HTML frame,
+#: text) is read as the text it holds.
+_RASTER = frozenset("""image/png image/jpeg image/jpg image/pjpeg image/gif image/webp
+    image/bmp image/avif image/tiff image/x-icon image/vnd.microsoft.icon""".split())
 _BYTES = re.compile(r"b(?<!\wb)'[^'\\\n]*(?:\\.[^'\\\n]*)*'"     # bytes reprs (a chart's PNG
                     r"|b(?<!\wb)\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"")  # in text/plain)
 _HASH = re.compile(r"[0-9a-fA-F](?<![0-9A-Za-z][0-9a-fA-F])[0-9a-fA-F]{15,}(?![0-9A-Za-z])")
@@ -177,6 +184,42 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b")
 def _drop(m: re.Match) -> str:
     """Nothing in place of a match but its line breaks, so line numbers stay right."""
     return "\n" * m.group().count("\n")
+
+
+def embedded(m: re.Match) -> str | None:
+    """The text a base64 data: URI holds, decoded as leniently as a browser would (spaces
+    and percent-escapes dropped, padding restored); None for a raster picture, or data no
+    browser could decode (and so would never show)."""
+    if (m[1] or "text/plain").lower() in _RASTER:
+        return None
+    data = re.sub(r"[^A-Za-z0-9+/]", "", unquote(m[2]))
+    try:
+        raw = base64.b64decode(data + "=" * (-len(data) % 4))
+    except ValueError:  # a length of 4k + 1: no browser decodes it either
+        return None
+    return raw.decode("utf-8", errors="replace")
+
+
+def _each_embed(text: str, replace) -> str:
+    """``text`` with each base64 data: URI replaced by ``replace(match)``. "data:" is found
+    in a lower-cased copy (a plain search, fast), and the pattern tried only there."""
+    low, out, last = text.lower(), [], 0
+    at = low.find("data:")
+    while at != -1:
+        m = _EMBED.match(text, at)
+        if m:
+            out += [text[last:at], replace(m)]
+            last = m.end()
+        at = low.find("data:", m.end() if m else at + 5)
+    return "".join(out) + text[last:] if out else text
+
+
+def _unembed(m: re.Match) -> str:
+    """An embedded text in place of its URI, on one line (line numbers stay right); nothing
+    for a picture."""
+    text = embedded(m)
+    gaps = "\n" * m.group().count("\n")
+    return gaps if text is None else " " + re.sub(r"[\r\n]+", " ", text) + " " + gaps
 
 
 def _stamp(m: re.Match) -> str:
@@ -196,8 +239,8 @@ def clean(text: str, css: bool = False) -> str:
     text = text.translate(_WIDE)
     if css:
         text = _COLOUR.sub("", text)
-    if "data:" in text:
-        text = _IMAGE.sub(_drop, text)
+    if ":" in text and "data:" in text.lower():
+        text = _each_embed(text, _unembed)
     if "b'" in text or 'b"' in text:
         text = _BYTES.sub(_drop, text)
     if len(text) >= 16:
@@ -492,9 +535,9 @@ class _Found:
 class _Html(HTMLParser):
     """Text, attributes, comments and table cells of one HTML page or notebook output."""
 
-    def __init__(self, found: _Found, prefix: str = "") -> None:
+    def __init__(self, found: _Found, prefix: str = "", depth: int = 0) -> None:
         super().__init__(convert_charrefs=True)
-        self.found, self.prefix = found, prefix
+        self.found, self.prefix, self.depth = found, prefix, depth
         self.open: list[str] = []
         self.quiet: list[bool] = []
         self.tables: list[dict] = []
@@ -513,6 +556,12 @@ class _Html(HTMLParser):
                 self.found.text(name, where, line, counts=False)
             if name in ("href", "src", "srcset", "action", "poster", "cite", "data"):
                 value = unquote(value)
+                head, comma, body = value.partition(",")
+                if comma and head.strip()[:5].lower() == "data:" and self.depth < _EMBED_DEPTH \
+                        and head[5:].split(";")[0].strip().lower() not in _RASTER:
+                    # A data: URI not in base64 ("data:image/svg+xml,%3Csvg..."): a document.
+                    _html(self.found, body, self._where(f"data in {_safe(name)} attribute of "
+                                                        f"<{tag}>: "), self.depth + 1)
             self.found.text(value, where, line, counts=bool(_COUNTED_ATTRS.fullmatch(name)),
                             css=name in ("style", "fill", "stroke", "color", "stop-color"))
         if tag not in _VOID:
@@ -606,18 +655,25 @@ class _Html(HTMLParser):
     handle_pi = unknown_decl = handle_decl
 
 
-def _html(found: _Found, text: str, prefix: str = "") -> None:
-    # An SVG image is text: read as a page of its own before the images go.
-    if "data:image/svg+xml;base64," in text:
-        for n, m in enumerate(_SVG_IMAGE.finditer(text), 1):
-            try:
-                svg = base64.b64decode(re.sub(r"\s", "", m[1]), validate=True).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                continue  # not an image a browser would show
-            _html(found, svg, f"{prefix}SVG image {n}: ")
-    parser = _Html(found, prefix)
-    # Embedded images are bytes, not words: out before parsing (their line breaks kept).
-    parser.feed(_IMAGE.sub(lambda m: "\n" * m.group().count("\n"), text))
+#: How deep embedded documents are read (an SVG image inside an HTML frame inside a page...).
+_EMBED_DEPTH = 4
+
+
+def _html(found: _Found, text: str, prefix: str = "", depth: int = 0) -> None:
+    # Embedded text (an SVG image, an HTML frame) is read as a page of its own; then every
+    # embedded URI goes before parsing (their line breaks kept): pictures are bytes.
+    if "data:" in text.lower():
+        numbers = count(1)
+
+        def read(m: re.Match) -> str:
+            inner = embedded(m)
+            if inner is not None and depth < _EMBED_DEPTH:
+                _html(found, inner, f"{prefix}embedded data {next(numbers)}: ", depth + 1)
+            return _drop(m)
+
+        text = _each_embed(text, read)
+    parser = _Html(found, prefix, depth)
+    parser.feed(text)
     parser.close()
 
 
