@@ -12,14 +12,17 @@ On the same demo extract (``wscb synth``, scale 1) in the same run, alternating:
 
 Both routes use one fresh cache folder (``WSCB_PROCESSED_DIR``), filled beforehand by
 ``wscb validate``, and one untimed round of each runs first (Python's compiled files, the
-font cache, the notebooks' timings that order a publish). Prints each run, the medians and
-their ratio. Target (issue 10): publish at least 4.5x faster.
+font cache, the notebooks' timings that order a publish). Prints each run (wall seconds and
+the CPU seconds of every process it started), the medians and their ratio. On a shared
+machine the CPU seconds show how busy it was: the same work takes more of them when other
+work slows the cores. Target (issue 10): publish at least 4.5x faster.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,13 +36,20 @@ BIN = Path(sys.executable).parent
 TARGET = 4.5
 
 
-def timed(cmds: list[list[str]], env: dict) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds (user and system) of every finished child process so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(cmds: list[list[str]], env: dict) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the commands and every process they started)."""
+    start, cpu = time.perf_counter(), _cpu()
     for cmd in cmds:
         res = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if res.returncode:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{res.stderr[-2000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def main() -> int:
@@ -75,18 +85,23 @@ def main() -> int:
 
         timed(publish("-warm"), env)
         timed(loop("-warm"), env)
-        ours, theirs = [], []
+        ours, theirs, cpus = [], [], []
         for i in range(args.repeats):
-            ours.append(timed(publish(i), env))
-            theirs.append(timed(loop(i), env))
-            print(f"run {i + 1}: publish {ours[-1]:.1f} s, CLIs {theirs[-1]:.1f} s, "
-                  f"{theirs[-1] / ours[-1]:.1f}x", flush=True)
+            (wall, cpu), (cli_wall, cli_cpu) = timed(publish(i), env), timed(loop(i), env)
+            ours.append(wall)
+            theirs.append(cli_wall)
+            cpus.append((cpu, cli_cpu))
+            print(f"run {i + 1}: publish {wall:.1f} s (CPU {cpu:.1f} s), CLIs {cli_wall:.1f} s "
+                  f"(CPU {cli_cpu:.1f} s), {cli_wall / wall:.1f}x", flush=True)
         a, b = statistics.median(ours), statistics.median(theirs)
         print(f"notebooks: {len(books)}; repeats: {args.repeats}")
         print(f"wscb publish (whole pack):                 median {a:6.1f} s (runs: "
               + ", ".join(f"{t:.1f}" for t in ours) + ")")
         print(f"papermill + nbconvert CLIs, one by one:    median {b:6.1f} s (runs: "
               + ", ".join(f"{t:.1f}" for t in theirs) + ")")
+        print(f"CPU seconds, median: publish {statistics.median(c for c, _ in cpus):.1f}, "
+              f"CLIs {statistics.median(c for _, c in cpus):.1f} (the publish spreads its "
+              "CPU over the cores; a busier machine leaves it fewer)")
         print(f"speed-up: {b / a:.1f}x (target >= {TARGET:g}x)")
         return 0
     finally:
