@@ -178,14 +178,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     from .publish import pack, publish_pack  # noqa: F401 - the heavy libraries, loaded here
 
-    # What is loaded now stays to the end of the process: out of the collector's way, so
-    # each full collection walks only the run's own objects (four of them cost 0.4 s).
+    # What is loaded now stays to the end of the run: out of the collector's way, so each
+    # full collection walks only the run's own objects (four of them cost 0.4 s).
     gc.freeze()
-
-    return publish_pack(args.data_dir, args.period, args.quarter, args.out,
-                        benchmarks_dir=args.benchmarks, workers=args.workers,
-                        timeout=args.timeout, pool=pool, started=started,
-                        profile=args.profile, column_map=cmap, use_cache=not args.no_cache)
+    try:
+        return publish_pack(args.data_dir, args.period, args.quarter, args.out,
+                            benchmarks_dir=args.benchmarks, workers=args.workers,
+                            timeout=args.timeout, pool=pool, started=started,
+                            profile=args.profile, column_map=cmap,
+                            use_cache=not args.no_cache)
+    finally:
+        gc.unfreeze()  # a caller in the same process (a test, a notebook) collects as before
 
 
 _ARGV: list[str] = []

@@ -8,7 +8,6 @@ place.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..stats.intervals import round_half_up
@@ -21,9 +20,8 @@ SMALL = (1, 5)
 
 
 def _missing(value) -> bool:
-    """Missing as ``Series.notna`` sees a scalar: None, NaN, NA, NaT."""
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and np.isnan(value))
+    """Missing as ``Series.notna`` sees a scalar: None, NaN (of any float type), NA, NaT."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def format_text(value) -> str:

@@ -170,6 +170,9 @@ def disclose(
                   if pd.api.types.is_integer_dtype(table[c]) and c not in percents
                   and c not in rates]
     counts = list(counts)
+    repeated = sorted({str(c) for c in table.columns[table.columns.duplicated()]})
+    if repeated:
+        raise ValueError(f"disclose: the table names a column twice: {', '.join(repeated)}")
     for name in [*counts, *percents, *rates]:
         if name not in table.columns:
             raise KeyError(f"disclose: no column {name!r} in the table")
@@ -208,7 +211,7 @@ def disclose(
         else:
             text = [format_text(v) for v in table[col]]
         shown[col] = [SUPPRESSED if h else t for t, h in zip(text, hidden[col], strict=True)]
-    display = pd.DataFrame(shown, index=table.index, columns=table.columns)
+    display = pd.DataFrame(shown, index=table.index, columns=table.columns, dtype=str)
     suppressed = pd.DataFrame(hidden, index=table.index, columns=table.columns)
     if text_columns is None:
         text_columns = [c for c in table.columns

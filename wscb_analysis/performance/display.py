@@ -104,7 +104,7 @@ def disclose_values(frame: pd.DataFrame, cells: list[tuple[str, str | None, str 
             hidden[v][rows] = hide
     columns = keep + values
     display = pd.DataFrame({**{c: [format_text(a) for a in frame[c]] for c in keep},
-                            **{v: list(shown[v]) for v in values}}, columns=columns)
+                            **{v: list(shown[v]) for v in values}}, columns=columns, dtype=str)
     kinds = ["children" if bool(c) else "events" for c in frame["about_children"]]
     return DisclosedTable(display=display, suppressed=pd.DataFrame(
         {**{c: np.zeros(len(frame), dtype=bool) for c in keep}, **hidden}, columns=columns),
