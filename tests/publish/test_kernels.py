@@ -25,12 +25,12 @@ def test_a_kernel_printing_from_its_own_thread_still_takes_notebooks(tmp_path):
     # jupyter_client's wait_for_ready waits for 0.2 s of IOPub silence before a client may
     # send code: against this kernel that wait lasts as long as the thread prints (two
     # minutes). The pack's clients only need the kernel's answer and IOPub connected.
-    km = kernels._start_kernel()
+    km = kernels.start_kernel()
     try:
         assert isinstance(km.client(), kernels.ReadyClient)  # papermill's client too
-        kernels._run_code(km, CHATTER, timeout=30)
+        kernels.run_code(km, CHATTER, timeout=30)
         started = time.monotonic()
-        kernels._run_code(km, "x = 20", timeout=30)
+        kernels.run_code(km, "x = 20", timeout=30)
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                      "language": "python"}

@@ -123,7 +123,7 @@ def test_take_and_shutdown_are_bounded_when_a_start_never_returns(monkeypatch):
     # A start that blocks for ever inside the library: take() must give up, not wait on the
     # queue for ever, and shutdown() must not join the stuck thread for ever.
     release = threading.Event()
-    monkeypatch.setattr(kernels, "_start_kernel", lambda *a, **k: release.wait())
+    monkeypatch.setattr(kernels, "start_kernel", lambda *a, **k: release.wait())
     pool = KernelPool(1, start_timeout=1)
     t0 = time.monotonic()
     assert pool.take(timeout=1) is None

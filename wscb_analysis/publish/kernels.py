@@ -94,7 +94,7 @@ def shutdown_kernel(km) -> None:
         pass
 
 
-def _start_kernel(kernel_name: str | None = None, timeout: float | None = None):
+def start_kernel(kernel_name: str | None = None, timeout: float | None = None):
     """A ready kernel: two attempts (parallel kernels can collide on TCP ports), each waiting
     at most ``timeout`` seconds (:data:`START_TIMEOUT`) for the kernel to answer. Raises
     :class:`KernelStartError` naming the kernel and why.
@@ -129,7 +129,7 @@ def _start_kernel(kernel_name: str | None = None, timeout: float | None = None):
                            f"(two attempts): {last}")
 
 
-def _run_code(km, code: str, timeout: float = 60) -> None:
+def run_code(km, code: str, timeout: float = 60) -> None:
     """Run code in a kernel through a short-lived client of its own (papermill's clients
     stay attached to the kernel; sharing one with them stalls). Bounded by ``timeout``
     seconds for the answer and as much again for the code."""
@@ -191,9 +191,9 @@ class KernelPool:
     def _start(self) -> None:
         km = None
         try:
-            km = _start_kernel(self.kernel_name, self.start_timeout)
+            km = start_kernel(self.kernel_name, self.start_timeout)
             if self.warm_up:
-                _run_code(km, self.warm_up, timeout=WARM_TIMEOUT)
+                run_code(km, self.warm_up, timeout=WARM_TIMEOUT)
         except Exception:  # noqa: BLE001 - the worker will start one itself
             shutdown_kernel(km)
             km = None

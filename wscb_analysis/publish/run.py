@@ -40,13 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .kernels import (
-    KernelPool,
-    KernelStartError,
-    _start_kernel,
-    kill_kernel,
-    shutdown_kernel,
-)
+from .kernels import KernelPool, KernelStartError, kill_kernel, shutdown_kernel, start_kernel
 
 #: The first (hidden) cell of every notebook after a kernel's first: nothing defined but the
 #: imported modules. What is left is then moved out of the garbage collector's way
@@ -216,7 +210,7 @@ class _Runner:
         expired = threading.Event()
         try:
             if km is None:
-                km = _start_kernel(self.pool.kernel_name, self.pool.start_timeout)
+                km = start_kernel(self.pool.kernel_name, self.pool.start_timeout)
                 fresh = True
                 with self.lock:
                     job.km = km
