@@ -186,11 +186,16 @@ def _drop(m: re.Match) -> str:
     return "\n" * m.group().count("\n")
 
 
+def _picture(media_type: str | None) -> bool:
+    """A data: URI's media type names a raster picture (bytes, not words); none is text."""
+    return (media_type or "text/plain").strip().lower() in _RASTER
+
+
 def embedded(m: re.Match) -> str | None:
     """The text a base64 data: URI holds, decoded as leniently as a browser would (spaces
     and percent-escapes dropped, padding restored); None for a raster picture, or data no
     browser could decode (and so would never show)."""
-    if (m[1] or "text/plain").lower() in _RASTER:
+    if _picture(m[1]):
         return None
     data = re.sub(r"[^A-Za-z0-9+/]", "", unquote(m[2]))
     try:
@@ -201,8 +206,9 @@ def embedded(m: re.Match) -> str | None:
 
 
 def _each_embed(text: str, replace) -> str:
-    """``text`` with each base64 data: URI replaced by ``replace(match)``. "data:" is found
-    in a lower-cased copy (a plain search, fast), and the pattern tried only there."""
+    """``text`` with each base64 data: URI replaced by ``replace(match)`` (``text`` itself
+    when it holds none). "data:" is found in a lower-cased copy (a plain search, fast), and
+    the pattern tried only there."""
     low, out, last = text.lower(), [], 0
     at = low.find("data:")
     while at != -1:
@@ -239,7 +245,7 @@ def clean(text: str, css: bool = False) -> str:
     text = text.translate(_WIDE)
     if css:
         text = _COLOUR.sub("", text)
-    if ":" in text and "data:" in text.lower():
+    if ":" in text:
         text = _each_embed(text, _unembed)
     if "b'" in text or 'b"' in text:
         text = _BYTES.sub(_drop, text)
@@ -558,7 +564,7 @@ class _Html(HTMLParser):
                 value = unquote(value)
                 head, comma, body = value.partition(",")
                 if comma and head.strip()[:5].lower() == "data:" and self.depth < _EMBED_DEPTH \
-                        and head[5:].split(";")[0].strip().lower() not in _RASTER:
+                        and not _picture(head.strip()[5:].split(";")[0]):
                     # A data: URI not in base64 ("data:image/svg+xml,%3Csvg..."): a document.
                     _html(self.found, body, self._where(f"data in {_safe(name)} attribute of "
                                                         f"<{tag}>: "), self.depth + 1)
@@ -662,16 +668,15 @@ _EMBED_DEPTH = 4
 def _html(found: _Found, text: str, prefix: str = "", depth: int = 0) -> None:
     # Embedded text (an SVG image, an HTML frame) is read as a page of its own; then every
     # embedded URI goes before parsing (their line breaks kept): pictures are bytes.
-    if "data:" in text.lower():
-        numbers = count(1)
+    numbers = count(1)
 
-        def read(m: re.Match) -> str:
-            inner = embedded(m)
-            if inner is not None and depth < _EMBED_DEPTH:
-                _html(found, inner, f"{prefix}embedded data {next(numbers)}: ", depth + 1)
-            return _drop(m)
+    def read(m: re.Match) -> str:
+        inner = embedded(m)
+        if inner is not None and depth < _EMBED_DEPTH:
+            _html(found, inner, f"{prefix}embedded data {next(numbers)}: ", depth + 1)
+        return _drop(m)
 
-        text = _each_embed(text, read)
+    text = _each_embed(text, read)
     parser = _Html(found, prefix, depth)
     parser.feed(text)
     parser.close()
