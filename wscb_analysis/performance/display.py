@@ -246,22 +246,24 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
         parts.append(f'<line x1="0" x2="{SPARK_WIDTH}" y1="{py(target):.1f}" '
                      f'y2="{py(target):.1f}" stroke="{_ORANGE}" stroke-width="{_SPARK_TARGET}" '
                      'stroke-dasharray="5.6 2.4"/>')
-    run: list[str] = []
+    def dot(i: int, r: float) -> str:
+        return f'<circle cx="{px(i):.1f}" cy="{py(y[i]):.1f}" r="{r}" fill="{_BLUE}"/>'
+
+    run: list[int] = []
     for i in [*range(len(y)), None]:  # None ends the last run
         if i is not None and shown[i]:
-            run.append(f"{px(i):.1f},{py(y[i]):.1f}")
+            run.append(i)
             continue
         if len(run) > 1:
-            parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{_BLUE}" '
+            points = " ".join(f"{px(j):.1f},{py(y[j]):.1f}" for j in run)
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{_BLUE}" '
                          f'stroke-width="{_SPARK_LINE}" stroke-linejoin="round" '
                          'stroke-linecap="round"/>')
         elif run and i is not None:  # a value between hidden ones: a dot, not nothing
-            x, y_ = run[0].split(",")
-            parts.append(f'<circle cx="{x}" cy="{y_}" r="{_SPARK_LONE}" fill="{_BLUE}"/>')
+            parts.append(dot(run[0], _SPARK_LONE))
         run = []
     if len(y) and shown[-1]:
-        parts.append(f'<circle cx="{px(len(y) - 1):.1f}" cy="{py(y[-1]):.1f}" '
-                     f'r="{_SPARK_DOT}" fill="{_BLUE}"/>')
+        parts.append(dot(len(y) - 1, _SPARK_DOT))
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SPARK_WIDTH}" '
            f'height="{SPARK_HEIGHT}" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}">'
            f'{"".join(parts)}</svg>')
