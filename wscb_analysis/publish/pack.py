@@ -173,9 +173,10 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
     """Publish the pack; returns the exit code (0 only when every notebook succeeded and the
     pack passed the leak guard and the disclosure audit; 2 when no supplied source reaches the
     period, writing nothing). ``pool``: kernels the caller already started (the CLI starts
-    them before importing the heavy libraries). Raises :class:`.install.OutError` (an
-    ExtractError) when ``out`` is refused or the pack cannot be put in place, and
-    :class:`~wscb_analysis.profile.ProfileError` for a profile that cannot be read."""
+    them before importing the heavy libraries), shut down at the end unless reusable. Raises
+    :class:`.install.OutError` (an ExtractError) when ``out`` is refused or the pack cannot
+    be put in place, and :class:`~wscb_analysis.profile.ProfileError` for a profile that
+    cannot be read."""
     started = started if started is not None else time.perf_counter()
     started_at = dt.datetime.now()
     per = financial_year(period, quarter)
@@ -194,7 +195,7 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
         with install.publishing(run.out, run.data_dir, notebook_dir=notebook_dir) as stage:
             return _publish(pool, books, run, started, started_at, stage, audit)
     finally:
-        if pool is not None:
+        if pool is not None and not pool.reuse:  # a reusable pool is its owner's to stop
             pool.shutdown()
 
 
