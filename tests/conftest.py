@@ -138,6 +138,18 @@ def published(session_root, kernel_pool, synthetic):
 
 
 @pytest.fixture
+def publish(kernel_pool, monkeypatch):
+    """``publish_pack`` on the session's kernels and cache, for a test that publishes into a
+    folder of its own (not for tests of the cache itself: they need a cache of their own)."""
+    import functools
+
+    from wscb_analysis.publish import publish_pack
+
+    monkeypatch.setattr(config, "PROCESSED_DIR", _SESSION_CACHE)
+    return functools.partial(publish_pack, pool=kernel_pool)
+
+
+@pytest.fixture
 def pack_copy(tmp_path):
     """``pack_copy(folder)``: a copy of a shared pack (links followed) a test may change."""
     def copy(folder: Path, notebooks: bool = False) -> Path:
