@@ -54,11 +54,8 @@ class Pack:
         return "\n".join(self.text.values())
 
 
-def _publish(tmp_path_factory, name: str, period: str) -> Pack:
-    out = tmp_path_factory.mktemp(name) / period
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(config, "PROCESSED_DIR", out.parent / "processed")
-        code = publish_pack(EXTERNAL / name, period, None, out)
+def _publish(published, name: str, period: str) -> Pack:
+    code, out = published(EXTERNAL / name, period)
     assert code == 0, f"{name} {period}: exit {code}"
     return Pack(EXTERNAL / name, out, code)
 
@@ -82,10 +79,11 @@ def _once(text: str, phrase: str) -> None:
     assert text.count(phrase) == 1, (phrase, text.count(phrase))
 
 
-def _refused(tmp_path, capsys, name: str, period: str) -> tuple[int, str]:
+def _refused(tmp_path, capsys, name: str, period: str, publish=publish_pack
+             ) -> tuple[int, str]:
     """:func:`publish_pack`'s exit code and message for a pack it must not write."""
     out = tmp_path / "pack"
-    code = publish_pack(EXTERNAL / name, period, None, out)
+    code = publish(EXTERNAL / name, period, None, out)
     assert not (out / "index.html").exists()
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -107,8 +105,8 @@ def _unusable(tmp_path, name: str, period: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def rule_fixtures(tmp_path_factory):
-    return _publish(tmp_path_factory, "903-rule-fixtures", "2020-21")
+def rule_fixtures(published):
+    return _publish(published, "903-rule-fixtures", "2020-21")
 
 
 def test_903_rule_fixtures(rule_fixtures):
@@ -146,8 +144,8 @@ def test_903_rule_fixtures(rule_fixtures):
                                                                  "district"]
 
 
-def test_903_rule_fixtures_outside_their_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "903-rule-fixtures", "2018-19")
+def test_903_rule_fixtures_outside_their_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "903-rule-fixtures", "2018-19", publish)
     assert code == 2
     assert "2018-19" in err and "3 February 2020" in err
 
@@ -165,8 +163,8 @@ def test_the_validator_source_folder_holds_no_extract(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def csc_903(tmp_path_factory):
-    return _publish(tmp_path_factory, "csc-903", "2017-18")
+def csc_903(published):
+    return _publish(published, "csc-903", "2017-18")
 
 
 def test_csc_903(csc_903):
@@ -190,20 +188,20 @@ def test_csc_903(csc_903):
     assert "Children going missing rose" not in p.all()
 
 
-def test_csc_903_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "csc-903", "2019-20")
+def test_csc_903_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "csc-903", "2019-20", publish)
     assert code == 2 and "2019-20" in err
 
 
-def test_the_wrong_903_table_is_named(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "csc-903-wrongfile", "2017-18")
+def test_the_wrong_903_table_is_named(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "csc-903-wrongfile", "2017-18", publish)
     assert code == 1
     assert "looks like the SSDA903 Episodes table" in err and "Traceback" not in err
 
 
 @pytest.fixture(scope="module")
-def d2i(tmp_path_factory):
-    return _publish(tmp_path_factory, "d2i-missing", "2019-20")
+def d2i(published):
+    return _publish(published, "d2i-missing", "2019-20")
 
 
 def test_d2i_regional_missing(d2i):
@@ -240,8 +238,8 @@ def test_d2i_la_column_mapped_to_district_is_shown_not_ranked():
     assert "has the highest" not in text and "stands out" not in text
 
 
-def test_d2i_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "d2i-missing", "2021-22")
+def test_d2i_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "d2i-missing", "2021-22", publish)
     assert code == 2 and "2021-22" in err
 
 
@@ -291,8 +289,8 @@ def _annex_a_truth(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def liia_wb(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-pipeline-wb", "2020-21")
+def liia_wb(published):
+    return _publish(published, "liia-pipeline-wb", "2020-21")
 
 
 def test_liia_workbook(liia_wb):
@@ -308,15 +306,15 @@ def test_index_gives_no_rate_for_undercounted_rereferrals(liia_wb):
     assert "%" not in tile and "likely between" not in tile
 
 
-def test_liia_workbook_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "liia-pipeline-wb", "2025-26")
+def test_liia_workbook_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "liia-pipeline-wb", "2025-26", publish)
     assert code == 2
     assert "2025-26" in err and "16 September 2020" in err
 
 
 @pytest.fixture(scope="module")
-def liia_csv(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-pipeline-csv", "2020-21")
+def liia_csv(published):
+    return _publish(published, "liia-pipeline-csv", "2020-21")
 
 
 def test_liia_csv(liia_csv):
@@ -325,8 +323,8 @@ def test_liia_csv(liia_csv):
 
 
 @pytest.fixture(scope="module")
-def liia_tools(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-tools-Annex_A_7498eca", "2020-21")
+def liia_tools(published):
+    return _publish(published, "liia-tools-Annex_A_7498eca", "2020-21")
 
 
 def test_liia_tools_sum_of_previous_plans(liia_tools):
@@ -338,8 +336,8 @@ def test_liia_tools_sum_of_previous_plans(liia_tools):
 
 
 @pytest.fixture(scope="module")
-def combined(tmp_path_factory):
-    return _publish(tmp_path_factory, "combined-2020-21", "2020-21")
+def combined(published):
+    return _publish(published, "combined-2020-21", "2020-21")
 
 
 def test_combined(combined):
@@ -350,6 +348,6 @@ def test_combined(combined):
     assert combined.figures["coverage"]["missing"]["period_covered"] == "full"
 
 
-def test_combined_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "combined-2020-21", "2015-16")
+def test_combined_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "combined-2020-21", "2015-16", publish)
     assert code == 2 and "2015-16" in err
