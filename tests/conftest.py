@@ -34,6 +34,14 @@ NO_SHARED = (f"needs the published reference data in {SHARED_DATA} (beside the p
              "in CI); a clone with nothing beside it has none")
 needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=NO_SHARED)
 
+
+def external_folders() -> list:
+    """The folders of ``../shared/data/external`` as parameters (one skipped parameter, with
+    the reason, when the folder is absent)."""
+    if not EXTERNAL.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_SHARED))]
+    return sorted(p.name for p in EXTERNAL.iterdir() if p.is_dir())
+
 #: The synthetic extracts tests share, by name: (scale, seed). "small" is a small authority
 #: (the demo generator at 0.15), "demo" what `wscb demo` publishes.
 EXTRACTS = {

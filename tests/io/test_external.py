@@ -11,13 +11,14 @@ import re
 
 import numpy as np
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared
 from wscb_analysis.io.load import load_extract, load_source
 from wscb_analysis.metrics.cp_plans import cp_plan_figures
 from wscb_analysis.metrics.diversity import not_recorded_flags
 from wscb_analysis.periods import financial_year
 
 EXTERNAL = SHARED_DATA / "external"
+pytestmark = needs_shared
 
 
 def set_aside_rows(result) -> list[int]:

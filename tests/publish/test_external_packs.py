@@ -19,20 +19,19 @@ from pathlib import Path
 
 import pytest
 
-from wscb_analysis import config
 from wscb_analysis import report as r
 from wscb_analysis.figures import headline_figures
 from wscb_analysis.io.load import load_extract
 from wscb_analysis.periods import financial_year
 from wscb_analysis.publish import publish_pack
 
+from ..conftest import EXTERNAL, needs_shared
 from ..report.pages import html_lines
 
-EXTERNAL = config.PROJECT_ROOT.parent / "shared" / "data" / "external"
 PAGES = ("index", "01_overview", "02_rereferrals", "03_repeat_plans", "04_plan_duration",
          "05_missing", "06_diversity", "07_early_help")
 
-pytestmark = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="no shared external data")
+pytestmark = needs_shared
 
 
 class Pack:
