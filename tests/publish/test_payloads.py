@@ -93,8 +93,8 @@ BAD_TYPE = PWN_SCRIPT
 
 #: The performance dataset's free text: (hostile, plain) for one indicator's title and
 #: another's agency.
-TITLE = (TEX + " " + PWN_IMG, "Plain title one")
-AGENCY = (SCRIPT + " " + FORMAT, "Plain agency two")
+TITLE = (TEX + " " + PWN_IMG, "Plain title alpha")
+AGENCY = (SCRIPT + " " + FORMAT, "Plain agency beta")
 _PAYLOADS = sorted({s[3] for s in SLOTS})
 
 
