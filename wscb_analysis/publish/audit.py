@@ -49,7 +49,7 @@ from .audit_read import (
     is_total,
     read_pack,
 )
-from .audit_solve import DISTINCT, STOCK, Knowledge, attacker_ranges
+from .audit_solve import Knowledge, attacker_ranges
 
 #: Symbols a cell shows instead of a figure (DEFINITIONS.md).
 SYMBOLS = {"c", "x", "z", "low", ""}
@@ -154,7 +154,7 @@ def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]) -> lis
 
 def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
     """(plan key, text as a page would print it) for every count of figures.json."""
-    from ..pack_plan import figure_key
+    from ..disclosure.figures_json import figure_key
 
     out = []
     label = (figures.get("period") or {}).get("label", "")
@@ -479,4 +479,4 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
     return out
 
 
-__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding", "DISTINCT", "STOCK"]
+__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding"]
