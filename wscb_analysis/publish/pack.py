@@ -281,6 +281,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         prescan.file(nb_run.output)
         prescan.file(tmp / f"{nb_run.name}.html")
 
+    ran_to_the_end = False
     try:
         with ThreadPoolExecutor(max_workers=1) as background:
             running = background.submit(execute_all, books, parameters, tmp / "notebooks",
@@ -301,10 +302,16 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                 reporter.close()
                 stage.discard()
                 return 1
+            ran_to_the_end = True
     finally:
-        # Every page is rendered (or, on the way out after an error, the rest abandoned)
-        # before the pack is checked, kept or discarded.
-        renderer.shutdown(wait=True, cancel_futures=True)
+        # Every page is rendered before the pack is checked, kept or discarded: pages still
+        # waiting for the render thread when the last notebook ends are rendered, not
+        # dropped; only on the way out after an error are those not yet started abandoned.
+        renderer.shutdown(wait=True, cancel_futures=not ran_to_the_end)
+    done = {name for name, _ in rendered}
+    render_errors += [f"{r.name}: the page was not rendered" for r in runs
+                      if r.nb is not None and r.name not in done
+                      and not any(e.startswith(f"{r.name}:") for e in render_errors)]
     if render_errors:
         for line in render_errors:
             reporter.line(f"FAILED: {line}")
