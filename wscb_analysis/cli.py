@@ -1,9 +1,9 @@
 """The ``wscb`` command line: synth | demo | validate | figures | publish | fields | template.
 
-A user's mistake (a missing folder or column, a profile that cannot be read, a refused
-``--out``) prints one clear message and exits 1; no Python traceback. Exit 2 is nothing to do
-or a mistake in the command's own words: an unknown or misspelt option, a bad number, or a
-period that no supplied source reaches.
+A user's mistake (a missing folder or column, a refused ``--out``) prints one clear message and
+exits 1; no Python traceback. Exit 2 is nothing to do or a mistake in what the command was
+given: an unknown or misspelt option, a bad number, a partnership profile that cannot be used
+(checked before anything runs), or a period that no supplied source reaches.
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .io.quality import quality_report
     from .performance import load_performance
+    from .profile import load_profile
 
+    load_profile(args.profile)  # a profile that cannot be used stops before any reading
     extract = _load(args, strict=False)
     rows = 10**9 if args.all else 50
     print(quality_report(extract, max_rows=rows))
@@ -137,8 +139,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .synth import write_synthetic_extract
 
     out = Path(args.out)
-    check_out(out, demo=True)  # before anything is written
-    prof = load_profile(args.profile)
+    prof = load_profile(args.profile)  # before anything is written
+    check_out(out, demo=True)
     extract_dir = out / "extract"
     summary = write_synthetic_extract(extract_dir, scale=1, seed=config.DEMO_SEED,
                                       profile=prof)
@@ -164,12 +166,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     financial_year(args.period, args.quarter)  # a bad period stops before any work
     cmap = _column_map(args.map)
+    from .profile import load_profile
+
+    load_profile(args.profile)  # a profile that cannot be used stops before anything runs
     from .publish.install import check_out
 
     check_out(args.out, args.data_dir)  # a refused --out stops before kernels start
-    from .profile import load_profile
-
-    load_profile(args.profile)
     # Start the kernels before importing the heavy libraries, so the two overlap.
     from .publish.run import KernelPool, default_workers
 
@@ -304,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .coverage import PeriodNotHeldError
+    from .profile import ProfileError
 
     parser = build_parser()
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
@@ -314,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (UsageError, PeriodNotHeldError, PeriodError) as exc:
         print(f"wscb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ProfileError as exc:  # a mistake in what the command was given (CONTRACT.md)
+        print(f"wscb {args.command}: error in the partnership profile: {exc}", file=sys.stderr)
         return 2
     except ExtractError as exc:
         print(f"wscb {args.command}: error: {exc}", file=sys.stderr)
