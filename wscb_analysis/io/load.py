@@ -37,6 +37,7 @@ from .cache import (
 )
 from .read import (
     RawFile,
+    check_input,
     file_fingerprint,
     file_hash,
     find_annex_a_workbooks,
@@ -108,12 +109,15 @@ def load_source(
     *,
     raw: RawFile | None = None,
     workbook: Workbook | None = None,
+    folder: Path | str | None = None,
 ) -> SourceResult:
     """Load and validate one file (CSV, or a sheet of a workbook) as ``source``.
 
     ``column_map`` maps a header in the file to a canonical field name, for headers the
     patterns do not recognise. ``raw`` / ``workbook`` pass bytes (a workbook) already read,
-    so the lists of one Annex A workbook share one read. Never raises for bad rows; raises
+    so the lists of one Annex A workbook share one read. ``folder`` is the data folder (by
+    default the file's own): a link to a file outside it, a FIFO or a device is refused
+    unread (:func:`.read.check_input`). Never raises for bad rows; raises
     :class:`ExtractError` when the file itself cannot be read (or a workbook is over the
     budget of :mod:`.workbook`), or ``column_map`` names a field no source has.
     """
@@ -121,8 +125,8 @@ def load_source(
     spec = SOURCES[source]
     check_column_map(column_map)
     label = path.name if sheet is None else f"{path.name} [{sheet}]"
-    if raw is None and not path.is_file():
-        raise ExtractError(f"{path}: no such file")
+    if raw is None:
+        check_input(path, folder)  # before anything, the cache included, looks at it
     extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label},
                        sort_keys=True)
     if use_cache and raw is None:
@@ -134,7 +138,7 @@ def load_source(
             if cached is not None:
                 return cached
     owned = raw is None
-    raw = raw or read_raw(path)
+    raw = raw or read_raw(path, folder)
     if use_cache and _cache_has(spec):
         # Hashing first costs a pass over the bytes; only worth it when a cached result may
         # exist (a cold run validates while the hash is computed alongside).
@@ -203,7 +207,7 @@ def load_extract(
     for path in find_annex_a_workbooks(data_dir):
         # Read and checked once, before the sources load in parallel.
         try:
-            workbooks[path] = Workbook(read_raw(path), path.name)
+            workbooks[path] = Workbook(read_raw(path, data_dir), path.name)
         except (ExtractError, OSError) as exc:
             workbooks[path] = str(exc)
 
@@ -212,7 +216,8 @@ def load_extract(
         path = find_source_file(data_dir, spec)
         try:
             if path is not None:
-                return load_source(path, name, column_map, use_cache=use_cache)
+                return load_source(path, name, column_map, use_cache=use_cache,
+                                   folder=data_dir)
             for wb_path, wb in workbooks.items():
                 if isinstance(wb, str):  # a list this source may be in cannot be read
                     raise ExtractError(wb)
