@@ -34,7 +34,7 @@ from .result import SourceResult
 from .schemas import Source
 
 #: Bump when loading rules (or the cache's format) change, so older entries are not reused.
-LOADER_VERSION = "4"
+LOADER_VERSION = "5"
 
 
 def cache_key(source: Source, input_hash: str, extra: str) -> str:

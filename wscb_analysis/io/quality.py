@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .load import Extract
+from .text import visible
 
 
 def quality_summary(extract: Extract) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
         if missing_optional:
             lines.append(f"  optional columns not found: {', '.join(missing_optional)}")
         if r.columns_ignored:
-            lines.append(f"  columns not used: {', '.join(r.columns_ignored)}")
+            lines.append(f"  columns not used: {', '.join(map(visible, r.columns_ignored))}")
         shown = r.set_aside.head(max_rows)
         for rec in shown.itertuples(index=False):
             lines.append(f"  set aside: {rec.file} row {rec.row}, column '{rec.column}': "
