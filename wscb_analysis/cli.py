@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -304,6 +305,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminal(logging.Handler):
+    """What the library logs at WARNING or above, printed on stderr as the command's own
+    lines ("wscb publish: warning: ..."): the library logs, the command line decides what the
+    terminal shows."""
+
+    command = "wscb"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            word = "error" if record.levelno >= logging.ERROR else "warning"
+            print(f"{self.command}: {word}: {record.getMessage()}", file=sys.stderr, flush=True)
+        except Exception:  # noqa: BLE001 - logging must never stop a run
+            self.handleError(record)
+
+
+def _log_to_terminal(command: str) -> None:
+    logger = logging.getLogger("wscb_analysis")
+    handler = next((h for h in logger.handlers if isinstance(h, _Terminal)), None)
+    if handler is None:
+        handler = _Terminal(logging.WARNING)
+        logger.addHandler(handler)
+    handler.command = f"wscb {command}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .coverage import PeriodNotHeldError
     from .profile import ProfileError
@@ -313,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _ALL_OPTIONS[:] = [a.option_strings for sp in parser._subparsers._group_actions
                        for p in sp.choices.values() for a in p._actions]
     args = parser.parse_args(argv)
+    _log_to_terminal(args.command)
     try:
         return int(args.func(args) or 0)
     except (UsageError, PeriodNotHeldError, PeriodError) as exc:
