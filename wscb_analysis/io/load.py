@@ -14,12 +14,13 @@ instantly after the first run; ``use_cache=False`` neither reads nor writes that
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -41,8 +42,10 @@ from .read import (
     file_fingerprint,
     file_hash,
     find_annex_a_workbooks,
+    find_partner_files,
     find_source_file,
     read_csv_table,
+    read_input_bytes,
     read_raw,
     read_text_table,
 )
@@ -62,6 +65,10 @@ class Extract:
     data_dir: Path
     sources: dict[str, SourceResult]
     synthetic: bool = False
+    #: The partners' files in the folder (performance.csv, indicators.csv, performance.xlsx)
+    #: -> SHA-256 of their bytes when the extract was loaded, for the manifest; the files
+    #: themselves are read by :mod:`wscb_analysis.performance`.
+    partner_hashes: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         result = self.sources.get(name)
@@ -84,8 +91,10 @@ class Extract:
         return [w for r in self.sources.values() for w in r.warnings]
 
     def input_hashes(self) -> dict[str, str]:
-        """File (and sheet) -> SHA-256 of the bytes actually read and parsed."""
-        return {r.file: r.input_hash for r in self.sources.values() if r.file and r.input_hash}
+        """File (and sheet) -> SHA-256 of every input: the bytes of each source actually read
+        and parsed, and the partners' files (:attr:`partner_hashes`)."""
+        out = {r.file: r.input_hash for r in self.sources.values() if r.file and r.input_hash}
+        return {**out, **self.partner_hashes}
 
 
 def check_column_map(column_map: Mapping[str, str] | None) -> None:
@@ -245,10 +254,23 @@ def load_extract(
             "missing.csv or an Annex A workbook")
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
-                      synthetic=(data_dir / SYNTHETIC_MARKER).exists())
+                      synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
+                      partner_hashes=_partner_hashes(data_dir))
     if strict and not extract.usable:
         raise ExtractError("\n".join(extract.problems()))
     return extract
+
+
+def _partner_hashes(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of each partners' file the folder holds; one that is not a file of the folder
+    (a link out of it, a FIFO) is left to the partners' loader to refuse, unread here."""
+    out = {}
+    for path in find_partner_files(data_dir):
+        try:
+            out[path.name] = hashlib.sha256(read_input_bytes(path, data_dir)).hexdigest()
+        except (ExtractError, OSError):
+            continue
+    return out
 
 
 def _check_map_headers(column_map: Mapping[str, str] | None,
