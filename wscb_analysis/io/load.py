@@ -14,6 +14,7 @@ instantly after the first run; ``use_cache=False`` neither reads nor writes that
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -58,9 +59,65 @@ from .workbook import Workbook
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 
 
-@dataclass
+class SourceNotHeld(KeyError):
+    """A name that is no source of the extract; the message says which names are (a KeyError
+    for ``e[name]``, an AttributeError for ``e.name``)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class NoSuchSource(SourceNotHeld, AttributeError):
+    pass
+
+
+@dataclass(repr=False)
 class Extract:
-    """The validated sources of one extract folder."""
+    r"""The validated sources of one extract folder (:func:`load_extract`).
+
+    Each source (``referrals``, ``cp_plans``, ``early_help``, ``missing``) is a pandas frame
+    with the canonical columns of :data:`~wscb_analysis.io.schemas.SOURCES` (``wscb fields``
+    lists them): dates as datetime64, Y/N fields as boolean, ``child_key`` an integer per
+    child and ``row`` the spreadsheet row it came from. ``e["missing"]`` and ``e.missing`` are
+    the same frame; a source the folder does not hold is an empty frame with those columns
+    (``e.has("missing")`` says whether it was supplied), so a count from it is "not
+    supplied", never 0. ``e.sources[name]`` is the :class:`SourceResult`: the file, the row
+    accounting (rows in = kept + duplicates + set aside), the rows set aside with their
+    reasons, the warnings. The partners' performance dataset is not a source of the extract:
+    ``wscb_analysis.performance.load_performance(e.data_dir)`` reads it.
+
+    A worked example, as an analyst would meet it in JupyterLab:
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "referrals.csv").write_text(
+    ...     "Child Unique ID,Date of referral,District\n"
+    ...     "A1,05/06/2016,Rugby\nA2,31/02/2017,Rugby\nA3,07/09/2016,Warwick\n")
+    >>> e = load_extract(folder, use_cache=False)
+    >>> e                                   # doctest: +ELLIPSIS
+    Extract(.../ referrals.csv: 2 of 3 rows kept, 1 set aside; ...: not supplied)
+    >>> e.referrals[["child_id", "referral_date", "district"]]
+      child_id referral_date district
+    0       A1    2016-06-05    Rugby
+    1       A3    2016-09-07  Warwick
+    >>> print(e.sources["referrals"].set_aside["reason"].iloc[0])
+    '31/02/2017' is not a real date (expected dd/mm/yyyy, day first)
+    >>> e.has("missing"), len(e.missing)
+    (False, 0)
+    >>> e["performance"]
+    Traceback (most recent call last):
+    ...
+    wscb_analysis.io.load.SourceNotHeld: 'performance' is not a source of the extract: the
+    partners' performance dataset is read by
+    wscb_analysis.performance.load_performance(e.data_dir). The extract's sources are
+    referrals, cp_plans, early_help, missing (this one holds referrals).
+    >>> e.misssing
+    Traceback (most recent call last):
+    ...
+    wscb_analysis.io.load.NoSuchSource: 'misssing' is not a source of the extract: did you
+    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing (this
+    one holds referrals).
+    """
 
     data_dir: Path
     sources: dict[str, SourceResult]
@@ -71,10 +128,48 @@ class Extract:
     partner_hashes: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in SOURCES:
+            raise SourceNotHeld(self._not_a_source(name, f"e[{name!r}]"))
         result = self.sources.get(name)
         if result is None or not result.usable:
             return empty_frame(name)
         return result.data
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        # Only called for names that are not attributes; a private name (pickle, copy and
+        # IPython probe for them) is an ordinary AttributeError.
+        if name.startswith("_") or "sources" not in self.__dict__:
+            raise AttributeError(name)
+        if name in SOURCES:
+            return self[name]
+        raise NoSuchSource(self._not_a_source(name, f"e.{name}"))
+
+    def _not_a_source(self, name: str, asked: str) -> str:
+        held = [n for n in SOURCES if self.has(n)]
+        holds = f" (this one holds {', '.join(held)})" if held else " (this one holds none)"
+        if name in ("performance", "indicators"):
+            why = ("the partners' performance dataset is read by "
+                   "wscb_analysis.performance.load_performance(e.data_dir).")
+        else:
+            near = difflib.get_close_matches(name, list(SOURCES), n=1)
+            why = f"did you mean {near[0]!r}?" if near else f"{asked} names no source."
+        return (f"{name!r} is not a source of the extract: {why} The extract's sources are "
+                f"{', '.join(SOURCES)}{holds}.")
+
+    def __repr__(self) -> str:
+        parts, absent = [], []
+        for name, r in self.sources.items():
+            if r.file is None:
+                absent.append(name)
+            elif not r.usable:
+                parts.append(f"{r.file}: unusable")
+            else:
+                parts.append(f"{r.file}: {r.rows_kept:,} of {r.rows_in:,} rows kept"
+                             + (f", {r.duplicates:,} repeated" if r.duplicates else "")
+                             + (f", {r.rows_set_aside:,} set aside" if r.rows_set_aside else ""))
+        if absent:
+            parts.append(f"{', '.join(absent)}: not supplied")
+        return f"Extract({self.data_dir}/ {'; '.join(parts)})"
 
     def has(self, name: str) -> bool:
         result = self.sources.get(name)
