@@ -65,7 +65,21 @@ def _load(args: argparse.Namespace, strict: bool = True):
     from .io.load import load_extract
 
     return load_extract(args.data_dir, column_map=_column_map(args.map),
-                        use_cache=not args.no_cache, strict=strict)
+                        use_cache=not args.no_cache, strict=strict, la=args.la)
+
+
+def _profile_and_la(args: argparse.Namespace):
+    """The partnership profile, checked (a bad one is exit 2 before anything runs), and
+    ``--la`` checked against it: a pooled file is read for the profile's own authority only,
+    so no pack is one partnership's named but another authority's counted."""
+    from .profile import ProfileError, check_la, load_profile
+
+    prof = load_profile(args.profile)
+    try:
+        args.la = check_la(getattr(args, "la", None), prof)
+    except ProfileError as exc:
+        raise UsageError(f"--{exc}") from None
+    return prof
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -83,9 +97,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .io.quality import quality_report
     from .performance import load_performance
-    from .profile import load_profile
 
-    load_profile(args.profile)  # a profile that cannot be used stops before any reading
+    _profile_and_la(args)  # a profile that cannot be used stops before any reading
     extract = _load(args, strict=False)
     rows = 10**9 if args.all else 50
     print(quality_report(extract, max_rows=rows))
@@ -99,10 +112,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import headline_figures
-    from .profile import load_profile
 
     period = financial_year(args.period, args.quarter)
-    load_profile(args.profile)  # a profile that cannot be read is a mistake to report
+    _profile_and_la(args)  # a profile that cannot be used is a mistake to report
     figures = headline_figures(_load(args), period, check=True)
     print(json.dumps(figures, indent=2))
     return 0
@@ -167,9 +179,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     financial_year(args.period, args.quarter)  # a bad period stops before any work
     cmap = _column_map(args.map)
-    from .profile import load_profile
-
-    load_profile(args.profile)  # a profile that cannot be used stops before anything runs
+    _profile_and_la(args)  # a profile that cannot be used stops before anything runs
     from .publish.install import check_out
 
     check_out(args.out, args.data_dir)  # a refused --out stops before kernels start
@@ -189,7 +199,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                             benchmarks_dir=args.benchmarks, workers=args.workers,
                             timeout=args.timeout, pool=pool, started=started,
                             profile=args.profile, column_map=cmap,
-                            use_cache=not args.no_cache)
+                            use_cache=not args.no_cache, la=args.la)
     finally:
         gc.unfreeze()  # a caller in the same process (a test, a notebook) collects as before
 
@@ -248,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "\"Ref Date=referral_date\" (repeatable; wscb fields lists them)")
         p.add_argument("--no-cache", action="store_true",
                        help="validate again instead of reusing data/processed/")
+        p.add_argument("--la", metavar="CODE", default=None,
+                       help="read a file that holds several authorities (an LA column) for "
+                            "the profile's authority alone: its DfE code, e.g. E10000031")
         profile_arg(p)
 
     p = sub.add_parser("synth", help="write a synthetic extract", allow_abbrev=False)

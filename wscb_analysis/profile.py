@@ -414,6 +414,25 @@ def _parts_within(parts, whole: int | None, where: str, what: str) -> None:
                            f"authority's [population] children_0_17 ({whole:,}); check both")
 
 
+def check_la(la: str | None, profile: Profile) -> str | None:
+    """The DfE code of ``la`` (a code, old code or name), which must be ``profile``'s own
+    authority: a file holding several authorities is read for the partnership's own rows,
+    never another's under its name. :class:`ProfileError` otherwise; None for None."""
+    if not la:
+        return None
+    asked = find_authority(la)
+    if asked is None:
+        raise ProfileError(f"la {la!r}: not a local authority in DfE's tables; give your "
+                           f"authority's DfE code, as the profile's la_code ({profile.la_code})")
+    if asked.code != profile.la_code:
+        raise ProfileError(
+            f"la {la!r} is {asked.name} ({asked.code}), but the partnership profile "
+            f"({profile.path}) is {profile.authority}'s ({profile.la_code}): a pack is one "
+            f"partnership's. Give {profile.la_code}, or the profile of {asked.name}'s "
+            "partnership.")
+    return asked.code
+
+
 def load_profile(path: str | Path | None = None) -> Profile:
     """The profile at ``path`` (a TOML file), or the shipped default (Warwickshire's) for None.
 
@@ -435,4 +454,4 @@ def load_profile(path: str | Path | None = None) -> Profile:
 
 
 __all__ = ["Profile", "District", "Event", "Target", "PublishedComparison", "ProfileError",
-           "load_profile", "parse_profile"]
+           "load_profile", "parse_profile", "check_la"]

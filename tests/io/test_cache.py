@@ -132,7 +132,7 @@ def test_cached_result_keeps_its_warnings(tmp_path):
     first = load_source(path, "referrals")
     flush_cache_writes()
     key = cache.cache_key(load.SOURCES["referrals"], first.input_hash, load.json.dumps(
-        {"map": {}, "sheet": None, "label": "referrals.csv"}, sort_keys=True))
+        {"map": {}, "sheet": None, "label": "referrals.csv", "la": None}, sort_keys=True))
     again = cache.read_cache(key, load.SOURCES["referrals"])
     assert again is not None and again.warnings == first.warnings != []
 

@@ -170,7 +170,7 @@ def _entry_message(key: str, meta: dict, tables: dict[str, str]) -> bytes:
 
 #: The record's fields (meta.json) besides its digest.
 _META = ("file", "layout", "rows_in", "duplicates", "columns_used", "columns_ignored",
-         "warnings", "input_hash")
+         "warnings", "input_hash", "rows_other_authorities")
 
 
 def read_cache(key: str, source: Source) -> SourceResult | None:
@@ -210,7 +210,7 @@ def read_cache(key: str, source: Source) -> SourceResult | None:
                         set_aside=set_aside, columns_used=meta["columns_used"],
                         columns_ignored=meta["columns_ignored"],
                         warnings=meta.get("warnings", []), input_hash=meta["input_hash"],
-                        from_cache=True)
+                        rows_other_authorities=meta["rows_other_authorities"], from_cache=True)
 
 
 def write_cache(key: str, result: SourceResult) -> None:
@@ -224,7 +224,8 @@ def write_cache(key: str, result: SourceResult) -> None:
         record = {"file": result.file, "layout": result.layout, "rows_in": result.rows_in,
                   "duplicates": result.duplicates, "columns_used": result.columns_used,
                   "columns_ignored": result.columns_ignored, "warnings": result.warnings,
-                  "input_hash": result.input_hash}
+                  "input_hash": result.input_hash,
+                  "rows_other_authorities": result.rows_other_authorities}
         # The record as it will be read back (JSON turns tuples into lists, and so on).
         record = json.loads(json.dumps(record))
         tables = {name: _mapped(tmp / name)[1] for name in ("data.arrow", "set_aside.arrow")}

@@ -27,7 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from ..authorities import Authority, find_authority
 from ..errors import ExtractError
+from .authority import select_authority
 from .cache import (
     LOADER_VERSION,
     cache_key,
@@ -214,6 +216,7 @@ def load_source(
     raw: RawFile | None = None,
     workbook: Workbook | None = None,
     folder: Path | str | None = None,
+    la: Authority | None = None,
 ) -> SourceResult:
     """Load and validate one file (CSV, or a sheet of a workbook) as ``source``.
 
@@ -221,7 +224,9 @@ def load_source(
     patterns do not recognise. ``raw`` / ``workbook`` pass bytes (a workbook) already read,
     so the lists of one Annex A workbook share one read. ``folder`` is the data folder (by
     default the file's own): a link to a file outside it, a FIFO or a device is refused
-    unread (:func:`.read.check_input`). Never raises for bad rows; raises
+    unread (:func:`.read.check_input`). ``la``: read a file that names several authorities
+    for this one's rows alone (:mod:`.authority`); without it such a file is a problem.
+    Never raises for bad rows; raises
     :class:`ExtractError` when the file itself cannot be read (or a workbook is over the
     budget of :mod:`.workbook`), or ``column_map`` names a field no source has.
     """
@@ -231,8 +236,8 @@ def load_source(
     label = path.name if sheet is None else f"{path.name} [{sheet}]"
     if raw is None:
         check_input(path, folder)  # before anything, the cache included, looks at it
-    extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label},
-                       sort_keys=True)
+    extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label,
+                        "la": la.code if la else None}, sort_keys=True)
     if use_cache and raw is None:
         # An unchanged file (same path, inode, size, modification and change times, none in
         # the last two seconds) loads from the cache without being read.
@@ -264,8 +269,16 @@ def load_source(
         table = workbook.read_sheet(0 if sheet is None else sheet, score)
     if owned:
         raw.release()  # the table holds its own copy: free the bytes before validating
+    table, elsewhere, problems, notes = select_authority(table, label, la)
+    if problems:
+        return SourceResult(source=source, file=label, input_hash=raw.sha256,
+                            rows_in=table.table.num_rows + len(table.invalid_rows),
+                            data=empty_frame(source), problems=problems)
     result = validate_table(table, spec, label, column_map=column_map)
     result.input_hash = raw.sha256
+    result.rows_in += elsewhere
+    result.rows_other_authorities = elsewhere
+    result.warnings += notes
     if use_cache and result.usable:
         remember_hash(raw.fingerprint, raw.sha256)
         write_cache_later(cache_key(spec, raw.sha256, extra), result)
@@ -292,6 +305,7 @@ def load_extract(
     column_map: Mapping[str, str] | None = None,
     use_cache: bool = True,
     strict: bool = False,
+    la: str | None = None,
 ) -> Extract:
     """Load every source found in an extract folder.
 
@@ -299,7 +313,9 @@ def load_extract(
     Annex A workbook's sheets ("List 3", "List 7", "List 2") stand in, the workbook read once.
     A ``column_map`` entry whose field no source has, or whose header no supplied file of a
     source with that field has, raises :class:`ExtractError`. With ``strict=True`` an
-    unusable source raises :class:`ExtractError` listing every problem.
+    unusable source raises :class:`ExtractError` listing every problem. ``la`` (a DfE code,
+    new or old, or a name): read a file whose authority column names several authorities for
+    this one's rows alone; without it such a file is an unusable source (:mod:`.authority`).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -307,6 +323,12 @@ def load_extract(
             f"{data_dir}: no such folder; point --data-dir at the folder holding referrals.csv, "
             "cp_plans.csv, early_help.csv and missing.csv (or run `wscb synth --out DIR`)")
     check_column_map(column_map)
+    authority = None
+    if la:
+        authority = find_authority(la)
+        if authority is None:
+            raise ExtractError(f"--la {la}: not a local authority in DfE's tables; give the "
+                               "authority's DfE code (e.g. E10000031)")
     workbooks: dict[Path, Workbook | str] = {}
     for path in find_annex_a_workbooks(data_dir):
         # Read and checked once, before the sources load in parallel.
@@ -321,14 +343,15 @@ def load_extract(
         try:
             if path is not None:
                 return load_source(path, name, column_map, use_cache=use_cache,
-                                   folder=data_dir)
+                                   folder=data_dir, la=authority)
             for wb_path, wb in workbooks.items():
                 if isinstance(wb, str):  # a list this source may be in cannot be read
                     raise ExtractError(wb)
                 sheet = _match_sheet(wb.sheet_names, spec)
                 if sheet is not None:
                     return load_source(wb_path, name, column_map, sheet=sheet,
-                                       use_cache=use_cache, raw=wb.raw, workbook=wb)
+                                       use_cache=use_cache, raw=wb.raw, workbook=wb,
+                                       la=authority)
             return SourceResult(source=name, file=None, data=empty_frame(name))
         except (ExtractError, OSError) as exc:
             where = path.name if path else ", ".join(p.name for p in workbooks)

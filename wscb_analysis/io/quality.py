@@ -67,7 +67,10 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
             continue
         lines.append(
             f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates {r.duplicates:,} "
-            f"+ set aside {r.rows_set_aside:,}" + ("" if r.accounts() else "  (DOES NOT ADD UP)")
+            f"+ set aside {r.rows_set_aside:,}"
+            + (f" + other authorities' {r.rows_other_authorities:,}"
+               if r.rows_other_authorities else "")
+            + ("" if r.accounts() else "  (DOES NOT ADD UP)")
         )
         missing_optional = [f for f in _optional_fields(name) if f not in r.columns_used]
         if missing_optional:
