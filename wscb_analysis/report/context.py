@@ -317,6 +317,9 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
             items.append(Note(f"The extract's {words} {span}, so {ctx.period.label} "
                               f"is only partly held: its figures cover {dates_words(a, b)}, "
                               "not the whole period."))
+        # What the source cannot hold (coverage.py says it): a list's window, ends of
+        # episodes likely never recorded.
+        items += [Note(text) for text in (cov.held_note(), cov.open_note(ctx.period)) if text]
         absent = [f for f in (fields or {}).get(source, ()) if f in cov.fields_absent]
         if held == "none":
             continue
