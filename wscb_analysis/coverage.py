@@ -195,11 +195,11 @@ class SourceCoverage:
         (None otherwise). Names no count (a count goes through the pack's plan)."""
         if self.unrecorded_from is None or self.unrecorded_from > period.end:
             return None  # no such episode was open at the period's end
-        return (f"Some episodes have no end recorded although the records run on for more "
-                f"than {OPEN_LIMIT_DAYS} days after they began (to {long_date(self.last_date)})"
-                f": most children reported missing are back within days, so an end was "
-                f"probably not recorded, and children counted as still missing at "
-                f"{long_date(period.end)} may have returned.")
+        return (f"Some episodes have no end date although the records run to "
+                f"{long_date(self.last_date)}, more than {OPEN_LIMIT_DAYS} days after those "
+                f"episodes began: most children reported missing are back within days, so "
+                f"their ends were probably not recorded, and children counted as still "
+                f"missing at {long_date(period.end)} may have returned.")
 
     def has(self, field: str) -> bool:
         return self.supplied and field not in self.fields_absent
