@@ -307,7 +307,9 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
         if cov.first_date is None:
             items.append(Note(f"The extract's {words} hold no dated record."))
             continue
-        span = _span(cov.first_date, cov.last_date)
+        # A list's window is held from its first day, not from its first record.
+        span = _span(cov.first_date, cov.last_date) if cov.window is None else \
+            f"are held from {long_date(cov.first_date)} to {long_date(cov.last_date)}"
         if held == "none":
             items.append(Note(f"The extract's {words} {span}: none fall in "
                               f"{ctx.period_words()}, so they are not held for this period "
