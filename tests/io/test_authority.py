@@ -107,3 +107,15 @@ def test_a_notebook_asked_for_another_authority_is_refused(write_file):
     with pytest.raises(ProfileError, match=r"is Bracknell Forest \(E06000036\), but the "
                                            r"partnership profile"):
         r.context(folder, "2016-17", la="E06000036", use_cache=False)
+
+
+@needs_shared
+def test_the_packs_quality_table_counts_the_authoritys_own_rows():
+    from wscb_analysis.io.quality import quality_summary
+
+    summary = quality_summary(load_extract(POOLED, use_cache=False, la="E06000035"))
+    row = summary.set_index("source").loc["missing"]
+    # Medway's 15 rows of the file: the board's table reads 15 = 15 + 0 + 0, not 207.
+    assert (row["rows_in"], row["rows_kept"], row["duplicates"], row["rows_set_aside"]) == (
+        15, 15, 0, 0)
+    assert row["accounts"]

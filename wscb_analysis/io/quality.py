@@ -15,14 +15,19 @@ from .text import visible
 
 
 def quality_summary(extract: Extract) -> pd.DataFrame:
-    """One row per source: file, layout, rows_in, rows_kept, duplicates, rows_set_aside, usable."""
+    """One row per source: file, layout, rows_in, rows_kept, duplicates, rows_set_aside, usable.
+
+    ``rows_in`` counts the rows of the partnership's own authority: the other authorities'
+    rows of a pooled file read for one (``--la``) are no part of the partnership's records
+    and no part of its pack (:func:`quality_report`, for the analyst, counts them)."""
     rows = []
     for name, r in extract.sources.items():
         rows.append({
             "source": name, "file": r.file or "(not supplied)", "layout": r.layout,
-            "rows_in": r.rows_in, "rows_kept": r.rows_kept, "duplicates": r.duplicates,
+            "rows_in": r.rows_in - r.rows_other_authorities, "rows_kept": r.rows_kept,
+            "duplicates": r.duplicates,
             "rows_set_aside": r.rows_set_aside, "usable": r.usable,
-            "accounts": r.accounts(),
+            "accounts": r.accounts(),  # the whole file's rows, the others' included
         })
     return pd.DataFrame(rows)
 
