@@ -14,13 +14,14 @@ filter). The frame is rebuilt by the same conversion validation uses, so a cache
 the frame validation gave, dtype for dtype.
 
 Nothing in the folder is trusted as it stands: each entry records, when it is written, a
-keyed digest (HMAC-SHA256) of its tables and its record, and each pointer one of its hash.
+keyed digest (BLAKE2b with the user's key) of its tables and its record, and each pointer
+one of its hash.
 The key is the user's own (:data:`KEY_FILE`, made on first use, readable by the user alone),
 so a table rewritten in the folder (a district's rows deleted from a cached referrals table)
 cannot be given a digest that passes. An entry that fails is read afresh from the extract,
 and said (a warning through :mod:`logging`, which the command line prints); one written under
-another key (another user's) is read afresh quietly. Without a key file the digest is an
-unkeyed SHA-256, which still catches a table changed without its record.
+another key (another user's) is read afresh quietly. Without a key file the digest is
+unkeyed, which still catches a table changed without its record.
 """
 
 from __future__ import annotations
@@ -89,12 +90,11 @@ def _key() -> tuple[bytes, str]:
 
 
 def digest(message: bytes) -> tuple[str, str]:
-    """(digest, key id) of ``message`` under the user's key: what an entry records when it is
-    written, so a later read can tell it was not changed since (other caches may use it)."""
+    """(digest, key id) of ``message`` under the user's key (keyed BLAKE2b, a MAC by design):
+    what an entry records when it is written, so a later read can tell it was not changed
+    since (other caches may use it)."""
     key, ident = _key()
-    if not key:
-        return hashlib.sha256(message).hexdigest(), ident
-    return hmac.new(key, message, hashlib.sha256).hexdigest(), ident
+    return hashlib.blake2b(message, key=key, digest_size=32).hexdigest(), ident
 
 
 def verify(message: bytes, recorded: str | None, recorded_key: str | None) -> str:
@@ -156,15 +156,16 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _mapped(path: Path) -> tuple[pa.Buffer, str]:
-    """The file's bytes, memory-mapped, and their SHA-256."""
+    """The file's bytes, memory-mapped, and their BLAKE2b digest (twice as fast as SHA-256
+    here, and a cached table is read on every load)."""
     # The map stays open while any column refers to it; the file is only ever replaced
     # (never rewritten in place), so the mapped bytes cannot change under a frame.
     buf = pa.memory_map(str(path)).read_buffer()
-    return buf, hashlib.sha256(buf).hexdigest()
+    return buf, hashlib.blake2b(buf, digest_size=32).hexdigest()
 
 
 def _entry_message(key: str, meta: dict, tables: dict[str, str]) -> bytes:
-    """What an entry's digest covers: its key, its record and its tables' SHA-256."""
+    """What an entry's digest covers: its key, its record and its tables' digests."""
     return json.dumps({"key": key, "meta": meta, "tables": tables}, sort_keys=True).encode()
 
 
