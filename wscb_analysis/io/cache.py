@@ -50,8 +50,15 @@ from .schemas import Source
 LOADER_VERSION = "5"
 #: The user's key for the cache's digests: outside the cache folder, readable by the user
 #: alone (``WSCB_CACHE_KEY_FILE`` to put it elsewhere).
-KEY_FILE = Path(os.environ.get("WSCB_CACHE_KEY_FILE",
-                               Path.home() / ".config" / "wscb-analysis" / "cache-key"))
+def _default_key_file() -> Path | None:
+    try:
+        return Path(os.environ.get("WSCB_CACHE_KEY_FILE")
+                    or Path.home() / ".config" / "wscb-analysis" / "cache-key")
+    except RuntimeError:  # no home directory (a service account): digests unkeyed
+        return None
+
+
+KEY_FILE: Path | None = _default_key_file()
 
 LOG = logging.getLogger(__name__)
 
@@ -72,6 +79,8 @@ def _key() -> tuple[bytes, str]:
             return _Key.loaded
         key = b""
         try:
+            if KEY_FILE is None:
+                raise OSError("no key file")
             KEY_FILE.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             try:
                 fd = os.open(KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
