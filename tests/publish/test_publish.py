@@ -296,3 +296,34 @@ def test_publish_for_a_period_no_source_reaches_exits_2_and_writes_nothing(extra
     err = capsys.readouterr().err
     assert "2025-26" in err and "1 April 2025" in err and "31 March 2018" in err
     assert not (out / "index.html").exists()
+
+
+def test_pages_still_waiting_to_be_rendered_when_the_last_notebook_ends_are_in_the_pack(
+        extract_dir, tmp_path, monkeypatch, publish):
+    # Pages render on a thread of their own, one at a time, as notebooks finish. Rendering
+    # slowed to a second a page (a busy machine), three quick notebooks end before their
+    # pages are rendered: every page must still be in the pack and on its index. (The run
+    # used to cancel renders still queued when the last notebook ended, and install a pack
+    # without those pages.)
+    import time
+
+    from wscb_analysis.publish import pack as pack_module
+
+    books = tmp_path / "books"
+    books.mkdir()
+    names = ["01_overview", "06_diversity", "07_early_help"]
+    for name in names:
+        shutil.copy(config.NOTEBOOKS_DIR / f"{name}.ipynb", books)
+    real_body = pack_module.notebook_body
+
+    def slow(nb):
+        time.sleep(1.0)
+        return real_body(nb)
+
+    monkeypatch.setattr(pack_module, "notebook_body", slow)
+    out = tmp_path / "pack"
+    assert publish(extract_dir, "2016-17", None, out, notebook_dir=books) == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert (out / f"{name}.html").exists(), name
+        assert f'href="{name}.html"' in index, name
