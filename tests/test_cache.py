@@ -89,3 +89,20 @@ def test_a_value_the_caller_does_not_accept_is_derived_afresh(tmp_path, monkeypa
     got = cache.cached("plans", "wscb_analysis.periods", (1,), lambda: 42,
                        accept=lambda v: isinstance(v, int))
     assert got == 42
+
+
+def test_an_entry_written_by_someone_without_the_users_key_is_not_read(tmp_path, monkeypatch):
+    # Whoever can write the processed folder but not read the user's key file cannot plant a
+    # value: an entry carrying another key's digest, or none, is derived afresh.
+    monkeypatch.setattr(config, "PROCESSED_DIR", tmp_path / "processed")
+    monkeypatch.setattr(cache, "KEY_FILE", tmp_path / "mine" / "cache-key")
+    path = cache.path_for("plans", cache.key("plans", "wscb_analysis.periods", (1,)))
+    monkeypatch.setattr(cache, "KEY_FILE", tmp_path / "theirs" / "cache-key")
+    cache.save(path, "planted")  # signed with their key
+    assert cache.load(path) == "planted"  # they could read it back themselves ...
+    monkeypatch.setattr(cache, "KEY_FILE", tmp_path / "mine" / "cache-key")
+    assert cache.load(path) is None  # ... but the user's run does not
+    assert cache.cached("plans", "wscb_analysis.periods", (1,), lambda: "derived") == "derived"
+    monkeypatch.setattr(cache, "KEY_FILE", None)  # no key at all (no home directory)
+    cache.save(path, "unkeyed")
+    assert cache.load(path) is None  # an unkeyed digest anyone could have written

@@ -10,9 +10,13 @@ found again by a key that covers
   (:func:`code_digest`), so that no change to the rules can reuse a stale result and no list of
   files is kept by hand.
 
-Each saved file carries the SHA-256 of its own bytes; a file that does not match (edited,
-truncated, half written by another process) is ignored and derived afresh. Writes are whole or
-not at all (a temporary file moved into place).
+Nothing in the folder is trusted as it stands. Each saved entry carries a keyed digest of its
+bytes (BLAKE2b under the user's own key, :data:`KEY_FILE`, outside the folder and readable by
+the user alone): an entry changed, cut or written by anyone without the key is ignored and
+derived afresh, so nobody who can only write the processed folder can make the suite read a
+value (or, for a saved object, run code) of their choosing. Writes are whole or not at all (a
+temporary file moved into place). The validated-table cache (:mod:`wscb_analysis.io.cache`)
+signs its entries with the same key.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import hmac
 import logging
 import os
 import pickle
+import secrets
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -31,7 +38,71 @@ from . import config
 LOG = logging.getLogger("wscb.cache")
 PACKAGE = __name__.rsplit(".", 1)[0]
 _ROOT = Path(__file__).resolve().parent
-_MAGIC = b"wscb-cache-1\n"
+_MAGIC = "wscb-cache-2"
+
+
+#: The user's key for the cache's digests: outside the cache folder, readable by the user
+#: alone (``WSCB_CACHE_KEY_FILE`` to put it elsewhere).
+def _default_key_file() -> Path | None:
+    try:
+        return Path(os.environ.get("WSCB_CACHE_KEY_FILE")
+                    or Path.home() / ".config" / "wscb-analysis" / "cache-key")
+    except RuntimeError:  # no home directory (a service account): digests unkeyed
+        return None
+
+
+KEY_FILE: Path | None = _default_key_file()
+
+
+class _Key:
+    """The digest key, read (or made) once per process."""
+
+    lock = threading.Lock()
+    loaded: tuple[bytes, str] | None = None
+    path: Path | None = None
+
+
+def _key() -> tuple[bytes, str]:
+    """(key, key id): the user's key from :data:`KEY_FILE`, made on first use; (b"",
+    "unkeyed") when it can be neither read nor made."""
+    with _Key.lock:
+        if _Key.loaded is not None and _Key.path == KEY_FILE:
+            return _Key.loaded
+        key = b""
+        try:
+            if KEY_FILE is None:
+                raise OSError("no key file")
+            KEY_FILE.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                fd = os.open(KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(secrets.token_bytes(32))
+            except FileExistsError:
+                pass
+            key = KEY_FILE.read_bytes()
+        except OSError:
+            key = b""
+        if len(key) < 32:  # an empty or cut key file (made by a run that was stopped) is none
+            key = b""
+        ident = hashlib.sha256(b"wscb-cache-key|" + key).hexdigest()[:16] if key else "unkeyed"
+        _Key.loaded, _Key.path = (key, ident), KEY_FILE
+        return _Key.loaded
+
+
+def digest(message: bytes) -> tuple[str, str]:
+    """(digest, key id) of ``message`` under the user's key (keyed BLAKE2b, a MAC by design):
+    what an entry records when it is written, so a later read can tell it was not changed
+    since (other caches may use it)."""
+    key, ident = _key()
+    return hashlib.blake2b(message, key=key, digest_size=32).hexdigest(), ident
+
+
+def verify(message: bytes, recorded: str | None, recorded_key: str | None) -> str:
+    """"ok", "other key" (written under another key: not ours to judge) or "changed"."""
+    value, ident = digest(message)
+    if recorded_key != ident:
+        return "other key"
+    return "ok" if recorded and hmac.compare_digest(value, recorded) else "changed"
 
 
 def _source(module: str) -> Path | None:
@@ -110,17 +181,23 @@ def path_for(kind: str, name: str) -> Path:
 
 
 def load(path: Path):
-    """The object saved at ``path``, or None when there is none or its bytes do not match the
-    digest written with them."""
+    """The object saved at ``path``, or None when there is none, or when its bytes do not
+    carry the user's digest (said in the log when they carry another digest of ours)."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    head, digest, body = data[: len(_MAGIC)], data[len(_MAGIC): len(_MAGIC) + 64], \
-        data[len(_MAGIC) + 64:]
-    if head != _MAGIC or hashlib.sha256(body).hexdigest().encode() != digest:
-        if path.exists():
-            LOG.warning("cache: %s does not match the digest written with it; derived afresh",
+    head, _, body = data.partition(b"\n\n")
+    try:
+        magic, mac, ident = head.decode("ascii").split(" ")
+    except (UnicodeDecodeError, ValueError):
+        magic = mac = ident = ""
+    state = verify(body, mac, ident) if magic == _MAGIC else "changed"
+    if ident == "unkeyed":
+        state = "other key"  # with no key of the user's, anyone could have written it
+    if state != "ok":
+        if state == "changed":
+            LOG.warning("cache: %s was changed after it was written; it was derived afresh",
                         path.name)
         return None
     try:
@@ -130,13 +207,14 @@ def load(path: Path):
 
 
 def save(path: Path, value) -> None:
-    """Save ``value`` whole or not at all; a write that fails is ignored (the store only saves
-    time)."""
+    """Save ``value`` whole or not at all, with its digest; a write that fails is ignored
+    (the store only saves time)."""
     body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    mac, ident = digest(body)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(_MAGIC + hashlib.sha256(body).hexdigest().encode() + body)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(f"{_MAGIC} {mac} {ident}\n\n".encode() + body)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -156,4 +234,5 @@ def cached(kind: str, code: str, inputs: Iterable[object], compute: Callable[[],
     return value
 
 
-__all__ = ["code_modules", "code_digest", "key", "load", "save", "cached", "path_for"]
+__all__ = ["KEY_FILE", "digest", "verify", "code_modules", "code_digest", "key", "load",
+           "save", "cached", "path_for"]
