@@ -13,7 +13,7 @@ from wscb_analysis.disclosure.bounds import add_bounds
 from wscb_analysis.disclosure.counts import build_plan
 from wscb_analysis.disclosure.measures import make_key
 from wscb_analysis.disclosure.plan import PlanBuilder
-from wscb_analysis.disclosure.suppress import Line, pinned, primary, ranges, suppress
+from wscb_analysis.disclosure.suppress import Line, exposed, pinned, primary, ranges, suppress
 from wscb_analysis.periods import label_parent as parent_period
 from wscb_analysis.publish import audit_solve
 from wscb_analysis.publish.audit_solve import AtMost
@@ -239,3 +239,29 @@ def test_figures_that_contradict_a_bound_are_still_audited_by_their_sums():
                             _k("children_referred", "2016-17 Q1"): 30},
                      hidden={q[0]}, small={q[0]})
     assert recovered(know) == [q[0]]
+
+
+def test_a_small_count_keeps_three_possible_values_not_two():
+    # Early help by organisation (2012-13 in a small authority): College 2, Police 1, and 30
+    # by schools, 33 in all. Hiding the two small counts left College + Police = 33 - 30 = 3,
+    # so College was 1 or 2 and Police 2 or 1: hidden, but narrowed to two values. With the
+    # protection level (three values), one more cell is hidden: the smallest beside them,
+    # the 30. Then College + Police + schools = 33 with each small one at most 5: College is
+    # anything from 1 to 5 (schools 33 - College - Police >= 1).
+    values = np.array([2.0, 1.0, 30.0, 33.0])
+    line = Line((0, 1, 2), 3)
+    hidden = suppress(values, [line])
+    assert hidden.tolist() == [T, T, T, F]
+    rng = ranges(values, hidden, [line], upper_five=primary(values))
+    assert rng[0] == (1, 5) and rng[1] == (1, 5)
+    # Before: two hidden cells gave College a range of two values, which is now exposed.
+    two = ranges(values, np.array([T, T, F, F]), [line], upper_five=primary(values))
+    assert two[0] == (1, 2) and exposed(two[0]) and not pinned(two[0])
+
+
+def test_a_figure_hidden_only_to_protect_others_need_only_not_be_pinned():
+    # Ranges that lie wholly at 6 or more: two values are enough (the figure is no small
+    # count whatever it is); one is not. A range reaching into 1 to 5 needs three.
+    assert not exposed((40.0, 41.0)) and exposed((40.0, 40.0))
+    assert exposed((5.0, 6.0)) and not exposed((4.0, 6.0)) and not exposed((6.0, np.inf))
+    assert not exposed((np.nan, np.nan))  # a contradiction, reported apart

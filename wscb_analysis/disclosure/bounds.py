@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..periods import label_parent
+from ..periods import grain, label_children, label_parent
 from .measures import MEASURES, PAIRS, TIES, Kind, make_key, parse_key, subsets
 from .plan import PlanBuilder
 
@@ -50,6 +50,23 @@ def add_ties(b: PlanBuilder) -> int:
             if all(b.has(p) for p in parts):
                 b.total(key, parts)
                 made += 1
+    return made
+
+
+def add_time_sums(b: PlanBuilder) -> int:
+    """A breakdown's groups over time: each group's quarters add up to its year (records in a
+    period, not children), wherever the plan holds the group in the year and in all four
+    quarters; the number recorded. (Totals without a breakdown get their sums, months to
+    quarters too, as they are counted.)"""
+    made = 0
+    for key in list(b.keys):
+        measure, period, dims = parse_key(key)
+        m = MEASURES.get(measure)
+        if not dims or m is None or not m.kind.adds_over_time or grain(period) != "year":
+            continue
+        parts = [make_key(measure, q, dims) for q in label_children(period)]
+        if all(b.has(k) for k in parts) and b.total(key, parts):
+            made += 1
     return made
 
 
@@ -104,4 +121,4 @@ def add_bounds(b: PlanBuilder) -> int:
     return len(made)
 
 
-__all__ = ["add_ties", "add_distinct_groups", "add_bounds"]
+__all__ = ["add_ties", "add_time_sums", "add_distinct_groups", "add_bounds"]

@@ -53,7 +53,7 @@ from ..periods import (
     month_label,
     period_labels,
 )
-from .bounds import add_bounds, add_distinct_groups, add_ties
+from .bounds import add_bounds, add_distinct_groups, add_ties, add_time_sums
 from .figures_json import seed_plan
 from .measures import NOT_RECORDED, PLAN_NUMBERS, POPULATIONS, TYPES, make_key
 from .plan import PackPlan, PlanBuilder
@@ -110,6 +110,13 @@ class _Counter:
     def __init__(self, b: PlanBuilder, grains: Grains, period: Period, labels: dict,
                  child: np.ndarray | None = None) -> None:
         self.b, self.g, self.period, self.labels, self.child = b, grains, period, labels, child
+        self.scope = held_scope(period, grains)
+        # Records of any period a breakdown is planned for: its groups are listed in every
+        # one of them (0 where none), so each period's breakdown has the same groups and the
+        # quarters' add up to the year's, group by group.
+        self.scope_rows = np.zeros(len(next(iter(labels.values()))), bool)
+        for label in self.scope:
+            self.scope_rows |= self.in_period(label)
 
     def _value(self, mask: np.ndarray, distinct: bool) -> int:
         if distinct:
@@ -174,10 +181,12 @@ class _Counter:
         inside = flag & period_rows
         total = self.total(measure, flag, label, distinct)
         names = list(dims)
-        # Every group with a record in the period, whatever the flag: a breakdown lists them
-        # all (0 where none), so each measure's breakdown has the same rows.
+        # Every group with a record in any period of the scope, whatever the flag: a
+        # breakdown lists them all (0 where none), so each measure's breakdown has the same
+        # rows in every period.
+        rows = self.scope_rows | period_rows
         levels = {d: tuple(dict.fromkeys([*(groups or {}).get(d, ()),
-                                          *sorted(set(dims[d][period_rows]), key=str)]))
+                                          *sorted(set(dims[d][rows]), key=str)]))
                   for d in names}
         one = {}
         for d in names:
@@ -205,8 +214,26 @@ class _Counter:
 
 
 def plan_periods(period: Period) -> list[str]:
-    """The period and the one before it (tiles and change sentences compare the two)."""
-    return [period.label, period.previous().label]
+    """The periods whose breakdowns a pack's plan holds: every quarter of the period's
+    financial year that ends by the period's last day, the year itself once it has ended,
+    and the period before (which tiles and change sentences compare). A year and its quarters
+    are planned together, whichever pack is published: the year's groups are the sum of its
+    quarters', and a figure hidden in one is planned with the others it adds up with. Packs
+    of other years are held to what they published by the archive (``publish --archive``)."""
+    year = period.year_label
+    out = [q for q in label_children(year) if label_period(q).end <= period.end]
+    if financial_year(year).end <= period.end:
+        out.append(year)
+    for label in (period.label, period.previous().label):
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def held_scope(period: Period, grains: Grains) -> list[str]:
+    """:func:`plan_periods` that a source holds (its grains)."""
+    held = set(grains.quarters) | set(grains.years)
+    return [label for label in plan_periods(period) if label in held]
 
 
 # --------------------------------------------------------------------------- sources
@@ -428,6 +455,7 @@ def build_plan(extract, period: Period, profile=None) -> PackPlan:
     _early_help(b, extract, period, cov["early_help"], profile)
     # What the definitions tie and bound, beside the sums counted above (bounds.py).
     add_ties(b)
+    add_time_sums(b)
     add_distinct_groups(b)
     add_bounds(b)
     return b.build()

@@ -29,6 +29,11 @@ import numpy as np
 
 from .formats import SMALL
 
+#: Whole numbers a hidden figure that could be a count from 1 to 5 keeps in an attacker's range
+#: (SECURITY.md, "protection level", as tau-argus and sdcTable set one): with three, no
+#: combination of a pack's figures, or of an archive's, narrows a small count to one of two.
+PROTECTION = 3
+
 
 @dataclass(frozen=True)
 class Line:
@@ -87,10 +92,10 @@ def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
     NaN where the shown cells contradict them. ``memo`` keeps each group's answer between
     calls (a group whose hidden cells did not change has the same ranges).
 
-    ``exact`` False: only whether each cell is pinned is needed. A cell seen at two whole
-    numbers a unit apart or more among a few solutions is not pinned, and its range is given
-    as those values (within the true range, not all of it): a group of many linked cells
-    then needs two programmes, not two for each cell."""
+    ``exact`` False: only whether each cell is :func:`exposed` is needed. A cell seen at
+    :data:`PROTECTION` whole numbers among a few solutions is not, and its range is given as
+    those values (within the true range, not all of it): a group of many linked cells then
+    needs two programmes, not two for each cell."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
@@ -185,8 +190,8 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog,
                 np.minimum(least, res.x, out=least)
                 np.maximum(most, res.x, out=most)
     for i, c in enumerate(group):
-        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= 1:
-            out[c] = (float(least[i]), float(most[i]))  # two whole numbers fit: not pinned
+        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= PROTECTION - 1:
+            out[c] = (float(least[i]), float(most[i]))  # enough whole numbers fit
             continue
         obj = np.zeros(len(group))
         obj[i] = 1
@@ -256,11 +261,24 @@ def pinned(rng: tuple[float, float]) -> bool:
     return int(np.floor(hi + 1e-6)) == int(np.ceil(lo - 1e-6))
 
 
+def exposed(rng: tuple[float, float]) -> bool:
+    """An attacker's range for a hidden figure is too narrow to protect it: it reaches down
+    into counts from 1 to 5 (so the figure could be a small count) and holds fewer than
+    :data:`PROTECTION` whole numbers, or it lies wholly at 6 or more and holds one (a figure
+    hidden only to protect others must not be given away). Unbounded or contradictory ranges
+    (NaN, reported apart) are not exposed."""
+    lo, hi = rng
+    if np.isnan(lo) or np.isnan(hi) or not np.isfinite(hi):
+        return False
+    first, last = int(np.ceil(lo - 1e-6)), int(np.floor(hi + 1e-6))
+    return last - first + 1 < (PROTECTION if first <= SMALL[1] else 2)
+
+
 def suppress(values: Sequence[float], lines: Iterable[Line] = (),
              upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
              locked: np.ndarray | None = None) -> np.ndarray:
     """The cells to hide (True): primary, then secondary until no line has exactly one hidden
-    cell and no hidden cell is pinned by the exact lines and bounds. NaN cells (not
+    cell and no hidden cell is :func:`exposed` under the exact lines and bounds. NaN cells (not
     available) are never hidden and never counted on.
 
     ``hidden``: cells already hidden elsewhere (kept hidden); ``locked``: cells already shown
@@ -299,7 +317,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
         if not any(ln.solved for ln in lines):
             break
         found = sorted(c for c, r in ranges(values, hide, lines, upper, memo,
-                                            exact=False).items() if pinned(r))
+                                            exact=False).items() if exposed(r))
         if not found:
             break
         if not _hide_for(found, lines, hide, candidates, values):
@@ -380,4 +398,5 @@ def grid_lines(shape: tuple[int, int], row_total: int | None, total_row: int | N
     return out
 
 
-__all__ = ["Line", "suppress", "ranges", "pinned", "primary", "grid_lines"]
+__all__ = ["PROTECTION", "Line", "suppress", "ranges", "pinned", "exposed", "primary",
+           "grid_lines"]

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..disclosure.plan import parse_key
-from ..disclosure.suppress import Line, pinned, ranges
+from ..disclosure.suppress import PROTECTION, Line, exposed, pinned, ranges
 from .audit_read import (
     BOUND_WORDS,
     NUMBER,
@@ -135,18 +135,25 @@ def _within_tables(tables: list[Table]) -> list[Finding]:
             for j in count_cols:  # each column's total row (sum columns included)
                 parts = [cells[(r, j)] for r in range(len(grid)) if r not in total_rows]
                 lines.append(Line(tuple(parts), cells[(i, j)]))
-        out += [Finding(t.page, "hidden cell worked out from the table's totals",
+        out += [Finding(t.page, f"hidden cell {_how(r)} the table's totals",
                         f"table '{t.caption}', cell {n + 1}")
-                for n in _recovered(np.array(values), np.array(hidden), lines)]
+                for n, r in _recovered(np.array(values), np.array(hidden), lines)]
     return out
 
 
-def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]) -> list[int]:
+def _how(rng: tuple[float, float]) -> str:
+    """How far an attacker gets with a hidden figure whose range is :func:`exposed`."""
+    return ("worked out from" if pinned(rng) else
+            f"narrowed to fewer than {PROTECTION} possible values by")
+
+
+def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]
+               ) -> list[tuple[int, tuple[float, float]]]:
     if not hidden.any() or not lines:
         return []
     work = np.where(hidden, 1.0, values)
     rng = ranges(np.where(np.isnan(work), 0.0, work), hidden, lines)
-    return sorted(c for c, r in rng.items() if pinned(r))
+    return sorted((c, r) for c, r in rng.items() if exposed(r))
 
 
 # --------------------------------------------------------------------------- across pages
@@ -226,9 +233,9 @@ def knowledge(pack: Pack) -> Knowledge:
 def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
     out = []
     for k, r in sorted(attacker_ranges(know, bounds).items()):
-        if pinned(r):
+        if exposed(r):
             measure, period, _ = parse_key(k)
-            out.append(Finding("pack", "hidden figure worked out from figures shown on other "
+            out.append(Finding("pack", f"hidden figure {_how(r)} figures shown on other "
                                "pages", f"{measure} {period}"))
     return out
 
