@@ -22,6 +22,10 @@ from pathlib import Path
 _SESSION_CACHE = Path(tempfile.mkdtemp(prefix="wscb-test-cache-"))
 atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
 os.environ["WSCB_PROCESSED_DIR"] = str(_SESSION_CACHE)
+# The cache's digest key too: the session's own, never the user's file in their home.
+_SESSION_KEY = Path(tempfile.mkdtemp(prefix="wscb-test-key-"))
+atexit.register(shutil.rmtree, _SESSION_KEY, ignore_errors=True)
+os.environ["WSCB_CACHE_KEY_FILE"] = str(_SESSION_KEY / "cache-key")
 
 import pytest  # noqa: E402 - the cache folder is chosen before the package reads it
 

@@ -90,6 +90,71 @@ def financial_year(period: str, quarter: str | None = None) -> Period:
     return Period(f"{label} Q{q}", q_start, q_end, label, f"Q{q}")
 
 
+# --------------------------------------------------------------------------- period labels
+# The labels every count of a pack is keyed by: a month "Oct 2016", a quarter "2016-17 Q3",
+# a financial year "2016-17". Parsed here and nowhere else.
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_LABEL = re.compile(r"^([A-Z][a-z]{2}) (\d{4})$")
+
+
+def month_label(d: date) -> str:
+    """"Oct 2016" for any day of October 2016 (English month abbreviations, whatever the
+    locale)."""
+    return f"{_MONTHS[d.month - 1]} {d.year}"
+
+
+def grain(label: str) -> str:
+    """"month", "quarter" or "year": what a period label names. Raises :class:`PeriodError`
+    for anything else."""
+    if _MONTH_LABEL.match(label) and label[:3] in _MONTHS:
+        return "month"
+    if " Q" in label:
+        financial_year(*label.split(" ", 1))
+        return "quarter"
+    financial_year(label)
+    return "year"
+
+
+def label_period(label: str) -> Period:
+    """The :class:`Period` a label names: a month, a quarter or a financial year."""
+    g = grain(label)
+    if g == "year":
+        return financial_year(label)
+    if g == "quarter":
+        return financial_year(*label.split(" ", 1))
+    month, year = _MONTHS.index(label[:3]) + 1, int(label[4:])
+    start = date(year, month, 1)
+    end = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    return Period(label, start, end, year_of(start))
+
+
+def label_children(label: str) -> list[str]:
+    """The labels that make up a period: a quarter's three months, a year's four quarters, a
+    month's none."""
+    g = grain(label)
+    if g == "year":
+        return [f"{label} Q{i}" for i in range(1, 5)]
+    if g == "quarter":
+        p = label_period(label)
+        first = p.start.month
+        return [month_label(date(p.start.year + (first + i - 1) // 12, (first + i - 1) % 12 + 1,
+                                 1)) for i in range(3)]
+    return []
+
+
+def label_parent(label: str) -> str | None:
+    """The period a label is part of: a month's quarter, a quarter's year; None for a year."""
+    g = grain(label)
+    if g == "quarter":
+        return label.split(" ", 1)[0]
+    if g == "month":
+        p = label_period(label)
+        q = (p.start.month - 4) % 12 // 3 + 1
+        return f"{p.year_label} Q{q}"
+    return None
+
+
 def year_of(d: date) -> str:
     """The financial year label a date falls in."""
     return _year_label(d.year if d.month >= 4 else d.year - 1)

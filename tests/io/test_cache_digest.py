@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pytest
 
+from wscb_analysis import cache as store
 from wscb_analysis import config
 from wscb_analysis.cli import main
-from wscb_analysis.io import cache, read
+from wscb_analysis.io import read
 from wscb_analysis.io.load import flush_cache_writes, load_source
 
 #: Referrals in 2016-17 by district; 1,700 in all, 314 of them in Rugby (1,700 - 314 = 1,386).
@@ -30,7 +31,7 @@ DISTRICTS = {"Rugby": 314, "Warwick": 400, "Stratford-on-Avon": 386,
 def own_key(tmp_path, monkeypatch):
     """This test's own key file, and fingerprints trusted at once (tests write and read within
     milliseconds; the two-second guard is for people editing by hand)."""
-    monkeypatch.setattr(cache, "KEY_FILE", tmp_path / "key" / "cache-key")
+    monkeypatch.setattr(store, "KEY_FILE", tmp_path / "key" / "cache-key")
     monkeypatch.setattr(read, "RACY_SECONDS", 0)
 
 
@@ -124,7 +125,7 @@ def test_an_entry_written_under_another_key_is_read_afresh_quietly(tmp_path, mon
     referrals(folder)
     load_source(folder / "referrals.csv", "referrals")
     flush_cache_writes()
-    monkeypatch.setattr(cache, "KEY_FILE", tmp_path / "another user" / "cache-key")
+    monkeypatch.setattr(store, "KEY_FILE", tmp_path / "another user" / "cache-key")
     with caplog.at_level(logging.WARNING, logger="wscb_analysis"):
         r = load_source(folder / "referrals.csv", "referrals")
     assert not r.from_cache and r.rows_kept == 1700
@@ -132,7 +133,7 @@ def test_an_entry_written_under_another_key_is_read_afresh_quietly(tmp_path, mon
 
 
 def test_the_key_is_the_users_alone(tmp_path):
-    cache.digest(b"x")
-    key = cache.KEY_FILE
+    store.digest(b"x")
+    key = store.KEY_FILE
     assert key.stat().st_mode & 0o077 == 0 and len(key.read_bytes()) == 32
     assert not key.is_relative_to(config.PROCESSED_DIR)

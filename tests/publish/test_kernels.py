@@ -47,3 +47,21 @@ def test_a_kernel_printing_from_its_own_thread_still_takes_notebooks(tmp_path):
     # whichever cell is running when they are flushed, as it does in JupyterLab).
     printed = "".join(o.get("text", "") for o in done.cells[0].outputs).splitlines()
     assert "21" in printed and set(printed) <= {"21", "tick"}
+
+
+def test_a_kernel_runs_the_package_the_run_runs_wherever_the_caller_stands(tmp_path,
+                                                                           monkeypatch):
+    # A folder holding another "wscb_analysis" (a second checkout) as the caller's working
+    # folder: the kernel must not import it in place of the installed package.
+    from wscb_analysis.publish.kernels import run_code, shutdown_kernel, start_kernel
+
+    other = tmp_path / "wscb_analysis"
+    other.mkdir()
+    (other / "__init__.py").write_text("raise ImportError('the other checkout')\n")
+    monkeypatch.chdir(tmp_path)
+    km = start_kernel()
+    try:
+        run_code(km, "import wscb_analysis\nassert 'the other checkout' not in "
+                     "open(wscb_analysis.__file__).read()", timeout=60)
+    finally:
+        shutdown_kernel(km)

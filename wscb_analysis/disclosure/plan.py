@@ -15,34 +15,14 @@ session and is never written into a pack; only what it shows is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
 
 import numpy as np
 
 from .formats import SUPPRESSED, format_count
+from .measures import make_key, parse_key
 from .suppress import Line, primary, suppress
-
-
-def make_key(measure: str, period: str, dims: Mapping[str, object] | None = None) -> str:
-    """``measure|period|dim=value;...`` with values percent-encoded (a district named
-    "a|b=c" cannot forge another key)."""
-    text = f"{measure}|{period}|"
-    if dims:
-        text += ";".join(f"{d}={quote(str(v), safe=' ')}" for d, v in sorted(dims.items()))
-    return text
-
-
-def parse_key(key: str) -> tuple[str, str, dict[str, str]]:
-    """The inverse of :func:`make_key`."""
-    measure, period, rest = key.split("|", 2)
-    dims = {}
-    if rest:
-        for part in rest.split(";"):
-            d, _, v = part.partition("=")
-            dims[d] = unquote(v)
-    return measure, period, dims
 
 
 class PlanError(ValueError):
@@ -55,6 +35,7 @@ class PlanBuilder:
     values: list[float] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     lines: list[Line] = field(default_factory=list)
+    _seen: set[Line] = field(default_factory=set, repr=False)
 
     def cell(self, key: str, value) -> int:
         value = float(value) if value is not None else np.nan
@@ -72,11 +53,19 @@ class PlanBuilder:
     def has(self, key: str) -> bool:
         return key in self.index
 
-    def total(self, total: str, parts: Iterable[str], exact: bool = True) -> None:
-        """``parts`` add up to ``total`` (all keys already planned)."""
-        parts = tuple(self.index[p] for p in parts)
-        if parts:
-            self.lines.append(Line(parts, self.index[total], exact))
+    def total(self, total: str, parts: Iterable[str], exact: bool = True) -> bool:
+        """``parts`` add up to ``total`` (all keys already planned); False when there is
+        nothing to record (no part other than the total, or the same line already held)."""
+        t = self.index[total]
+        cells = tuple(i for i in (self.index[p] for p in parts) if i != t)
+        if not cells:
+            return False
+        line = Line(cells, t, exact)
+        if line in self._seen:
+            return False
+        self._seen.add(line)
+        self.lines.append(line)
+        return True
 
     def at_most(self, total: str, parts: Iterable[str]) -> bool:
         """``parts`` add up to at most ``total`` (all keys already planned): a bound an

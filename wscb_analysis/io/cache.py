@@ -27,11 +27,9 @@ unkeyed, which still catches a table changed without its record.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import os
-import secrets
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -42,76 +40,14 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from .. import config
+from ..cache import digest, verify
 from .read import fingerprint_is_stable
 from .result import SourceResult
 from .schemas import Source
 
 #: Bump when loading rules (or the cache's format) change, so older entries are not reused.
 LOADER_VERSION = "5"
-#: The user's key for the cache's digests: outside the cache folder, readable by the user
-#: alone (``WSCB_CACHE_KEY_FILE`` to put it elsewhere).
-def _default_key_file() -> Path | None:
-    try:
-        return Path(os.environ.get("WSCB_CACHE_KEY_FILE")
-                    or Path.home() / ".config" / "wscb-analysis" / "cache-key")
-    except RuntimeError:  # no home directory (a service account): digests unkeyed
-        return None
-
-
-KEY_FILE: Path | None = _default_key_file()
-
 LOG = logging.getLogger(__name__)
-
-
-class _Key:
-    """The digest key, read (or made) once per process."""
-
-    lock = threading.Lock()
-    loaded: tuple[bytes, str] | None = None
-    path: Path | None = None
-
-
-def _key() -> tuple[bytes, str]:
-    """(key, key id): the user's key from :data:`KEY_FILE`, made on first use; (b"",
-    "unkeyed") when it can be neither read nor made."""
-    with _Key.lock:
-        if _Key.loaded is not None and _Key.path == KEY_FILE:
-            return _Key.loaded
-        key = b""
-        try:
-            if KEY_FILE is None:
-                raise OSError("no key file")
-            KEY_FILE.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                fd = os.open(KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(secrets.token_bytes(32))
-            except FileExistsError:
-                pass
-            key = KEY_FILE.read_bytes()
-        except OSError:
-            key = b""
-        if len(key) < 32:  # an empty or cut key file (made by a run that was stopped) is none
-            key = b""
-        ident = hashlib.sha256(b"wscb-cache-key|" + key).hexdigest()[:16] if key else "unkeyed"
-        _Key.loaded, _Key.path = (key, ident), KEY_FILE
-        return _Key.loaded
-
-
-def digest(message: bytes) -> tuple[str, str]:
-    """(digest, key id) of ``message`` under the user's key (keyed BLAKE2b, a MAC by design):
-    what an entry records when it is written, so a later read can tell it was not changed
-    since (other caches may use it)."""
-    key, ident = _key()
-    return hashlib.blake2b(message, key=key, digest_size=32).hexdigest(), ident
-
-
-def verify(message: bytes, recorded: str | None, recorded_key: str | None) -> str:
-    """"ok", "other key" (written under another key: not ours to judge) or "changed"."""
-    value, ident = digest(message)
-    if recorded_key != ident:
-        return "other key"
-    return "ok" if recorded and hmac.compare_digest(value, recorded) else "changed"
 
 
 def cache_key(source: Source, input_hash: str, extra: str) -> str:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..disclosure.plan import parse_key
+from ..disclosure.measures import make_key, parse_key
 from ..disclosure.suppress import Line, pinned, ranges
 from .audit_read import (
     BOUND_WORDS,
@@ -49,7 +49,7 @@ from .audit_read import (
     is_total,
     read_pack,
 )
-from .audit_solve import DISTINCT, STOCK, Knowledge, attacker_ranges
+from .audit_solve import Knowledge, attacker_ranges
 
 #: Symbols a cell shows instead of a figure (DEFINITIONS.md).
 SYMBOLS = {"c", "x", "z", "low", ""}
@@ -154,7 +154,7 @@ def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]) -> lis
 
 def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
     """(plan key, text as a page would print it) for every count of figures.json."""
-    from ..pack_plan import figure_key
+    from ..disclosure.figures_json import figure_key
 
     out = []
     label = (figures.get("period") or {}).get("label", "")
@@ -172,6 +172,18 @@ def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
     return out
 
 
+def _canonical(key: str | None) -> str | None:
+    """A key in the registry's one form (an alias written as its measure's breakdown); a
+    key that does not parse is kept as written."""
+    if not key:
+        return key
+    try:
+        measure, period, dims = parse_key(key)
+    except ValueError:
+        return key
+    return make_key(measure, period, dims)
+
+
 def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
     """key -> texts shown for it ("c" for hidden), the keys said to be "fewer than 6", and
     the findings of a figure hidden in one place and shown in another (or shown twice with
@@ -183,11 +195,11 @@ def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
         for t in r.tables:
             for row in t.rows:
                 for c in row:
-                    k = c.attrs.get("data-key")
+                    k = _canonical(c.attrs.get("data-key"))
                     if k:
                         seen[k].add(c.text)
                         where.setdefault(k, name)
-        for k, text in r.spans:
+        for k, text in ((_canonical(k), text) for k, text in r.spans):
             # A sentence says "fewer than 6" or "a number not shown" for a hidden figure;
             # the first tells the attacker it is at most 5.
             if SMALL_WORDS in text.lower():
@@ -210,7 +222,9 @@ def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
 
 
 def knowledge(pack: Pack) -> Knowledge:
-    """What the pack tells an attacker about each figure tied to its disclosure plan."""
+    """What the pack tells an attacker about each figure tied to its disclosure plan (keys
+    read in the registry's one form, whatever name a page wrote: ``missing_episodes|P|`` is
+    ``episodes|P|type=Missing``)."""
     seen, small, _ = _keyed(pack)
     shown, hidden = {}, set()
     for k, texts in seen.items():
@@ -479,4 +493,4 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
     return out
 
 
-__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding", "DISTINCT", "STOCK"]
+__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding"]

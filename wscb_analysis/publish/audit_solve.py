@@ -2,19 +2,20 @@
 each hidden figure is left with.
 
 Figures are the pack's disclosure-plan keys (``measure|period|dim=value``). From the keys
-alone, without the extract, the definitions imply:
+alone, without the extract, the definitions declared in the measures registry
+(:mod:`wscb_analysis.disclosure.measures`, which the plan reads too) imply:
 
-* exact sums: months to their quarter and quarters to their year (counts of events, with or
-  without a breakdown; not distinct children, not counts at a day); the values of a breakdown
-  to their total (districts, sources, types, bands, plan numbers, populations); second or later
-  plans to second plus third or later (overall and by category), third or later to its plan
-  number, plans ended after 2 years or more to their duration band, missing episodes to
-  episodes of type Missing;
-* bounds: a breakdown of distinct children is at most their total (a child can sit in two
-  districts, so the parts need not add up); a subset is at most its whole (re-referrals of
-  referrals, repeat plans of plans started, children going missing of missing episodes, ...);
-  children going missing plus those missing more than once are at most the missing episodes
-  (each of the latter had two or more);
+* exact sums: months to their quarter and quarters to their year (measures of records in a
+  period, with or without a breakdown; not children, not counts at a day); a breakdown's groups
+  to their total (groups of a breakdown the definitions fix, such as types of episode or plan
+  numbers, whether printed or not; a breakdown the data fix, such as districts, as printed:
+  a pack prints all of a period's groups); the registry's ties (second or later plans are the
+  second plus the third or later);
+* bounds: a breakdown of children is at most their total (a child can sit in two districts,
+  so the parts need not add up), and a month's or a quarter's children at most the quarter's
+  or the year's; a subset is at most its whole; children going missing plus those missing
+  more than once are at most the missing episodes; less the bounds the data may break
+  (:data:`~wscb_analysis.disclosure.measures.CONDITIONAL`): an attacker cannot rely on them;
 * hidden figures are whole numbers of at least 1 (zeros are shown), at most 5 where the pack
   says "fewer than 6"; figures the pack never prints are unknowns of at least 0.
 
@@ -24,30 +25,18 @@ these (two linear programmes, one group of linked figures at a time).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from .. import plan_bounds
-from ..disclosure.plan import make_key, parse_key
+from ..disclosure import measures as reg
+from ..disclosure.measures import make_key, parse_key
 from ..disclosure.suppress import pinned
+from ..periods import PeriodError, label_children, label_parent
 
-#: Counts of distinct children (over a period or at a day, as the plan lists them): their
-#: breakdowns do not add up exactly (no exact sums).
-DISTINCT = set(plan_bounds.DISTINCT) | set(plan_bounds.DISTINCT_AT_DAY)
-#: Counts at a day (the end of a period): they add up across groups, not across time.
-STOCK = {"plans_open_at_end", "plans_open_2_years_plus"}
-#: (part, whole): every record counted in the first is counted in the second, for the same
-#: period and breakdown; ((first, second), whole): children with an episode plus those with
-#: two or more are at most the episodes. The plan's own lists (plan_bounds.py), so the
-#: attacker here knows the bounds the plan protects against, less those the data may break
-#: (plan_bounds.CONDITIONAL): an attacker cannot rely on those.
-SUBSETS = tuple(s for s in plan_bounds.SUBSETS if s not in plan_bounds.CONDITIONAL)
-PAIRS = plan_bounds.PAIRS
-_YEAR = re.compile(r"\d{4}-\d{2}")
+#: (part, whole) subsets an attacker can rely on (the plan's, less those the data may break).
+SUBSETS = reg.subsets(conditional=False)
 
 
 @dataclass(frozen=True)
@@ -66,37 +55,23 @@ class AtMost:
     large: tuple[str, ...]
 
 
-def _months_of(quarter: str) -> list[str]:
-    from ..periods import financial_year
+def _kind(measure: str) -> reg.Kind | None:
+    m = reg.MEASURES.get(measure)
+    return None if m is None else m.kind
 
-    p = financial_year(*quarter.split(" "))
-    return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
+
+def _parent(period: str) -> str | None:
+    try:
+        return label_parent(period)
+    except PeriodError:
+        return None
 
 
 def _children(period: str) -> list[str]:
-    if " Q" in period:
-        return _months_of(period)
-    if _YEAR.fullmatch(period):
-        return [f"{period} Q{i}" for i in range(1, 5)]
-    return []
-
-
-def _canonical(measure: str, period: str, dims: dict) -> str:
-    """Episodes of one type are printed as ``missing_episodes`` (``away_episodes``...) or as
-    episodes of that type: bounds use the latter wherever it is a breakdown (a month has
-    only the former)."""
-    if measure in plan_bounds.TYPED and "type" not in dims and (
-            " Q" in period or _YEAR.fullmatch(period)):
-        return make_key("episodes", period, {**dims, "type": plan_bounds.TYPED[measure]})
-    return make_key(measure, period, dims)
-
-
-def _printed(measure: str, period: str, dims: dict, keys: set[str]) -> str | None:
-    """The key under which the pack prints a figure (either form of missing episodes)."""
-    for k in (make_key(measure, period, dims), _canonical(measure, period, dims)):
-        if k in keys:
-            return k
-    return None
+    try:
+        return label_children(period)
+    except PeriodError:
+        return []
 
 
 def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
@@ -112,62 +87,57 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
             groups[(measure, period, rest)][d].add(dims[d])
     for (measure, period, rest), by_dim in groups.items():
         total = make_key(measure, period, dict(rest))
+        kind = _kind(measure)
         for d, values in by_dim.items():
-            parts = tuple(make_key(measure, period, {**dict(rest), d: v}) for v in sorted(values))
-            if measure in DISTINCT:
-                bounds += [AtMost((p,), (total,)) for p in parts]
-            else:
-                sums.append(Sum(parts, total))
+            if kind is not None and kind.distinct:
+                bounds += [AtMost((make_key(measure, period, {**dict(rest), d: v}),), (total,))
+                           for v in sorted(values)]
+                continue
+            # A breakdown the definitions fix adds up over all its groups, printed or not.
+            every = reg.CLOSED_DIMS.get(d, ()) if set(values) <= set(
+                reg.CLOSED_DIMS.get(d, ())) else ()
+            parts = tuple(make_key(measure, period, {**dict(rest), d: v})
+                          for v in (every or sorted(values)))
+            sums.append(Sum(parts, total))
     # Months to quarters, quarters to years, wherever a part is shown (a sum of figures
     # never printed tells nothing).
     done = set()
     for measure, period, dims in parsed.values():
-        if measure in DISTINCT or measure in STOCK:
+        kind = _kind(measure)
+        if kind is None or not kind.adds_over_time:
             continue
-        for total_period in {period, plan_bounds.parent_period(period)} - {None}:
+        for total_period in {period, _parent(period)} - {None}:
             token = (measure, total_period, tuple(sorted(dims.items())))
             parts = tuple(make_key(measure, p, dims) for p in _children(total_period))
-            if token in done or not any(p in keys for p in parts):
+            if token in done or not parts or not any(p in keys for p in parts):
                 continue
             done.add(token)
             sums.append(Sum(parts, make_key(measure, total_period, dims)))
-    # Figures one definition ties to another's breakdown.
+    # Figures the definitions tie to another measure's breakdown.
     for measure, period, dims in parsed.values():
-        if "plan" not in dims and measure in ("plans_second_or_subsequent", "plans_started"):
-            sums.append(Sum(tuple(make_key("plans_started", period, {**dims, "plan": p})
-                                  for p in ("Second", "Third or later")),
-                            make_key("plans_second_or_subsequent", period, dims)))
-        if measure == "plans_third_or_later" and "plan" not in dims:
-            sums.append(Sum((make_key("plans_started", period,
-                                      {**dims, "plan": "Third or later"}),),
-                            make_key(measure, period, dims)))
-        if measure == "plans_ended_2_years_plus" and not dims:
-            sums.append(Sum((make_key("plans_ended", period, {"band": "2 years and over"}),),
-                            make_key(measure, period)))
-        if measure == "missing_episodes" and "type" not in dims:
-            typed = _canonical("missing_episodes", period, dims)
-            if typed != make_key(measure, period, dims):
-                sums.append(Sum((typed,), make_key(measure, period, dims)))
+        for tie in reg.TIES:
+            if not dims and measure in (tie.total, tie.measure):
+                sums.append(Sum(tuple(make_key(tie.measure, period, {tie.dim: g})
+                                      for g in tie.groups), make_key(tie.total, period)))
     # Bounds only between printed figures: one never printed is unbounded above and bounds
-    # nothing (as plan_bounds.plan_bounds adds them to the plan).
-    def bound(small: tuple[str | None, ...], large: str | None) -> None:
-        if large is not None and all(small):
+    # nothing (as the plan adds them).
+    def bound(small: tuple[str, ...], large: str) -> None:
+        if large in keys and all(k in keys for k in small):
             bounds.append(AtMost(small, (large,)))
 
-    for measure, period, dims in parsed.values():
-        def printed(m: str, p: str = period, d: dict = dims) -> str | None:
-            return _printed(m, p, d, keys)
-
-        for part, whole in SUBSETS:
-            if measure == part:
-                bound((printed(part),), printed(whole))
-        for (first, second), whole in PAIRS:
-            if measure == first:
-                bound((printed(first), printed(second)), printed(whole))
+    pairs_of = {first: (second, whole) for (first, second), whole in reg.PAIRS}
+    wholes = defaultdict(list)
+    for part, whole in SUBSETS:
+        wholes[part].append(whole)
+    for key, (measure, period, dims) in parsed.items():
+        for whole in wholes.get(measure, ()):
+            bound((key,), make_key(whole, period, dims))
+        if measure in pairs_of:
+            second, whole = pairs_of[measure]
+            bound((key, make_key(second, period, dims)), make_key(whole, period, dims))
         # A month's or a quarter's distinct children are at most the quarter's or year's.
-        above = plan_bounds.parent_period(period) if measure in plan_bounds.DISTINCT else None
-        if above is not None:
-            bound((printed(measure),), printed(measure, above))
+        if _kind(measure) is reg.Kind.DISTINCT and _parent(period) is not None:
+            bound((key,), make_key(measure, _parent(period), dims))
     return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
 
 
@@ -330,5 +300,5 @@ def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
     return sorted(k for k, r in attacker_ranges(know, bounds).items() if pinned(r))
 
 
-__all__ = ["DISTINCT", "PAIRS", "STOCK", "SUBSETS", "Sum", "AtMost", "Knowledge", "implied",
-           "attacker_ranges", "recovered"]
+__all__ = ["SUBSETS", "Sum", "AtMost", "Knowledge", "implied", "attacker_ranges",
+           "recovered"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ..coverage import SOURCE_WORDS, long_date, span_text
 from ..disclosure import format_percent
-from ..disclosure.plan import PackPlan, make_key
+from ..disclosure.measures import make_key
+from ..disclosure.plan import PackPlan
 from ..narrative import count_text, verdict_phrase
 from ..periods import Period
 from ..stats import benchmark_verdict, count_change_test, wilson_ci

@@ -124,8 +124,16 @@ def start_kernel(kernel_name: str | None = None, timeout: float | None = None,
             km = AsyncKernelManager(kernel_name=name, client_factory=ReadyClient)
             # The kernel process's own stderr is start-up chatter (e.g. ipykernel's note that
             # local TCP is unencrypted); notebook output still comes back over the protocol.
+            # Started in the notebooks' folder, not wherever the caller stands: a folder
+            # holding another copy of the package (a second checkout) would otherwise be
+            # first on the kernel's import path, and the kernel would run other code than
+            # the run that planned the pack.
+            from .. import config
+
             _wait(km.start_kernel, stderr=subprocess.DEVNULL,
-                  env=dict(os.environ if env is None else env))
+                  env=dict(os.environ if env is None else env),
+                  cwd=str(config.NOTEBOOKS_DIR if config.NOTEBOOKS_DIR.is_dir()
+                          else config.PACKAGE_DIR))
             kc = km.client()
             kc.start_channels()
             try:

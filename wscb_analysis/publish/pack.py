@@ -31,10 +31,11 @@ import nbformat
 
 from .. import __version__, config
 from ..coverage import PeriodNotHeldError, check_period, extract_coverage, long_date
+from ..disclosure.counts import build_plan, cached_plan
+from ..disclosure.figures_json import disclosed_figures
 from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
-from ..pack_plan import build_plan, cached_plan, disclosed_figures
 from ..periods import Period, financial_year
 from ..profile import load_profile
 from . import install

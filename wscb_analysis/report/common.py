@@ -12,7 +12,7 @@ from .. import benchmarks as bm
 from .. import narrative as say
 from ..charts import funnel_chart
 from ..disclosure import disclose
-from ..pack_plan import NOT_RECORDED
+from ..disclosure.measures import NOT_RECORDED
 from ..periods import Period, financial_year, financial_years
 from ..stats import count_change_test, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note

@@ -20,10 +20,11 @@ import pandas as pd
 from .. import benchmarks as bm
 from .. import config
 from ..coverage import SOURCE_FILES, SOURCE_WORDS, SourceCoverage, extract_coverage, long_date
-from ..disclosure.plan import PackPlan, make_key
+from ..disclosure.counts import build_plan, cached_plan
+from ..disclosure.measures import make_key
+from ..disclosure.plan import PackPlan
 from ..figures import headline_figures
 from ..io.load import Extract, load_extract
-from ..pack_plan import build_plan, cached_plan
 from ..periods import Period, financial_year
 from ..profile import Profile, check_la, load_profile
 from .blocks import Block, Note

@@ -12,7 +12,7 @@ from .. import narrative as say
 from ..charts import bar_chart
 from ..coverage import long_date
 from ..disclosure import disclose
-from ..pack_plan import NOT_RECORDED
+from ..disclosure.measures import NOT_RECORDED
 from ..periods import financial_year
 from .blocks import Block, Finding, MethodNote, Note
 from .common import keys_like, subtitle, why_not

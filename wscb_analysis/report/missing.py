@@ -17,7 +17,7 @@ from .. import narrative as say
 from ..charts import bar_chart, line_chart, xmr_chart
 from ..coverage import long_date
 from ..disclosure import disclose
-from ..pack_plan import NOT_RECORDED, POPULATIONS, TYPES
+from ..disclosure.measures import NOT_RECORDED, POPULATIONS, TYPES
 from ..stats import rate_ci
 from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note

@@ -11,8 +11,8 @@ import pandas as pd
 from .. import narrative as say
 from ..charts import bar_chart, funnel_chart
 from ..disclosure import disclose
+from ..disclosure.measures import NOT_RECORDED
 from ..metrics.cp_plans import DURATION_BANDS
-from ..pack_plan import NOT_RECORDED
 from ..stats import funnel
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, subtitle, why_not

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import narrative as say
 from ..charts import bar_chart, line_chart
 from ..disclosure import disclose
-from ..pack_plan import NOT_RECORDED
+from ..disclosure.measures import NOT_RECORDED
 from ..stats import wilson_ci
 from .blocks import Block, Finding, MethodNote, Note
 from .common import (

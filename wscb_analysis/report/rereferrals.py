@@ -13,9 +13,9 @@ from .. import narrative as say
 from ..charts import bar_chart, line_chart, xmr_chart
 from ..coverage import long_date
 from ..disclosure import disclose
+from ..disclosure.measures import NOT_RECORDED
 from ..io.schemas import REFERRAL_SOURCES
 from ..metrics import referrals as rf
-from ..pack_plan import NOT_RECORDED
 from ..periods import financial_year
 from ..stats import wilson_ci
 from ..stats import xmr as xmr_data

@@ -35,25 +35,28 @@ figure is left pinned by sums and bounds together.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .coverage import extract_coverage
-from .disclosure.plan import PackPlan, PlanBuilder, make_key
-from .io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
-from .metrics import cp_plans as cp
-from .metrics import early_help as eh
-from .metrics import referrals as rf
-from .periods import Period, financial_year, period_labels
-from .plan_bounds import plan_bounds
-
-NOT_RECORDED = "Not recorded"
-POPULATIONS = ("Looked after", "Not looked after", NOT_RECORDED)
-TYPES = ("Missing", "Away", "Absent")
-PLAN_NUMBERS = ("First", "Second", "Third or later")
+from ..coverage import extract_coverage
+from ..io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from ..metrics import cp_plans as cp
+from ..metrics import early_help as eh
+from ..metrics import referrals as rf
+from ..periods import (
+    Period,
+    financial_year,
+    label_children,
+    label_period,
+    month_label,
+    period_labels,
+)
+from .bounds import add_bounds, add_distinct_groups, add_ties
+from .figures_json import seed_plan
+from .measures import NOT_RECORDED, PLAN_NUMBERS, POPULATIONS, TYPES, make_key
+from .plan import PackPlan, PlanBuilder
 
 
 @dataclass(frozen=True)
@@ -71,21 +74,16 @@ def grains_for(first: pd.Timestamp | None, period: Period) -> Grains:
         return Grains((), (), ())
     months = pd.period_range(pd.Timestamp(first).to_period("M"),
                              pd.Timestamp(period.end).to_period("M"), freq="M")
-    month_labels = tuple(m.strftime("%b %Y") for m in months)
+    month_labels = tuple(month_label(m.start_time.date()) for m in months)
     starts = months.to_timestamp()
     quarter_of = period_labels(pd.Series(starts), "quarter").tolist()
     year_of = period_labels(pd.Series(starts), "year").tolist()
     end = pd.Timestamp(period.end)
     quarters = tuple(dict.fromkeys(q for q in quarter_of
-                                   if pd.Timestamp(_q_end(q)) <= end))
+                                   if pd.Timestamp(label_period(q).end) <= end))
     years = tuple(dict.fromkeys(y for y in year_of
                                 if pd.Timestamp(financial_year(y).end) <= end))
     return Grains(month_labels, quarters, years)
-
-
-def _q_end(label: str):
-    year, q = label.split(" ")
-    return financial_year(year, q).end
 
 
 def _labels(dates: pd.Series) -> dict[str, np.ndarray]:
@@ -94,7 +92,7 @@ def _labels(dates: pd.Series) -> dict[str, np.ndarray]:
     d = pd.Series(pd.to_datetime(dates)).to_numpy().astype("datetime64[M]")
     codes, months = pd.factorize(d)
     ts = pd.DatetimeIndex(months)
-    month = np.array([m.strftime("%b %Y") for m in ts] + [None], dtype=object)
+    month = np.array([month_label(m.date()) for m in ts] + [None], dtype=object)
     quarter = np.array(period_labels(pd.Series(ts), "quarter").tolist() + [None], dtype=object)
     year = np.array(period_labels(pd.Series(ts), "year").tolist() + [None], dtype=object)
     # factorize gives -1 for NaT: the last entry (None) of each lookup.
@@ -144,7 +142,7 @@ class _Counter:
         for q in self.g.quarters:
             self.b.cell(make_key(measure, q), int(per_quarter.get(q, 0)))
             if months and not distinct:
-                ms = _months_of(q)
+                ms = label_children(q)
                 if all(m in self.g.months for m in ms):
                     self.b.total(make_key(measure, q), [make_key(measure, m) for m in ms], exact)
         per_year = self._counts(flag, self.labels["year"], distinct=distinct)
@@ -206,11 +204,6 @@ class _Counter:
                 self.b.total(kc, col, exact)
 
 
-def _months_of(quarter: str) -> list[str]:
-    p = financial_year(*quarter.split(" "))
-    return [m.strftime("%b %Y") for m in pd.period_range(p.start, p.end, freq="M")]
-
-
 def plan_periods(period: Period) -> list[str]:
     """The period and the one before it (tiles and change sentences compare the two)."""
     return [period.label, period.previous().label]
@@ -268,7 +261,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         c.total("children_referred", allr, label, distinct=True)
         c.total("children_rereferred", rer, label, distinct=True)
         if cov.has("referrals_last_12_months"):
-            rec = rf.recorded_rereferrals(ref, _period(label),
+            rec = rf.recorded_rereferrals(ref, label_period(label),
                                           columns_present={"referrals_last_12_months"})
             b.cell(make_key("rereferrals_recorded", label), rec["rereferrals"])
             b.cell(make_key("referrals_recorded_known", label), rec["recorded"])
@@ -300,12 +293,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         c.by("plans_started", allp, label, {"category": category})
         c.by("plans_second_or_subsequent", hist["subsequent"].to_numpy(bool), label,
              {"category": category})
-        third = make_key("plans_third_or_later", label)
-        b.cell(third, b.values[b.index[make_key("plans_started", label,
-                                                {"plan": "Third or later"})]])
-        b.total(third, [make_key("plans_started", label, {"plan": "Third or later"})])
-        sos = make_key("plans_second_or_subsequent", label)
-        b.total(sos, [make_key("plans_started", label, {"plan": p}) for p in PLAN_NUMBERS[1:]])
+        c.total("plans_third_or_later", number == PLAN_NUMBERS[2], label)
         c.total("plans_second_within_2_years", hist["within_2_years"].to_numpy(bool), label)
         c.total("plans_previous_end_known", known_end, label)
     if not cov.has("end_date"):
@@ -324,8 +312,6 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if label not in g.quarters and label not in g.years:
             continue
         ce.by("plans_ended", alle, label, {"band": band}, {"band": tuple(cp.DURATION_BANDS)})
-        b.total(make_key("plans_ended_2_years_plus", label),
-                [make_key("plans_ended", label, {"band": cp.DURATION_BANDS[-1]})])
         if cov.has("district"):
             ce.by("plans_ended", alle, label, {"district": district},
                   {"district": tuple(profile.district_names) if profile else ()})
@@ -333,17 +319,13 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                   {"district": tuple(profile.district_names) if profile else ()})
     # Plans open at the end of every quarter and year held (the scorecard charts them).
     for label in dict.fromkeys([*plan_periods(period), *g.quarters, *g.years]):
-        p = _period(label)
+        p = label_period(label)
         if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
             continue
         open_end = cp.plans_open_at(plans, p.end)
         b.cell(make_key("plans_open_at_end", label), len(open_end))
         b.cell(make_key("plans_open_2_years_plus", label),
                int(open_end["open_2_years_plus"].sum()))
-
-
-def _period(label: str) -> Period:
-    return financial_year(*label.split(" ")) if " Q" in label else financial_year(label)
 
 
 def population_group(episodes: pd.DataFrame) -> np.ndarray:
@@ -377,7 +359,6 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     groups = {"population": POPULATIONS if full_split else (), "type": TYPES}
     for y in g.years:
         c.by("episodes", alle, y, {"population": population, "type": kind}, groups)
-        b.total(make_key("missing_episodes", y), [make_key("episodes", y, {"type": "Missing"})])
         if cov.has("looked_after"):
             c.by("missing_children", missing, y, {"population": population}, groups,
                  distinct=True)
@@ -385,8 +366,6 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if label not in g.quarters and label not in g.years:
             continue
         c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
-        b.total(make_key("missing_episodes", label),
-                [make_key("episodes", label, {"type": "Missing"})])
         if cov.has("looked_after"):
             c.by("missing_children", missing, label, {"population": population}, groups,
                  distinct=True)
@@ -402,12 +381,6 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                     c.by(field, flag, label, {"population": population}, groups)
                 else:
                     c.total(field, flag, label)
-        # Each population's children against all children: close to a sum, not exact.
-        for measure in _DISTINCT_MISSING:
-            parts = [make_key(measure, label, {"population": g}) for g in POPULATIONS[:2]]
-            total = make_key(measure, label)
-            if b.has(total) and all(b.has(k) for k in parts):
-                b.total(total, parts, exact=False)
 
 
 def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
@@ -441,194 +414,36 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("lead_professional_recorded", recorded, label)
 
 
-#: The figures JSON's keys as plan figures: (block, key) -> (measure, dims).
-FIGURE_KEYS: dict[tuple[str, str], tuple[str, dict]] = {
-    ("referrals", "referrals"): ("referrals", {}),
-    ("referrals", "rereferrals"): ("rereferrals", {}),
-    ("cp_plans", "started"): ("plans_started", {}),
-    ("cp_plans", "second_or_subsequent"): ("plans_second_or_subsequent", {}),
-    ("cp_plans", "second_within_2_years"): ("plans_second_within_2_years", {}),
-    ("cp_plans", "second_previous_end_known"): ("plans_previous_end_known", {}),
-    ("cp_plans", "third_or_later"): ("plans_third_or_later", {}),
-    ("cp_plans", "ended"): ("plans_ended", {}),
-    ("cp_plans", "ended_2_years_plus"): ("plans_ended_2_years_plus", {}),
-    ("cp_plans", "open_at_end"): ("plans_open_at_end", {}),
-    ("cp_plans", "open_2_years_plus"): ("plans_open_2_years_plus", {}),
-    ("early_help", "assessments"): ("assessments", {}),
-    ("diversity", "referrals"): ("referrals", {}),
-    ("diversity", "ethnicity_not_recorded"): ("ethnicity_not_recorded", {}),
-    ("diversity", "first_language_not_recorded"): ("first_language_not_recorded", {}),
-    ("diversity", "religion_not_recorded"): ("religion_not_recorded", {}),
-}
-_MISSING_MEASURES = {
-    "episodes": ("episodes", {}), "missing_episodes": ("episodes", {"type": "Missing"}),
-    "away_episodes": ("episodes", {"type": "Away"}),
-    "absent_episodes": ("episodes", {"type": "Absent"}),
-    "children": ("missing_children", {}), "children_repeat": ("missing_children_repeat", {}),
-    "children_away": ("missing_children_away", {}),
-    "children_away_repeat": ("missing_children_away_repeat", {}),
-    "children_absent": ("missing_children_absent", {}),
-    "missing_at_end": ("missing_at_end", {}), "away_at_end": ("away_at_end", {}),
-    "rhi_offered": ("rhi_offered", {}), "rhi_accepted": ("rhi_accepted", {}),
-}
-_DISTINCT_MISSING = ("missing_children", "missing_children_repeat", "missing_children_away",
-                     "missing_children_away_repeat", "missing_children_absent",
-                     "missing_at_end", "away_at_end")
-for _key, (_measure, _dims) in _MISSING_MEASURES.items():
-    FIGURE_KEYS[("missing", _key)] = (_measure, _dims)
-    for _population, _prefix in (("Looked after", "looked_after_"),
-                                 ("Not looked after", "not_looked_after_")):
-        FIGURE_KEYS[("missing", _prefix + _key)] = (_measure, {**_dims,
-                                                               "population": _population})
-FIGURE_KEYS[("missing", "looked_after_status_not_recorded_episodes")] = (
-    "episodes", {"population": NOT_RECORDED})
-
-
-def figure_key(block: str, key: str, label: str, band: str | None = None) -> str | None:
-    """The plan key of a figures-JSON figure (``band`` for ``ended_by_duration``)."""
-    if block == "cp_plans" and key == "ended_by_duration":
-        return make_key("plans_ended", label, {"band": band})
-    if block == "early_help" and key == "by_agency":
-        return make_key("assessments", label, {"organisation": band})
-    spec = FIGURE_KEYS.get((block, key))
-    return None if spec is None else make_key(spec[0], label, spec[1])
-
-
-def _seed(b: PlanBuilder, figures: dict, label: str) -> None:
-    """Every count of the figures JSON for ``label`` as a plan figure (None: not planned)."""
-    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
-        for key, value in (figures.get(block) or {}).items():
-            if isinstance(value, dict):
-                for sub, v in value.items():
-                    k = figure_key(block, key, label, sub)
-                    if k is not None and v is not None:
-                        b.cell(k, v)
-            elif value is not None and not key.endswith("_rate"):
-                k = figure_key(block, key, label)
-                if k is not None:
-                    b.cell(k, value)
-
-
 def build_plan(extract, period: Period, profile=None) -> PackPlan:
     """The pack's disclosure plan for ``period`` (see the module docstring)."""
-    from .figures import headline_figures
+    from ..figures import headline_figures
 
     cov = extract_coverage(extract)
     b = PlanBuilder()
     for label in plan_periods(period):
-        p = _period(label)
-        _seed(b, headline_figures(extract, p), label)
+        seed_plan(b, headline_figures(extract, label_period(label)), label)
     _referrals(b, extract, period, cov["referrals"], profile)
     _cp_plans(b, extract, period, cov["cp_plans"], profile)
     _missing(b, extract, period, cov["missing"], profile)
     _early_help(b, extract, period, cov["early_help"], profile)
-    plan_bounds(b)  # what an attacker can bound, beside the sums (plan_bounds.py)
+    # What the definitions tie and bound, beside the sums counted above (bounds.py).
+    add_ties(b)
+    add_distinct_groups(b)
+    add_bounds(b)
     return b.build()
 
 
-__all__ = ["build_plan", "cached_plan", "figure_key", "FIGURE_KEYS", "disclosed_figures",
-           "grains_for", "plan_periods", "population_group", "POPULATIONS", "TYPES", "PLAN_NUMBERS",
-           "NOT_RECORDED"]
-
-
-#: Rates of the figures JSON: key -> (numerator key, denominator key) in the same block.
-RATE_PARTS = {
-    ("referrals", "rereferral_rate"): ("rereferrals", "referrals"),
-    ("cp_plans", "second_or_subsequent_rate"): ("second_or_subsequent", "started"),
-    ("cp_plans", "second_within_2_years_rate"): ("second_within_2_years",
-                                                 "second_previous_end_known"),
-    ("cp_plans", "ended_2_years_plus_rate"): ("ended_2_years_plus", "ended"),
-}
-
-
-def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
-    """The figures JSON as a pack may carry it (CONTRACT.md): every count the plan hides is
-    "c", and a rate whose numerator or denominator is hidden is null. Counts the plan does not
-    hold get primary suppression."""
-    from .disclosure import SUPPRESSED, is_small
-
-    label = figures["period"]["label"]
-    out = {k: v for k, v in figures.items()
-           if k not in ("referrals", "cp_plans", "missing", "early_help", "diversity")}
-
-    def one(block: str, key: str, value, sub=None):
-        if value is None:
-            return None
-        k = figure_key(block, key, label, sub)
-        if k is not None and plan.has(k):
-            return SUPPRESSED if plan.hidden(k) else value
-        return SUPPRESSED if is_small(value) else value
-
-    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
-        src = figures.get(block) or {}
-        shown = {}
-        for key, value in src.items():
-            if isinstance(value, dict):
-                shown[key] = {sub: one(block, key, v, sub) for sub, v in value.items()}
-            elif (block, key) in RATE_PARTS:
-                continue
-            else:
-                shown[key] = one(block, key, value)
-        for (b, key), (num, den) in RATE_PARTS.items():
-            if b == block and key in src:
-                ok = all(isinstance(shown.get(p), int | float) and shown.get(p) is not True
-                         for p in (num, den))
-                shown[key] = src[key] if ok else None
-        out[block] = {k: shown[k] for k in src}
-    return out
-
-
-#: Bump when the plan's rules change, so a plan saved by older rules is not reused.
-PLAN_VERSION = "2"
-
-
-def _rules_digest() -> str:
-    """A digest of the code that makes a plan (this module, the suppression engine, the
-    metrics, and the loader whose reading of the files the plan counts: a changed code list
-    changes the counts of files whose bytes did not change), so a plan saved by other rules
-    is never reused, even if PLAN_VERSION was not bumped."""
-    import hashlib
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    h = hashlib.blake2b(digest_size=8)
-    for path in sorted([here / "pack_plan.py", here / "plan_bounds.py", here / "figures.py",
-                        *(here / "disclosure").glob("*.py"), *(here / "metrics").glob("*.py"),
-                        *(here / "io").glob("*.py")]):
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def cached_plan(extract, period: Period, profile=None) -> PackPlan:
-    """:func:`build_plan`, saved under ``data/processed/plans/`` and reused by every process
-    that asks for the same extract (by its files' SHA-256), period and profile: a publish
-    plans once and each notebook's kernel reads the plan instead of planning again. The plan
-    holds raw counts: it stays in the analyst's processed folder, never in a pack."""
-    import hashlib
-    import pickle
+    """:func:`build_plan`, saved in the processed folder (:mod:`wscb_analysis.cache`) and
+    reused by every process that asks for the same extract (by its files' SHA-256), period
+    and profile under the same rules: a publish plans once and each notebook's kernel reads
+    the plan instead of planning again. The plan holds raw counts: it stays in the analyst's
+    processed folder, never in a pack."""
+    from .. import cache
 
-    from . import config
+    inputs = (period.label, tuple(sorted(extract.input_hashes().items())), profile)
+    return cache.cached("plans", __name__, inputs, lambda: build_plan(extract, period, profile),
+                        accept=lambda v: isinstance(v, PackPlan))
 
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{PLAN_VERSION}|{_rules_digest()}|{period.label}|".encode())
-    for name, digest in sorted(extract.input_hashes().items()):
-        h.update(f"{name}={digest};".encode())
-    h.update(repr(profile).encode())  # a frozen dataclass: its repr is its content
-    path = config.PROCESSED_DIR / "plans" / f"{h.hexdigest()}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            plan = pickle.load(fh)
-        if isinstance(plan, PackPlan):
-            return plan
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass  # no saved plan (or a broken one): plan afresh
-    plan = build_plan(extract, period, profile)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # whole or not at all: a reader never sees half a plan
-    except OSError:
-        pass  # the cache only saves time
-    return plan
+
+__all__ = ["build_plan", "cached_plan", "grains_for", "plan_periods", "population_group"]
