@@ -23,13 +23,10 @@ Rules every helper keeps:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from types import SimpleNamespace
 
-import pandas as pd
-
 from .disclosure import format_count, format_percent, format_rate, is_small  # noqa: F401
-from .stats.compare import clear_leader, count_change_test
+from .stats.compare import count_change_test
 from .stats.intervals import benchmark_verdict, round_half_up, score_test_p, wilson_ci
 from .stats.spc import MIN_POINTS as MIN_XMR_POINTS
 from .stats.trend import MIN_TREND_MONTHS
@@ -429,30 +426,3 @@ def xmr_method_note(chart) -> str:
         note += (f" These are trial limits ({reason})." if reason else
                  " These are trial limits (fewer than 12 points).")
     return note
-
-
-# --------------------------------------------------------------------------- rankings
-
-
-def leader_sentence(
-    table: pd.DataFrame,
-    *,
-    name: str,
-    what: str,
-    among: str,
-    highest: bool = True,
-    value: str = "value",
-    lower: str = "lower",
-    upper: str = "upper",
-    not_rankable: str | Sequence[bool] | pd.Series | None = None,
-) -> str:
-    """A title that ranks only what the intervals support: "Rugby has the highest re-referral
-    rate of the districts" when Rugby's interval clears every other district's
-    (:func:`stats.clear_leader`), else "None of the districts stands out for re-referral rate
-    beyond what chance could explain". ``not_rankable`` leaves rows out (a boolean column name
-    or one flag per row: a "Not recorded" group, a suppressed row). No full stop: it is a
-    title."""
-    leader = clear_leader(table, name, value, lower, upper, not_rankable, highest)
-    if leader is None:
-        return f"None of {among} stands out for {what} beyond what chance could explain"
-    return f"{leader} has the {'highest' if highest else 'lowest'} {what} of {among}"

@@ -3,20 +3,17 @@ and, apart, plans still open past two years (D5)."""
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 import numpy as np
 import pandas as pd
 
 from .. import narrative as say
-from ..charts import bar_chart, funnel_chart
+from ..charts import bar_chart
 from ..disclosure import disclose
 from ..metrics.cp_plans import DURATION_BANDS
-from ..pack_plan import NOT_RECORDED
-from ..stats import funnel
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, subtitle, why_not
 from .context import Context, needs
+from .districts import DistrictMeasure, district_comparison
 
 BAND_WORDS = {
     "3 months or less": "3 months or less",
@@ -121,8 +118,9 @@ def two_year_plans(ctx: Context) -> Block:
 
 @needs("cp_plans")
 def duration_funnel(ctx: Context) -> Block:
-    """Where DfE publishes D7 by authority for the year, the authority among all of them;
-    otherwise the districts of the extract against its own average."""
+    """Where DfE publishes plans that ended by length for each authority for the year, the
+    authority among all of them; otherwise each district against the authority's own share
+    (:mod:`.districts`)."""
     heading = "Compared fairly"
     la = ctx.reference[(ctx.reference["indicator"] == "cp_ended_2_years_plus_rate")
                        & (ctx.reference["year"] == ctx.year.label)
@@ -139,61 +137,19 @@ def duration_funnel(ctx: Context) -> Block:
         # The page's coverage note has said no district is recorded.
         return Block([Note(f"{unpublished}, so no fair comparison can be drawn here.")],
                      heading=heading)
-    # Every district value the plan holds (a table lists the whole breakdown, so its rows
-    # add up to the total shown elsewhere); only the profile's districts go in the plot.
-    prefix = ctx.key("plans_ended") + "district="
-    found = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
-    listed = [d for d in ctx.profile.district_names if d in found]
-    order = listed + sorted((d for d in found if d not in listed and d != NOT_RECORDED),
-                            key=str.lower) + ([NOT_RECORDED] if NOT_RECORDED in found else [])
-    rows = []
-    for d in order:
-        kx, kn = (ctx.key("plans_ended_2_years_plus", district=d),
-                  ctx.key("plans_ended", district=d))
-        rows.append({"district": d, "numerator": int(ctx.plan.value(kx)),
-                     "denominator": int(ctx.plan.value(kn)), "kx": kx, "kn": kn})
-    g = pd.DataFrame(rows, columns=["district", "numerator", "denominator", "kx", "kn"])
-    if g.empty or (g["denominator"] > 0).sum() < 2:
-        return Block([Note("Too few districts have plans that ended to compare.")],
-                     heading=heading)
-    table = g[["district", "numerator", "denominator"]].copy()
-    table["value"] = table["numerator"] / table["denominator"].where(table["denominator"] > 0)
-    shown = disclose(table, counts=["numerator", "denominator"],
-                     percents={"value": ("numerator", "denominator")},
-                     keys=keys_like(table, {"numerator": g["kx"], "denominator": g["kn"]}),
-                     plan=ctx.plan, labels={"numerator": "Ended after 2 years or more",
-                                            "denominator": "Plans ended",
-                                            "value": "Share"},
-                     caption=f"Plans ended after 2 years or more by district, "
-                             f"{ctx.period.label}")
-    ok = (~shown.suppressed["value"].to_numpy() & (table["denominator"] > 0).to_numpy()
-          & table["district"].isin(listed).to_numpy())
-    if ok.sum() < 2:
-        return Block([shown, Note("Too few districts can be shown for a funnel plot.")],
-                     heading=heading)
-    limits, areas, average = funnel(table[ok], "numerator", "denominator")
-    areas["area_name"] = areas["district"]
-    areas["highlight"] = areas["significance"] != "Not significant"
-    out = int(areas["highlight"].sum())
-    chart = funnel_chart(
-        limits, areas, average,
-        title=("No district differs from the authority's average beyond chance" if not out
-               else f"{out} district(s) differ from the authority's average beyond chance"),
-        alt=(f"Funnel plot of the share of ended plans lasting 2 years or more by district "
-             f"around the average of the districts shown, {say.pct(average)}; " + "; ".join(
-                 f"{d}: {s}" for d, s in zip(areas["district"], areas["significance"],
-                                             strict=True)) + "."),
-        subtitle=subtitle(ctx, "Share of ended plans that lasted 2 years or more, by district"),
-        source=ctx.source, table=shown)
-    chart.constants = [say.pct(average)]  # the average of the shown districts
-    items: list = [chart, Note(f"{unpublished}, so the districts are compared with each "
-                               "other here.")]
-    if (~ok & table["district"].isin(listed).to_numpy()).any():
-        items.append(Note("Districts with too few plans to show are left out of the plot."))
-    if (~table["district"].isin(listed)).any():
-        items.append(Note("Plans whose district is not recorded, or is not one the partnership "
-                          "profile lists, are in the table but not the plot."))
-    return Block(items, heading=heading)
+    block = district_comparison(ctx, DistrictMeasure(
+        numerator="plans_ended_2_years_plus", denominator="plans_ended",
+        what="share of ended plans lasting 2 years or more",
+        counted="Ended after 2 years or more", base="Plans ended", value_label="Share",
+        of_what="plans that ended", which="had lasted 2 years or more",
+        counted_words="plans that had lasted 2 years or more",
+        caption=f"Plans ended after 2 years or more by district, {ctx.period.label}"),
+        heading)
+    drawn = any(hasattr(i, "png") for i in block.items)
+    block.items.insert(1 if drawn else 0, Note(
+        f"{unpublished}, so each district is compared with the authority's own figure "
+        "instead." if drawn else f"{unpublished}."))
+    return block
 
 
 __all__ = ["duration_bands", "two_year_plans", "duration_funnel", "BAND_WORDS"]

@@ -34,6 +34,7 @@ from .common import (
     years_held,
 )
 from .context import Context, needs
+from .districts import DistrictMeasure, district_comparison
 from .front_door import _event_month_words, _months_held, front_door_note, referral_step
 
 
@@ -327,16 +328,22 @@ def referrals_xmr(ctx: Context) -> Block:
 
 @needs("referrals")
 def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
-    """Referrals and re-referrals in the period by district or referral source. Districts the
-    profile lists come first, then other values as they are, then "Not recorded" apart; a
-    district is named as highest only when its interval clears every other's."""
+    """Referrals and re-referrals in the period by district or referral source. By district,
+    each district the profile lists against the authority's own re-referral rate on a funnel
+    plot (:mod:`.districts`), other values as they are, "Not recorded" apart."""
     heading = f"By {label}"
     if not ctx.has_field("referrals", by):
         # The page's coverage note has said the field is not recorded in this extract.
         return Block([], heading=heading)
+    counted = ctx.planned("rereferrals")
+    if by == "district" and counted:
+        return district_comparison(ctx, DistrictMeasure(
+            numerator="rereferrals", denominator="referrals", what="re-referral rate",
+            counted="Re-referrals", base="Referrals", value_label="Re-referral rate",
+            of_what="referrals", which="were re-referrals", counted_words="re-referrals",
+            caption=f"Referrals and re-referrals by district, {ctx.period.label}"), heading)
     groups = _groups(ctx, by)
     rows = []
-    counted = ctx.planned("rereferrals")
     for g in groups:
         kx, kn = ctx.key("rereferrals", **{by: g}), ctx.key("referrals", **{by: g})
         n = ctx.plan.value(kn)
@@ -355,41 +362,7 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
                      keys=keys_like(table, {"referrals": t["nk"], "rereferrals": t["rk"]}),
                      plan=ctx.plan, labels={"value": "Re-referral rate"},
                      caption=f"Referrals and re-referrals by {label}, {ctx.period.label}")
-    if by != "district":
-        return Block([shown], heading=heading)
-    listed = set(ctx.profile.district_names)
-    hide = shown.suppressed["value"].to_numpy()
-    ok = (t["referrals"] > 0).to_numpy() & ~hide & t["value"].notna().to_numpy()
-    t["lower"], t["upper"] = np.nan, np.nan
-    if ok.any():
-        lo, hi = wilson_ci(t.loc[ok, "rereferrals"].to_numpy(), t.loc[ok, "referrals"].to_numpy())
-        t.loc[ok, "lower"], t.loc[ok, "upper"] = lo, hi
-    rankable = ok & t[by].isin(listed).to_numpy()
-    items: list = []
-    if rankable.sum() >= 2:
-        data = t[rankable].reset_index(drop=True)
-        title = say.leader_sentence(data, name=by, what="re-referral rate", among="the "
-                                    "districts")
-        chart = bar_chart(data, by, "value", lower="lower", upper="upper", fmt="percent",
-                          title=title,
-                          alt="Bar chart of re-referral rates by district with 95% intervals: "
-                          + "; ".join(f"{d} {say.pct(v)}" for d, v in
-                                      zip(data[by], data["value"], strict=True)) + ".",
-                          subtitle=subtitle(ctx, "Re-referral rate by district"),
-                          source=ctx.source, table=shown)
-        items.append(chart)
-    else:
-        items.append(shown)
-    others = [g for g in t[by] if g not in listed and g != NOT_RECORDED]
-    if others:
-        items.append(Note("Values the partnership profile does not list as districts ("
-                          + ", ".join(others) + ") are shown as they are and not ranked."))
-    if NOT_RECORDED in set(t[by]):
-        items.append(Note("Referrals with no district recorded are shown apart and never "
-                          "ranked."))
-    items.append(MethodNote(["A district is named highest only when its 95% confidence "
-                             "interval does not overlap any other district's."]))
-    return Block(items, heading=heading)
+    return Block([shown], heading=heading)
 
 
 def _groups(ctx: Context, by: str) -> list[str]:
