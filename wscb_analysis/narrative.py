@@ -196,6 +196,33 @@ def proportion_method_note(x, n, *, benchmark: float | None = None,
             f"({'not ' if inside else ''}below {1 - level:g}).")
 
 
+def published_comparison_sentence(x: int | None, n: int | None, *, value: float,
+                                  described: str, level: float = 0.95,
+                                  missing_reason: str | None = None) -> str:
+    """A proportion against a benchmark the partnership has itself published (its annual
+    report's "England's 3.8%"), with the same test as every benchmark: "Against 3.8%,
+    England's 2015-16 figure, which the annual report used, 4.8% is similar: the difference
+    is within what chance alone could produce." ``described`` is the profile's label of the
+    comparison (it starts with the value); "higher" or "lower" only when the value lies
+    outside the figure's Wilson interval."""
+    if x is None or n is None:
+        return (f"The figure to set against {described} is {missing_reason or NOT_KNOWN}, "
+                "so no comparison is made.")
+    if not n or is_small(x) or is_small(n):
+        return f"Too few to set against {described}."
+    lower, upper = wilson_ci(x, n, level)
+    verdict = benchmark_verdict(lower, upper, value)
+    digits = 1
+    limit = {"higher": lower, "lower": upper}.get(verdict)
+    while limit is not None and digits < 3 and pct(limit, digits) == pct(value, digits):
+        digits += 1
+    words = {"higher": "higher than it, by more than chance would explain",
+             "lower": "lower than it, by more than chance would explain",
+             "similar": "similar to it: the difference is within what chance alone could "
+                        "produce"}[verdict]
+    return f"Against {described}, {pct(x / n, digits)} is {words}."
+
+
 # --------------------------------------------------------------------------- changes
 
 

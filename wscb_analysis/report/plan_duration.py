@@ -94,6 +94,7 @@ def two_year_plans(ctx: Context) -> Block:
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
             [(say.count_text(x), kx), (say.count_text(n), kn)]))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
+        items.extend(_published_comparison(ctx, x, n, kx, kn, notes))
     ko, kt = ctx.key("plans_open_2_years_plus"), ctx.key("plans_open_at_end")
     if ctx.plan.has(ko):
         o, t = ctx.say_key(ko), ctx.say_key(kt)
@@ -114,6 +115,26 @@ def two_year_plans(ctx: Context) -> Block:
                  "D5). The two measures are never mixed.")
     items.append(MethodNote(notes))
     return Block(items, heading=heading)
+
+
+#: The profile's name for the measure of plans that ended after 2 years or more.
+PUBLISHED_MEASURE = ("ended_2_years_plus_rate", "cp_ended_2_years_plus_rate")
+
+
+def _published_comparison(ctx: Context, x, n, kx: str, kn: str, notes: list[str]) -> list:
+    """The comparison the partnership has published for this measure (its annual report's
+    4.8% against England's 3.8%), beside DfE's own figure, with the same test."""
+    comparison = next((c for m in PUBLISHED_MEASURE
+                       if (c := ctx.profile.comparison_for(m)) is not None), None)
+    if comparison is None:
+        return []
+    described = ctx.plain(comparison.label)
+    notes.append(say.proportion_method_note(x, n, benchmark=comparison.value,
+                                            benchmark_label="the published comparison"))
+    return [Finding(say.published_comparison_sentence(
+        x, n, value=comparison.value, described=described,
+        missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx),
+                                               (say.count_text(n), kn)])]
 
 
 @needs("cp_plans")
