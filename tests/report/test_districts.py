@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
-
 from wscb_analysis import report as r
 
 from .extracts import MISSING_COLUMNS, PLAN_COLUMNS, episode, plan, write_csv
