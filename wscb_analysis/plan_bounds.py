@@ -13,13 +13,15 @@ The bounds (each true by how :mod:`wscb_analysis.metrics` and :mod:`.pack_plan` 
 * a subset is at most its whole (:data:`SUBSETS`): re-referrals within referrals, referrals
   ending in no further action within those whose outcome is known, referrals with ethnicity,
   first language or religion not recorded within referrals, the children referred within
-  the referrals (each child referred had at least one), repeat plans within plans started,
-  repeat plans started within 2 years within those whose previous end is known, plans
-  ended or open 2 years or more within plans ended or open, interviews offered and accepted
-  within the Missing episodes they follow (counted per Missing episode), interviews
-  accepted within those offered, children going missing (away, absent) within the Missing
-  (Away, Absent) episodes, children missing (away) more than once within children missing
-  (away), early-years assessments and lead professionals within assessments;
+  the referrals (each child referred had at least one), children of a known or a minority
+  ethnicity within the children referred and within the referrals of that ethnicity, repeat
+  plans within plans started, repeat plans started within 2 years within those whose
+  previous end is known, plans ended or open 2 years or more within plans ended or open,
+  interviews offered and accepted within the Missing episodes they follow (counted per
+  Missing episode), interviews accepted within those offered, children going missing
+  (away, absent) within the Missing (Away, Absent) episodes, children missing (away) more
+  than once within children missing (away), early-years assessments and lead professionals
+  within assessments;
 * a pair within a whole (:data:`PAIRS`): children going missing plus those missing more than
   once are at most the Missing episodes (each child had one episode, and each of the latter
   at least one more); the same for Away episodes;
@@ -50,6 +52,9 @@ SUBSETS: tuple[tuple[str, str], ...] = (
     ("first_language_not_recorded", "referrals"), ("religion_not_recorded", "referrals"),
     ("referrals_bme", "referrals_ethnicity_known"), ("referrals_ethnicity_known", "referrals"),
     ("children_referred", "referrals"), ("children_rereferred", "children_referred"),
+    ("children_bme", "children_ethnicity_known"), ("children_bme", "referrals_bme"),
+    ("children_ethnicity_known", "children_referred"),
+    ("children_ethnicity_known", "referrals_ethnicity_known"),
     ("children_rereferred", "rereferrals"),
     ("rereferrals_recorded", "referrals_recorded_known"),
     ("plans_second_or_subsequent", "plans_started"),
