@@ -288,15 +288,18 @@ def _clear(trend) -> bool:
     return not (trend.lower <= 1 <= trend.upper) and _change(trend.rate_ratio) != "no change"
 
 
-def _trend_words(trend, what: str, plural: bool | None) -> str:
+def _trend_words(trend, what: str, plural: bool | None, span: str = "") -> str:
     """"Children going missing are falling by 26.4% a year" or "... show no clear rise or
-    fall"."""
+    fall"; with ``span`` ("the 60 months from April 2012 to March 2017") the fitted months
+    are named and the verb is past: "Over ..., children going missing were rising by ..."."""
     many = _plural(what, plural)
+    lead = f"Over {span}, {what}" if span else _cap(what)
     if not _clear(trend):
-        return f"{_cap(what)} {'show' if many else 'shows'} no clear rise or fall"
+        verb = ("showed" if span else "show" if many else "shows")
+        return f"{lead} {verb} no clear rise or fall"
     direction = "rising" if trend.rate_ratio > 1 else "falling"
-    return (f"{_cap(what)} {'are' if many else 'is'} {direction} by "
-            f"{_pct_plain(abs(trend.rate_ratio - 1))} a year")
+    verb = ("were" if many else "was") if span else ("are" if many else "is")
+    return f"{lead} {verb} {direction} by {_pct_plain(abs(trend.rate_ratio - 1))} a year"
 
 
 def trend_sentence(trend, *, what: str, missing_reason: str | None = None,
@@ -340,7 +343,7 @@ def trend_method_note(trend) -> str:
 
 
 def target_sentence(progress: dict | None, *, what: str, missing_reason: str | None = None,
-                    plural: bool | None = None) -> str:
+                    plural: bool | None = None, span: str = "") -> str:
     """Where the trend leaves a reduction target, direction first: "Children going missing
     are falling by 26.4% a year, against the fall of 15.7% a year the target needs: ahead of
     the path to the target. The target is 40% fewer in 2019-20 than the 200 in 2016-17, which
@@ -361,8 +364,8 @@ def target_sentence(progress: dict | None, *, what: str, missing_reason: str | N
         "behind": "behind the path to the target",
         "inconclusive": "not clearly ahead of or behind the path to the target",
     }[progress["verdict"]]
-    first = (f"{_trend_words(trend, what, plural)}, against the fall of {_pct_plain(need)} a "
-             f"year the target needs: {verdict}.")
+    first = (f"{_trend_words(trend, what, plural, span)}, against the fall of "
+             f"{_pct_plain(need)} a year the target needs: {verdict}.")
     aim = (f"The target is {pct_short(progress['reduction'])} fewer in "
            f"{progress['target_year']} than")
     if progress.get("baseline_count") is None:
@@ -373,8 +376,9 @@ def target_sentence(progress: dict | None, *, what: str, missing_reason: str | N
         return count_text(round_half_up(v))
 
     return (f"{first} {aim} the {whole(progress['baseline_count'])} in "
-            f"{progress['baseline_year']}, which is {whole(progress['target_count'])}; on "
-            f"this trend {progress['target_year']} would see about "
+            f"{progress['baseline_year']}, which is {whole(progress['target_count'])}; "
+            f"{'if that trend carried on unchanged, ' if span else 'on this trend '}"
+            f"{progress['target_year']} would see about "
             f"{whole(progress['projected'])} (likely between "
             f"{whole(progress['projected_lower'])} and {whole(progress['projected_upper'])}).")
 

@@ -14,7 +14,7 @@ from ..charts import funnel_chart
 from ..disclosure import disclose
 from ..pack_plan import NOT_RECORDED
 from ..periods import Period, financial_year, financial_years
-from ..stats import count_change_test, proportion_funnel, wilson_ci
+from ..stats import proportion_funnel, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note
 from .context import Context
 
@@ -118,25 +118,6 @@ def keys_like(table: pd.DataFrame, columns: dict[str, pd.Series | list]) -> pd.D
     for c, keys in columns.items():
         out[c] = list(keys)
     return out
-
-
-def rate_change_title(frame: pd.DataFrame, what: str, first: int = 0, last: int = -1
-                      ) -> str:
-    """"The re-referral rate rose from 24.2% in 2012-13 Q1 to 33.4% in 2016-17 Q3" only when
-    a test supports a change (the conditional binomial test of the numerators given the
-    denominators) and both values are shown; else a title that claims no change."""
-    shown = frame[~frame["hidden"]]
-    if len(shown) < 2:
-        return f"{say._cap(what)} by period"
-    a, b = shown.iloc[first], shown.iloc[last]
-    test = count_change_test(int(b["numerator"]), int(a["numerator"]), int(b["denominator"]),
-                             int(a["denominator"]))
-    pa, pb = say.pct(a["value"]), say.pct(b["value"])
-    if test["verdict"] == "similar":
-        return (f"{say._cap(what)} was about the same in {b['period']} ({pb}) as in "
-                f"{a['period']} ({pa})")
-    word = "rose" if test["verdict"] == "higher" else "fell"
-    return f"{say._cap(what)} {word} from {pa} in {a['period']} to {pb} in {b['period']}"
 
 
 #: Where an authority falls in a funnel plot, in plain words (the limits are named in the
@@ -361,7 +342,7 @@ def finding_of(text: str, ctx: Context, *keys: str | None, **numbers: str | None
 
 
 __all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",
-           "ordered_groups", "shown_pct", "rate_frame", "keys_like", "rate_change_title",
+           "ordered_groups", "shown_pct", "rate_frame", "keys_like",
            "funnel_words", "funnel_all_authorities", "finding_of", "count_words", "why_not",
            "month_words", "plain_missing", "whole_months", "months_held_words",
            "FUNNEL_WORDS", "FUNNEL_WORDS_WIDENED", "FUNNEL_ROWS", "unusual_words",

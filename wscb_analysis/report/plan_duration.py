@@ -56,9 +56,14 @@ def duration_bands(ctx: Context) -> Block:
                                   "length.")], heading=heading)
     if not hide.any():
         top = visible.sort_values("plans", ascending=False)
-        title = (f"Most plans that ended had lasted {top['length'].iloc[0]}"
-                 if top["plans"].iloc[1] < top["plans"].iloc[0]
-                 else "Plans that ended, by how long they lasted")
+        # "Most" only for more than half (METHODS.md); else the largest group.
+        if top["plans"].iloc[0] * 2 > total:
+            title = f"Most plans that ended had lasted {top['length'].iloc[0]}"
+        elif top["plans"].iloc[1] < top["plans"].iloc[0]:
+            title = (f"The largest group of plans that ended had lasted "
+                     f"{top['length'].iloc[0]}")
+        else:
+            title = "Plans that ended, by how long they lasted"
     else:
         title = "Plans that ended, by how long they lasted"
     chart = bar_chart(body, "length", "plans", title=title,

@@ -25,7 +25,6 @@ from .common import (
     month_words,
     months_held_words,
     quarters_held,
-    rate_change_title,
     rate_frame,
     source_order,
     subtitle,
@@ -36,6 +35,7 @@ from .common import (
 from .context import Context, needs
 from .districts import DistrictMeasure, district_comparison
 from .front_door import _event_month_words, _months_held, front_door_note, referral_step
+from .series_words import series_words
 
 
 def _lookback(ctx: Context) -> date | bool:
@@ -135,17 +135,17 @@ def rereferrals_by_quarter(ctx: Context) -> Block:
     if len(visible) < 3:
         return Block([shown, Note("Too few quarters can be shown for a chart.")],
                      heading=heading)
+    words = series_words(ctx, f, "The re-referral rate")
     chart = line_chart(
-        f, "period", "value", title=rate_change_title(f, "the re-referral rate"),
+        f, "period", "value", title=words.title,
         alt=(f"Line chart of the quarterly re-referral rate from {visible['period'].iloc[0]} "
              f"({say.pct(visible['value'].iloc[0])}) to {visible['period'].iloc[-1]} "
-             f"({say.pct(visible['value'].iloc[-1])})."),
+             f"({say.pct(visible['value'].iloc[-1])}). {words.title}."),
         subtitle=subtitle(ctx, "Re-referrals within 12 months as a share of referrals, by "
                           "quarter", f"{quarters[0]} to {quarters[-1]}"),
         source=ctx.source, table=shown, suppressed=shown.suppressed["value"].to_numpy())
-    return Block([chart, MethodNote([
-        "A title says the rate rose or fell only when a test of the two quarters' counts "
-        "(a conditional binomial test, p below 0.05) supports it."])], heading=heading)
+    return Block([chart, *[Finding(t) for t in words.sentences], MethodNote([words.method])],
+                 heading=heading)
 
 
 @needs("referrals")
@@ -207,9 +207,12 @@ def rereferral_trend(ctx: Context) -> Block:
         title = "The re-referral rate against England and statistical neighbours"
     chart = line_chart(
         lines, "period", "value", series="series", title=title,
-        alt=("Line chart of the yearly re-referral rate of this extract, England and the "
-             "statistical neighbours pooled, " + "; ".join(
-                 f"{r.period} {say.pct(r.value)}" for r in local[~hide].itertuples()) + "."),
+        alt=("Line chart of the yearly re-referral rate. This extract: " + "; ".join(
+                 f"{r.period} {say.pct(r.value)}" for r in local[~hide].itertuples()) + ". "
+             + " ".join(f"{series} (DfE's published figures): " + "; ".join(
+                 f"{y} {say.pct(v)}" for y, v in zip(g["year"], g["value"], strict=True)
+                 if pd.notna(v)) + "." for series, g in published.groupby("series", sort=False)
+                 if g["value"].notna().any())),
         subtitle=subtitle(ctx, "Re-referrals within 12 months as a share of referrals",
                           f"{years[0]} to {years[-1]}"),
         source=ctx.source + "; " + bm.SOURCE_NOTE, table=shown)
