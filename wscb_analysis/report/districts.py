@@ -195,9 +195,9 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
     if NOT_RECORDED in found:
         notes.append(Note(f"{m.of_what.capitalize()} with no district recorded are shown "
                           "apart: they count in the authority's average but in no "
-                          "district's." + (" So every district's rate sits a little below the "
-                                           "authority's for that reason alone." if rate
-                                           else "")))
+                          "district's" + ("; so each district's rate is a little lower "
+                                          "than it would be if every child's district were "
+                                          "known." if rate else ".")))
     if centre is None:
         items.append(shown)
         if why_none and listed:
@@ -256,19 +256,28 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
     for d in names_hidden:
         k = ctx.key(m.numerator, district=d)
         why = ("too few to publish" if ctx.plan.has(k) and ctx.plan.small(k) else
-               "not shown, so that a small number elsewhere cannot be worked out")
+               "not shown (showing it would let a small number elsewhere be worked out)")
         items.append(Note(f"{d}'s figure is {why}, so it is not compared."))
     for d in names_none:
         items.append(Note(f"{d} had no {m.of_what} in {ctx.period.label}, so it is not "
                           "compared."))
     out = out.assign(area_name=out["district"])
     size_label = m.base if not rate else "Children aged 0-17"
+    placed = {d: (v, sig) for d, v, sig in zip(out["district"], out["value"],
+                                                 out["significance"], strict=True)}
+    # Every district in the profile's order; a hidden one is named with no figure beside it
+    # (its name is followed by words, never by a number or a stop).
+    parts = []
+    for d in listed:
+        if d in placed:
+            v, sig = placed[d]
+            parts.append(f"{d} {_fmt(m, v)}, {POSITION_ROWS[sig].lower()}")
+        elif d in names_hidden:
+            parts.append(f"{d} (not shown)")
+        else:
+            parts.append(f"{d} (no {m.of_what})")
     alt = (f"Funnel plot of {what} by district around the authority's average of "
-           f"{centre_words}, with limits chance alone would give: " + "; ".join(
-               f"{d} {_fmt(m, v)}, {POSITION_ROWS[s].lower()}" for d, v, s in
-               zip(out["district"], out["value"], out["significance"], strict=True))
-           + (f"; not shown: {_and(names_hidden)}" if names_hidden else "")
-           + (f"; no {m.of_what}: {_and(names_none)}" if names_none else "") + ".")
+           f"{centre_words}, with limits chance alone would give: " + "; ".join(parts) + ".")
     chart = funnel_chart(
         limits, out, centre, title=title, alt=alt, label="area_name", label_all=True,
         fmt="rate" if rate else "percent", size="n", size_label=size_label,

@@ -71,8 +71,8 @@ def missing_headline(ctx: Context) -> Block:
     if none_missing:
         items.append(Finding(f"No child had a Missing episode (whereabouts not known) in "
                              f"{ctx.period.label}." + (
-                                 " The extract is the looked-after children return (SSDA903),"
-                                 " which covers no one else." if _only_looked_after(ctx)
+                                 " The extract is the looked-after children return, which "
+                                 "covers no one else." if _only_looked_after(ctx)
                                  else "")))
     else:
         children = count_words(ctx, kc)
@@ -87,7 +87,7 @@ def missing_headline(ctx: Context) -> Block:
                      "missing from home (a child can be both in a year).")
         elif _only_looked_after(ctx):
             text += (". All are looked-after children: the looked-after children return "
-                     "(SSDA903) covers no one else.")
+                     "covers no one else.")
         else:
             text += "."  # the coverage note says the extract does not say who was looked after
         items.append(finding_of(text, ctx, *said))
@@ -281,9 +281,10 @@ def missing_by_group(ctx: Context) -> Block:
                 labels={"group": "Children", "missing_episodes": "Missing episodes"},
                 caption="Return home interviews offered and accepted, per missing episode"))
     if _split(ctx):  # (an SSDA903 table: the headline says all are looked after)
-        items.append(Note("Looked-after children (SSDA903) and children missing from home "
-                          "(police) are different groups: they are shown apart and never "
-                          "added together without a label."))
+        items.append(Note("Looked-after children (from the looked-after children return) "
+                          "and children missing from home (from police records) are different "
+                          "groups: they are shown apart and never added together without a "
+                          "label."))
     return Block(items, heading=heading)
 
 
@@ -392,8 +393,8 @@ def missing_looked_after_against_dfe(ctx: Context) -> Block:
         shown.display[c] = t[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else
                                     "not published")
     plain_missing(shown, ["children", "incidents"], "not held")
-    note = ("DfE counts looked-after children with a missing incident (the looked-after "
-            "children return, SSDA903).")
+    note = ("DfE counts looked-after children with a missing incident, from the "
+            "looked-after children return.")
     if any(y <= "2016-17" for y in years):
         note += (" It says its figures up to 2016-17 are experimental and not comparable "
                  "with each other.")

@@ -106,8 +106,8 @@ def two_year_plans(ctx: Context) -> Block:
         england_open = ctx.england("cp_open_2_years_plus_rate")
         items.append(Finding(say.proportion_sentence(
             o, t, of_what="plans open at the end of the period",
-            which="had been open 2 years or more (DfE's D5 measure, "
-                  "which is not comparable with plans that ended)",
+            which="had been open 2 years or more (a different measure from plans that "
+                  "ended, not comparable with it)",
             period_label=ctx.period.label, benchmark=england_open, benchmark_when=when,
             missing_reason=why_not(ctx, ko, kt),
             benchmark_missing_reason=f"not published for {ctx.year.label}"),

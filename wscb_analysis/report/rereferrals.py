@@ -87,11 +87,14 @@ def rereferral_headline(ctx: Context) -> Block:
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
         items.append(Finding(
-            "As a cross-check, the return's own column \"Number of Referrals in Last 12 "
-            f"Months\", which can see referrals from before the extract starts, marks "
+            "As a cross-check, the extract's own count of each child's referrals in the last "
+            "12 months, which can see referrals from before the extract starts, marks "
             f"{say.count_text(rx, 'a number not shown')} of the "
             f"{say.count_text(rn, 'referrals it fills in (a number not shown)')} referrals "
             "it fills in as re-referrals.", [(say.count_text(rx), rk), (say.count_text(rn), nk)]))
+        notes.append("The cross-check reads the list's own column \"Number of Referrals in "
+                     "Last 12 Months\" (Ofsted's Annex A List 3): a referral counts as a "
+                     "re-referral there when the column is more than 1.")
     notes.append("DfE's headline re-referral rate counts referrals: a referral is a "
                  "re-referral when the same child was referred in the 12 months before it "
                  "(DfE table C1). The child-level rate counts each child once.")

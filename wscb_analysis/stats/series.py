@@ -107,7 +107,11 @@ def _test(beta: float, se: float, df: int, quasi: bool, level: float) -> tuple:
     else:
         q = float(special.ndtri(0.5 + level / 2))
         p = float(2 * special.ndtr(-abs(stat)))
-    return float(np.exp(beta)), float(np.exp(beta - q * se)), float(np.exp(beta + q * se)), p
+    # A share of 0 (or 1) on one side drives the coefficient and its error very large (no
+    # finite estimate): the interval then runs to 0 or infinity and no change is claimed.
+    with np.errstate(over="ignore"):
+        return (float(np.exp(beta)), float(np.exp(beta - q * se)),
+                float(np.exp(beta + q * se)), p)
 
 
 def _verdict(lower: float, upper: float) -> str:
