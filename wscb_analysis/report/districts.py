@@ -253,11 +253,16 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
         items.append(finding_of(
             f"{every} lies within the range chance alone would give around the authority's "
             f"average {what} of {centre_words}.", ctx))
-    for d in names_hidden:
-        k = ctx.key(m.numerator, district=d)
-        why = ("too few to publish" if ctx.plan.has(k) and ctx.plan.small(k) else
-               "not shown (showing it would let a small number elsewhere be worked out)")
-        items.append(Note(f"{d}'s figure is {why}, so it is not compared."))
+    small = [d for d in names_hidden if ctx.plan.small(ctx.key(m.numerator, district=d))]
+    protecting = [d for d in names_hidden if d not in small]
+    for names, why in ((small, "too few to publish"),
+                       (protecting, "not shown (showing it would let a small number elsewhere "
+                                    "be worked out)")):
+        if names:
+            one = len(names) == 1
+            items.append(Note(f"The figure{'' if one else 's'} for {_and(names)} "
+                              f"{'is' if one else 'are'} {why}, so "
+                              f"{'it is' if one else 'they are'} not compared."))
     for d in names_none:
         items.append(Note(f"{d} had no {m.of_what} in {ctx.period.label}, so it is not "
                           "compared."))

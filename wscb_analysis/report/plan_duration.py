@@ -166,7 +166,8 @@ def duration_funnel(ctx: Context) -> Block:
     block = district_comparison(ctx, DistrictMeasure(
         numerator="plans_ended_2_years_plus", denominator="plans_ended",
         what="share of ended plans lasting 2 years or more",
-        counted="Ended after 2 years or more", base="Plans ended", value_label="Share",
+        counted="Ended after 2 years or more", base="Plans ended",
+        value_label="Share of ended plans lasting 2 years or more",
         of_what="plans that ended", which="had lasted 2 years or more",
         counted_words="plans that had lasted 2 years or more",
         caption=f"Plans ended after 2 years or more by district, {ctx.period.label}"),
