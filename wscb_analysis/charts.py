@@ -359,32 +359,45 @@ def _label_clear(ax, text: str, xy, points, placed: list, color: str) -> None:
 
 
 def _label_right(ax, ends: list[tuple[float, float, str]], colour: str) -> None:
-    """Label each point just to its right, nudged apart vertically so no two labels overlap
-    (a thin line joins a nudged label to its point): every label sits beside its own point."""
-    ax.figure.canvas.draw()
-    lo, hi = ax.get_ylim()
-    gap = (hi - lo) * 0.065
-    order = sorted(ends, key=lambda e: e[1])
-    ys: list[float] = []
-    for _x, y, _t in order:
-        ys.append(y if not ys else max(y, ys[-1] + gap))
-    over = ys[-1] - (hi - gap / 2) if ys else 0
-    if over > 0:
-        ys = [y - over for y in ys]
-    to_px = ax.transData.transform
-    for (x, y, text), ty in zip(order, ys, strict=True):
-        dy = (to_px((x, ty))[1] - to_px((x, y))[1]) * 72 / ax.figure.dpi
-        ax.annotate(text, (x, y), xytext=(9, dy), textcoords="offset points", va="center",
-                    ha="left", fontsize=9, color=colour, fontweight="bold",
-                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
-                          "edgecolor": "none", "alpha": 0.85},
-                    arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6,
-                                "shrinkA": 0, "shrinkB": 3} if abs(dy) > 2 else None)
+    """Label each point just to its right; where a label would overlap one already placed,
+    nudge it up or down (whichever is nearer) until it clears, with a thin line back to its
+    point: every label sits beside its own point and none covers another."""
     left, right = ax.get_xlim()
     if ax.get_xscale() == "log":
         ax.set_xlim(left, right * 1.8)
     else:
         ax.set_xlim(left, right + (right - left) * 0.45)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed: list = []
+    for x, y, text in sorted(ends, key=lambda e: -e[1]):
+        note = ax.annotate(text, (x, y), xytext=(9, 0), textcoords="offset points",
+                           va="center", ha="left", fontsize=9, color=colour,
+                           fontweight="bold",
+                           bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                 "edgecolor": "none", "alpha": 0.85})
+        box = note.get_window_extent(renderer)
+        step = box.height * 72 / fig.dpi + 1  # points
+        best = 0.0
+        for k in range(0, 12):
+            tries = [0.0] if k == 0 else [-k * step, k * step]
+            clear = [dy for dy in tries
+                     if not any(box.translated(0, dy * fig.dpi / 72).overlaps(o)
+                                for o in placed)]
+            if clear:
+                best = clear[0]
+                break
+        if best:
+            note.remove()
+            note = ax.annotate(text, (x, y), xytext=(9, best), textcoords="offset points",
+                               va="center", ha="left", fontsize=9, color=colour,
+                               fontweight="bold",
+                               bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                     "edgecolor": "none", "alpha": 0.85},
+                               arrowprops={"arrowstyle": "-", "color": colour,
+                                           "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3})
+        placed.append(note.get_window_extent(renderer))
 
 
 def funnel_chart(
