@@ -112,27 +112,27 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
         n = int(ctx.plan.value(kn)) if kn else pops.get(d)
         rows.append({"district": d, "x": x, "n": n, "kx": kx, "kn": kn})
     t = pd.DataFrame(rows, columns=["district", "x", "n", "kx", "kn"])
-    table = pd.DataFrame({"district": t["district"], "x": t["x"],
-                          "n": t["n"].astype(float)})
+    # The table's own column names (the counts, the base and the figure), in plain words.
+    cx, cn, cv = ("children", "population", "rate") if rate else ("count", "base", "share")
+    table = pd.DataFrame({"district": t["district"], cx: t["x"], cn: t["n"].astype(float)})
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["value"] = (table["x"] / table["n"].where(table["n"] > 0)) * (10_000 if rate
-                                                                          else 1)
+        table[cv] = (table[cx] / table[cn].where(table[cn] > 0)) * (10_000 if rate else 1)
     table["where"] = ""
-    labels = {"district": "District", "x": m.counted, "n": m.base, "value": m.value_label,
+    labels = {"district": "District", cx: m.counted, cn: m.base, cv: m.value_label,
               "where": "Against the authority's average"}
     if rate:
-        shown = disclose(table, counts=["x"], rates={"value": ("x", None)},
-                         keys=keys_like(table, {"x": t["kx"]}), plan=ctx.plan, labels=labels,
+        shown = disclose(table, counts=[cx], rates={cv: (cx, None)},
+                         keys=keys_like(table, {cx: t["kx"]}), plan=ctx.plan, labels=labels,
                          caption=m.caption)
-        shown.display["n"] = [f"{int(v):,}" if pd.notna(v) else "not a district"
-                              if d == NOT_RECORDED else "not in the profile"
-                              for d, v in zip(t["district"], t["n"], strict=True)]
-        plain_missing(shown, ["value"], "no rate")
+        shown.display[cn] = [f"{int(v):,}" if pd.notna(v) else "not a district"
+                             if d == NOT_RECORDED else "not in the profile"
+                             for d, v in zip(t["district"], t["n"], strict=True)]
+        plain_missing(shown, [cv], "no rate")
     else:
-        shown = disclose(table, counts=["x", "n"], percents={"value": ("x", "n")},
-                         keys=keys_like(table, {"x": t["kx"], "n": t["kn"]}), plan=ctx.plan,
+        shown = disclose(table, counts=[cx, cn], percents={cv: (cx, cn)},
+                         keys=keys_like(table, {cx: t["kx"], cn: t["kn"]}), plan=ctx.plan,
                          labels=labels, caption=m.caption)
-    hidden = shown.suppressed["value"].to_numpy() | shown.suppressed["x"].to_numpy()
+    hidden = shown.suppressed[cv].to_numpy() | shown.suppressed[cx].to_numpy()
     is_listed = t["district"].isin(listed).to_numpy()
     items: list = []
     notes: list = []
@@ -187,11 +187,14 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
     shown.display["where"] = where
     if unlisted_only:
         notes.append(Note("None of the district values in the extract is one of the "
-                          "partnership profile's districts: they are shown as they are and "
-                          "not compared."))
+                          "partnership profile's districts: they are shown as they are"
+                          + (", as counts with no rate," if rate else "")
+                          + " and never ranked or compared."))
     elif others:
         notes.append(Note("Values the partnership profile does not list as districts ("
-                          + ", ".join(others) + ") are shown as they are and not compared."))
+                          + ", ".join(others) + ") are shown as they are"
+                          + (", as counts with no rate," if rate else "")
+                          + " and not compared."))
     if NOT_RECORDED in found:
         notes.append(Note(f"{m.of_what.capitalize()} with no district recorded are shown "
                           "apart: they count in the authority's average but in no "
