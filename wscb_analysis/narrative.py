@@ -303,11 +303,12 @@ def _trend_words(trend, what: str, plural: bool | None, span: str = "") -> str:
 
 
 def trend_sentence(trend, *, what: str, missing_reason: str | None = None,
-                   plural: bool | None = None) -> str:
+                   plural: bool | None = None, span: str = "") -> str:
     """The fitted annual change in words, e.g. "Children going missing each month are
     falling by 26.4% a year (likely between 18.9% and 33.2%)."; "show no clear rise or fall"
     when the interval holds no change; no trend at all from fewer than 24 months or a
-    descriptive fit. ``trend`` None: the monthly figures are ``missing_reason``."""
+    descriptive fit. ``trend`` None: the monthly figures are ``missing_reason``. ``span``
+    names the months fitted ("the 57 months from April 2012 to December 2016")."""
     if trend is None:
         return (f"No trend in {what} can be given: the monthly figures are "
                 f"{missing_reason or NOT_KNOWN}.")
@@ -315,7 +316,7 @@ def trend_sentence(trend, *, what: str, missing_reason: str | None = None,
         return (f"With {len(trend.data)} months held, a trend in {what} cannot yet be told "
                 f"apart from the usual ups and downs of the year: that needs "
                 f"{MIN_TREND_MONTHS} months.")
-    words = _trend_words(trend, what, plural)
+    words = _trend_words(trend, what, plural, span)
     if not _clear(trend):
         return (f"{words}: the figures fit anything from {_change(trend.lower)} to "
                 f"{_change(trend.upper)} a year.")

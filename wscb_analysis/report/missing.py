@@ -82,9 +82,9 @@ def missing_headline(ctx: Context) -> Block:
                 f"{ctx.period.label}, in {episodes} missing episodes")
         if _split(ctx):
             said += [k("missing_children", population=LA), k("missing_children", population=NLA)]
-            text += (f": {count_words(ctx, said[2])} looked-after children and "
-                     f"{count_words(ctx, said[3])} children "
-                     "missing from home (a child can be both in a year).")
+            text += (f": {_counted(ctx, said[2], 'looked-after children')} and "
+                     f"{_counted(ctx, said[3], 'children missing from home')} (a child can "
+                     "be both in a year).")
         elif _only_looked_after(ctx):
             text += (". All are looked-after children: the looked-after children return "
                      "covers no one else.")
@@ -121,6 +121,14 @@ def missing_headline(ctx: Context) -> Block:
                  "apart. An episode belongs to the period its start date falls in.")
     items.append(MethodNote(notes))
     return Block(items, heading="Headline")
+
+
+def _counted(ctx: Context, key: str, noun: str) -> str:
+    """"71 looked-after children", or "looked-after children, whose number is not shown"
+    where the plan hides the count to protect another."""
+    words = count_words(ctx, key)
+    return (f"{noun}, whose number is not shown" if words == "a number not shown" else
+            f"{words} {noun}")
 
 
 def _cap(text: str) -> str:

@@ -47,7 +47,8 @@ def missing_trend_and_target(ctx: Context) -> Block:
             f"{month_words(months[-1])}")
     if progress is None or isinstance(progress, str):
         items.append(Finding(say.trend_sentence(trend,
-                                                what="children going missing each month")))
+                                                what="children going missing each month",
+                                                span=span)))
         if isinstance(progress, str):
             items.append(Note(progress))
     else:
