@@ -93,8 +93,9 @@ def rereferral_headline(ctx: Context) -> Block:
             f"{say.count_text(rn, 'referrals it fills in (a number not shown)')} referrals "
             "it fills in as re-referrals.", [(say.count_text(rx), rk), (say.count_text(rn), nk)]))
         notes.append("The cross-check reads the list's own column \"Number of Referrals in "
-                     "Last 12 Months\" (Ofsted's Annex A List 3): a referral counts as a "
-                     "re-referral there when the column is more than 1.")
+                     "Last 12 Months\" (Ofsted's Annex A List 3), read as the child's earlier "
+                     "referrals in the 12 months before this one: a referral counts as a "
+                     "re-referral there when the column is 1 or more.")
     notes.append("DfE's headline re-referral rate counts referrals: a referral is a "
                  "re-referral when the same child was referred in the 12 months before it "
                  "(DfE table C1). The child-level rate counts each child once.")
