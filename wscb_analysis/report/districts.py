@@ -166,15 +166,15 @@ def district_comparison(ctx: Context, m: DistrictMeasure, heading: str) -> Block
     where = np.array([""] * len(t), dtype=object)
     for i, d in enumerate(t["district"]):
         if d == NOT_RECORDED:
-            where[i] = "not a district"
+            where[i] = "Not a district"
         elif not is_listed[i]:
-            where[i] = "not in the profile" if not unlisted_only else "not compared"
+            where[i] = "Not in the profile" if not unlisted_only else "Not compared"
         elif hidden[i]:
-            where[i] = "not shown"
+            where[i] = "Not shown"
     plot = is_listed & ~hidden & (t["n"].fillna(0).to_numpy(dtype=float) > 0)
     no_base = is_listed & ~hidden & ~plot
     for i in np.flatnonzero(no_base):
-        where[i] = f"no {m.of_what}"
+        where[i] = f"No {m.of_what}"
     out = pd.DataFrame()
     if centre is not None and plot.any():
         data = t[plot].reset_index(drop=True)
