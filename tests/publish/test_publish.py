@@ -267,7 +267,7 @@ def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path, 
     missing_page = (out / "05_missing.html").read_text()
     # Said once and plainly at the top of the page, and no section below pretends otherwise.
     assert missing_page.count("does not include missing episodes") == 1
-    assert "missing.csv (missing episodes)" in missing_page
+    assert "the suite reads them from missing.csv" in missing_page  # in "About the data"
     assert "went missing" not in missing_page
     assert "does not include early help assessments" in (out / "07_early_help.html").read_text()
     index = (out / "index.html").read_text()

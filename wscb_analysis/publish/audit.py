@@ -474,7 +474,7 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
     * ``unplanned_bounds``, on by default: the bounds between figures (subsets such as
       interviews offered within missing episodes, children going missing plus those missing
       more than once within the episodes, distinct children within their total). The
-      disclosure plan protects them too (:mod:`wscb_analysis.plan_bounds`); turn it off only
+      disclosure plan protects them too (:mod:`wscb_analysis.disclosure.bounds`); turn it off only
       to see what exact sums alone give away.
     :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)
