@@ -9,7 +9,6 @@ import pandas as pd
 from .. import narrative as say
 from ..charts import bar_chart
 from ..disclosure import disclose
-from ..disclosure.measures import NOT_RECORDED
 from ..metrics.cp_plans import DURATION_BANDS
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, subtitle, why_not
