@@ -548,8 +548,10 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
     from .disclosure import SUPPRESSED, is_small
 
     label = figures["period"]["label"]
-    out = {k: v for k, v in figures.items()
-           if k not in ("referrals", "cp_plans", "missing", "early_help", "diversity")}
+    # The journey block is not planned yet: its counts get primary suppression below, so no
+    # count of 1 to 5 reaches a pack through it.
+    blocks = ("referrals", "cp_plans", "missing", "early_help", "diversity", "journey")
+    out = {k: v for k, v in figures.items() if k not in blocks}
 
     def one(block: str, key: str, value, sub=None):
         if value is None:
@@ -559,7 +561,9 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
             return SUPPRESSED if plan.hidden(k) else value
         return SUPPRESSED if is_small(value) else value
 
-    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
+    for block in blocks:
+        if block not in figures:
+            continue
         src = figures.get(block) or {}
         shown = {}
         for key, value in src.items():

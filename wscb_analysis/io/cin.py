@@ -94,6 +94,9 @@ class Records:
     number: list[int] = field(default_factory=list)   # 1-based record within the episode
     line: list[int] = field(default_factory=list)     # the record element's line
     uid: list[int] = field(default_factory=list)      # the episode's number in the file
+    #: What makes a record the same one in another year's return: the episode's key, and for
+    #: an assessment, enquiry or plan also its start date as written.
+    key: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.child)
@@ -332,18 +335,22 @@ def _child(child, ret: Return) -> None:
         for name in ("ReferralSource", "ReferralNFA", "PrimaryNeedCode", "CINclosureDate",
                      "ReasonForClosure"):
             own[name] = _text(cin, name)
+        key = ret.episode_keys[-1]
         for source in ("referrals", "children_in_need"):
-            _add(recs[source], base, own, c, e, 1, line, uid)
+            _add(recs[source], base, own, c, e, 1, line, uid, key)
         for source in ("assessments", "s47", "cp_plans"):
+            first = COLUMNS[source][len(CHILD_COLUMNS) + 1]
             for k, rec in enumerate(cin.iterfind(RECORD[source]), start=1):
                 values = dict(own)
                 for name in COLUMNS[source][len(CHILD_COLUMNS) + 1:]:
                     values[name] = _text(rec, name)
-                _add(recs[source], base, values, c, e, k, rec.sourceline or 0, uid)
+                same = f"{key}\x1f{values[first]}" if values[first] and key[0] != "\x00" \
+                    else f"\x00{ret.label}\x00{source}\x00{len(recs[source])}"
+                _add(recs[source], base, values, c, e, k, rec.sourceline or 0, uid, same)
 
 
-def _add(r: Records, base: dict, own: dict, c: int, e: int, k: int, line: int, uid: int
-         ) -> None:
+def _add(r: Records, base: dict, own: dict, c: int, e: int, k: int, line: int, uid: int,
+         key: str) -> None:
     for name, values in r.columns.items():
         values.append(base[name] if name in base else own.get(name, ""))
     r.child.append(c)
@@ -351,6 +358,7 @@ def _add(r: Records, base: dict, own: dict, c: int, e: int, k: int, line: int, u
     r.number.append(k)
     r.line.append(line)
     r.uid.append(uid)
+    r.key.append(key)
 
 
 def record_path(source: str, column: str, child: int, episode: int, number: int) -> str:

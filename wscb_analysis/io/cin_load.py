@@ -7,9 +7,10 @@ dates, codes, Y/N values, blank ids, end before start, overlapping plans), then:
 * a record dated after its return's reference date is set aside: the return reports its
   collection year, which ends on that day;
 * an episode (child + referral date, as written) in two returns is one episode: the later
-  return's version is kept (with its assessments, enquiries and plans) and the earlier one is
-  counted as repeated. Returns are ordered by reference date, then by the header's DateTime,
-  then by file name;
+  return's version is kept and the earlier one is counted as repeated; so is an assessment,
+  enquiry or plan (its episode + its start date), so one that a later return leaves out
+  (closed before that year began) is still read from the return that held it. Returns are
+  ordered by reference date, then by the header's DateTime, then by file name;
 * a referral dated before the first collection year held is set aside with its reason: a
   return holds only the cases still open when its year began, so the referrals of earlier
   years are not all there, and counting some of them would pass an incomplete year (and an
@@ -89,14 +90,16 @@ def load_census(returns_or_paths, notes: list[str] | None = None) -> dict[str, S
     refs = [_day(r.reference_date) for r in returns]
     held_from = min(collection_start(d) for d in refs)
     held_to = max(refs)
-    latest: dict[str, int] = {}
-    for rank, r in enumerate(returns):
-        for key in r.episode_keys:
-            latest[key] = rank
     out = {}
     for source in CENSUS_SOURCES:
+        latest: dict[str, int] = {}
+        for rank, r in enumerate(returns):
+            for key in r.records[source].key:
+                latest[key] = rank
         out[source] = _source(source, returns, refs, latest, held_from, held_to)
-    out["children_in_need"].warnings[:0] = _summary(returns, refs, latest, notes or [])
+        if source == "children_in_need":
+            episodes = latest
+    out["children_in_need"].warnings[:0] = _summary(returns, refs, episodes, notes or [])
     return out
 
 
@@ -146,7 +149,6 @@ def _source(source: str, returns: list[Return], refs: list[date], latest: dict[s
         problems += [p for p in res.problems if "could be used" not in p]
         child, episode = np.asarray(rec.child), np.asarray(rec.episode)
         number, line = np.asarray(rec.number), np.asarray(rec.line)
-        uid = np.asarray(rec.uid)
 
         def path(column: str, i: int, _c=child, _e=episode, _n=number) -> str:
             return record_path(source, column, int(_c[i]), int(_e[i]), int(_n[i]))
@@ -164,7 +166,7 @@ def _source(source: str, returns: list[Return], refs: list[date], latest: dict[s
                     + f" (line {line[i]})" for why, i in zip(aside["reason"], idx, strict=True)])
         data = res.data
         idx = data["row"].to_numpy(dtype=np.int64) - 1
-        keys = np.asarray(r.episode_keys, dtype=object)[uid[idx]]
+        keys = np.asarray(rec.key, dtype=object)[idx]
         later = np.fromiter((latest[k] > rank for k in keys), dtype=bool, count=len(keys))
         duplicates += res.duplicates + int(later.sum())
         data, idx = data.loc[~later], idx[~later]
