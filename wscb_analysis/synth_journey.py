@@ -138,10 +138,14 @@ def build(rng: np.random.Generator, ref: dict[str, np.ndarray], cp: dict[str, np
     extra = np.concatenate(extra) if extra else np.array([], dtype=int)
     more = pd.DataFrame({"episode": extra})
     more["start"] = _bday(r["date"].to_numpy()[extra], rng.integers(0, 6, len(extra)))
-    # Conferences for the enquiries not linked to a plan, so that about ICPC_PER_S47 of the
-    # enquiries of the years referred have one (plans of the warm-up years left out).
-    in_years = int((_fy(linked["start"].to_numpy()) >= year.min()).sum())
-    share = max(ICPC_PER_S47 * (len(extra) + in_years) - in_years, 0) / max(len(extra), 1)
+    # Conferences for the enquiries not linked to a plan, so that about ICPC_PER_S47 of each
+    # year's enquiries have one.
+    extra_year = _fy(more["start"].to_numpy())
+    share = np.zeros(len(extra))
+    for y in np.unique(extra_year):
+        mine = extra_year == y
+        linked_y = int(have.get(y, 0))
+        share[mine] = max(ICPC_PER_S47 * (mine.sum() + linked_y) - linked_y, 0) / mine.sum()
     held = rng.random(len(extra)) < share
     icpc = _bday(more["start"].to_numpy(), _draw_days(rng, C4, len(extra)))
     more["icpc"] = np.where(held, icpc, np.datetime64("NaT"))
