@@ -217,7 +217,10 @@ def _parse_error(label: str, exc: etree.XMLSyntaxError) -> ExtractError:
     message = str(exc.msg or exc).strip().splitlines()[0] if (exc.msg or str(exc)) else ""
     line = f" at line {exc.lineno}" if getattr(exc, "lineno", None) else ""
     low = message.lower()
-    if "depth" in low:
+    if "amplification" in low or "entity loop" in low:
+        why = ("it declares a document type whose entities would expand without limit (an "
+               f"entity bomb){line}")
+    elif "depth" in low:
         why = f"its elements nest more than 256 deep{line} (a census return nests 6 deep)"
     elif "huge text" in low or "text node" in low or "too long" in low or "huge" in low:
         why = f"it holds a text value of more than 10,000,000 characters{line}"

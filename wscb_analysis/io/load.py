@@ -247,10 +247,13 @@ def load_extract(
     sources = {name: loaded[name] for name in SOURCES
                if name not in JOURNEY_SOURCES or loaded[name].file}
     if not any(r.file for r in sources.values()):
+        from .cin import find_census_returns
+
+        notes = "".join(f"; {n}" for n in find_census_returns(data_dir)[1])
         raise ExtractError(
             f"{data_dir}: holds none of referrals.csv, cp_plans.csv, early_help.csv, "
             "missing.csv, contacts.csv, assessments.csv, s47.csv, an Annex A workbook or a "
-            "CIN census return (.xml)")
+            f"CIN census return (.xml){notes}")
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
                       synthetic=(data_dir / SYNTHETIC_MARKER).exists())
