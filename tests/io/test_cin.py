@@ -92,7 +92,7 @@ def test_row_accounting_across_the_two_returns(tmp_path):
     }
     assert all(r.accounts() for r in extract.sources.values())
     aside = extract.sources["assessments"].set_aside.iloc[0]
-    # C7 is the sixth child of the 2017-18 return; its assessment is on the file's line 8.
+    # C7 is the sixth child of the 2017-18 return, on the file's line 8 (one child a line).
     assert aside["file"] == "cin_2017_18.xml"
     assert aside["column"] == "Child[6]/CINdetails[1]/Assessments[1]/AssessmentAuthorisationDate"
     assert "rule 8608" in aside["reason"] and "line 8" in aside["reason"]

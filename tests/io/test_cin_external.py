@@ -94,14 +94,16 @@ def test_two_rows_and_no_factors(tmp_path, name, plans):
 def test_fake_cin_data(tmp_path):
     # 332 children and 402 episodes (grep -c), no assessments, enquiries or plans;
     # ReferenceDate 2022-07-21, so the year held is 22/07/2021 to 21/07/2022. Child 92's second
-    # episode is referred 2025-02-08 (line 1967), after the reference date.
+    # episode (its Child element opens on line 1947) is referred 2025-02-08, after the
+    # reference date.
     extract = _alone(tmp_path, "d2i-cin", "fake_CIN_data.xml")
     r = extract.sources["referrals"]
     assert r.rows_in == 402 and r.accounts()
     assert extract.sources["cp_plans"].rows_in == 0
     assert ("Child[92]/CINdetails[2]/CINreferralDate",
             "08/02/2025 is after the return's reference date 21/07/2022, the last day its "
-            "collection year covers (line 1967)") in _reasons(extract, "referrals")
+            "collection year covers (the child starts on line 1947)") in _reasons(extract,
+                                                                              "referrals")
     assert "332 children, 402 episodes" in extract.sources["children_in_need"].warnings[0]
     # Every referral kept falls in the year held.
     d = r.data["referral_date"]

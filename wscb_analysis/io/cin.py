@@ -30,6 +30,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from lxml import etree
 
 from ..errors import ExtractError
@@ -86,17 +90,17 @@ RECORD = {"referrals": None, "children_in_need": None, "assessments": "Assessmen
 
 @dataclass
 class Records:
-    """One source's records from one return: text columns, and where each record sits."""
+    """One source's records from one return: text columns (Arrow), and where each sits."""
 
-    columns: dict[str, list[str]]
-    child: list[int] = field(default_factory=list)    # 1-based Child position in the file
-    episode: list[int] = field(default_factory=list)  # 1-based CINdetails within the child
-    number: list[int] = field(default_factory=list)   # 1-based record within the episode
-    line: list[int] = field(default_factory=list)     # the record element's line
-    uid: list[int] = field(default_factory=list)      # the episode's number in the file
-    #: What makes a record the same one in another year's return: the episode's key, and for
-    #: an assessment, enquiry or plan also its start date as written.
-    key: list[str] = field(default_factory=list)
+    columns: dict[str, pa.Array]
+    child: np.ndarray     # 1-based Child position in the file
+    episode: np.ndarray   # 1-based CINdetails within the child
+    number: np.ndarray    # 1-based record within the episode (1 for an episode)
+    line: np.ndarray      # the line the record's Child element starts on
+    #: What makes a record the same one in another year's return: the episode's key (child id
+    #: and referral date as written), and for an assessment, enquiry or plan also its start
+    #: date as written; a record missing them has a key of its own.
+    key: np.ndarray
 
     def __len__(self) -> int:
         return len(self.child)
@@ -115,10 +119,12 @@ class Return:
     sha256: str = ""
     children: int = 0
     records: dict[str, Records] = field(default_factory=dict)
-    #: The key of each episode (child id and referral date as written), by ``uid``.
-    episode_keys: list[str] = field(default_factory=list)
-    #: Lines of children whose disability codes are not census codes.
+    #: Lines of children whose disability codes are not all census codes.
     unknown_disability: list[int] = field(default_factory=list)
+
+    @property
+    def episodes(self) -> int:
+        return len(self.records["children_in_need"])
 
 
 # --------------------------------------------------------------------------- finding returns
@@ -242,14 +248,14 @@ def read_return(path: Path, label: str | None = None) -> Return:
     """Read one census return (streamed; see the module notes). Raises :class:`ExtractError`
     naming the file for a file that is refused or cannot be parsed."""
     label = label or path.name
-    ret = Return(path=path, label=label,
-                 records={s: Records({c: [] for c in cols}) for s, cols in COLUMNS.items()})
+    ret = Return(path=path, label=label)
+    parts: list[bytes] = []
+    lines: list[int] = []
     try:
         with open(path, "rb") as raw:
-            kind, name = sniff(raw.read(SNIFF_BYTES))
+            kind, _ = sniff(raw.read(SNIFF_BYTES))
             if kind == "dtd":
-                raise _refuse(label, "it declares a document type (<!DOCTYPE ...>), which can "
-                              "define entities that expand without limit or fetch other files")
+                raise _refuse(label, _DTD)
             if kind == "not xml":
                 raise _refuse(label, "it is not XML text")
             raw.seek(0)
@@ -258,7 +264,7 @@ def read_return(path: Path, label: str | None = None) -> Return:
                 source, events=("start", "end"), tag=("Message", "Header", "Child"),
                 resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                 remove_comments=True, remove_pis=True)
-            _consume(events, ret)
+            _consume(events, ret, parts, lines)
             ret.sha256 = source.sha.hexdigest()
     except etree.XMLSyntaxError as exc:
         raise _parse_error(label, exc) from None
@@ -267,31 +273,44 @@ def read_return(path: Path, label: str | None = None) -> Return:
     if not ret.reference_date:
         raise _refuse(label, "its Header gives no CollectionDetails/ReferenceDate, so the "
                       "collection year it covers cannot be told")
+    ret.records = _tables(b"".join(parts), np.asarray(lines, dtype=np.int64), ret)
     return ret
 
 
-def _consume(events: Iterator, ret: Return) -> None:
+_DTD = ("it declares a document type (<!DOCTYPE ...>), which can define entities that expand "
+        "without limit or fetch other files")
+#: Children moved out of the parse tree are transformed this many at a time.
+BATCH = 5000
+
+
+def _consume(events: Iterator, ret: Return, parts: list[bytes], lines: list[int]) -> None:
+    """Walk the parse: check the root, read the header, and move each finished Child into a
+    batch of its own (the parse tree may already hold part of the next one), written out as
+    text in C by :data:`_XSLT` when full."""
     started = False
+    batch = etree.Element("Message")
+    children = etree.SubElement(batch, "Children")
+    offset = held = 0
     for event, el in events:
         if not started:
             started = True
             tree = el.getroottree()
             if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-                raise _refuse(ret.label, "it declares a document type (<!DOCTYPE ...>), which "
-                              "can define entities that expand without limit or fetch other "
-                              "files")
+                raise _refuse(ret.label, _DTD)
             root = tree.getroot()
             if root is None or root.tag != "Message":
                 raise _refuse(ret.label, "its root element is not the census 'Message'")
         if event != "end":
             continue
         if el.tag == "Child":
-            ret.children += 1
-            _child(el, ret)
-            el.clear()
-            parent = el.getparent()
-            while el.getprevious() is not None:
-                del parent[0]
+            lines.append(el.sourceline or 0)
+            children.append(el)  # moved out of the parse tree: memory follows the batch
+            held += 1
+            if held >= BATCH:
+                parts.append(bytes(_XSLT(batch, offset=str(offset))))
+                offset += held
+                held = 0
+                children.clear()
         elif el.tag == "Header":
             ret.reference_date = _text(el, "CollectionDetails/ReferenceDate")
             ret.year = _text(el, "CollectionDetails/Year")
@@ -300,68 +319,138 @@ def _consume(events: Iterator, ret: Return) -> None:
             el.clear()
     if not started:
         raise _refuse(ret.label, "it holds no census 'Message' element")
+    if held:
+        parts.append(bytes(_XSLT(batch, offset=str(offset))))
+    ret.children = offset + held
 
 
-def _disability(chars, ret: Return, line: int) -> str:
-    """'Y' (a disability recorded), 'N' (NONE recorded) or '' (none recorded, or no code the
-    census knows: never read as not disabled)."""
-    if chars is None:
-        return ""
-    codes = [(d.text or "").strip().upper() for d in chars.iterfind("Disabilities/Disability")]
-    if not codes:
-        return ""
-    known = [DISABILITY_CODES[c] for c in codes if c in DISABILITY_CODES]
-    if len(known) < len(codes):
-        ret.unknown_disability.append(line)
-    if any(known):
-        return "Y"
-    return "N" if known else ""
+#: What the stylesheet writes, one line per child ("C") and per record, tab-separated after
+#: the kind and the child's, episode's and record's positions (values with spaces
+#: normalised, so no tab or line end inside). The episode's referral date comes first in
+#: every record, to key it.
+KINDS = {"C": ("LAchildID", "GenderCurrent | Sex", "ChildCharacteristics/Ethnicity",
+               "PersonBirthDate", "Disabilities"),
+         "E": ("CINreferralDate", "ReferralSource", "ReferralNFA", "PrimaryNeedCode",
+               "CINclosureDate", "ReasonForClosure"),
+         "A": ("AssessmentActualStartDate", "AssessmentAuthorisationDate"),
+         "S": ("S47ActualStartDate", "ICPCnotRequired", "DateOfInitialCPC"),
+         "P": ("CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse",
+               "NumberOfPreviousCPP")}
+WIDTH = 6
+_KIND_OF = {"assessments": "A", "s47": "S", "cp_plans": "P"}
 
 
-def _child(child, ret: Return) -> None:
-    ids = child.find("ChildIdentifiers")
-    chars = child.find("ChildCharacteristics")
-    gender = _text(ids, "GenderCurrent") or _text(ids, "Sex")
-    base = {"LAchildID": _text(ids, "LAchildID"), "GenderCurrent": gender,
-            "Ethnicity": _text(chars, "Ethnicity"),
-            "PersonBirthDate": _text(ids, "PersonBirthDate")}
-    disability = _disability(chars, ret, child.sourceline or 0)
-    c = ret.children
-    recs = ret.records
-    for e, cin in enumerate(child.iterfind("CINdetails"), start=1):
-        uid = len(ret.episode_keys)
-        referral = _text(cin, "CINreferralDate")
-        ret.episode_keys.append(f"{base['LAchildID']}\x1f{referral}"
-                                if base["LAchildID"] and referral else f"\x00{ret.label}\x00{uid}")
-        line = cin.sourceline or 0
-        own = {"CINreferralDate": referral, "Disabilities": disability}
-        for name in ("ReferralSource", "ReferralNFA", "PrimaryNeedCode", "CINclosureDate",
-                     "ReasonForClosure"):
-            own[name] = _text(cin, name)
-        key = ret.episode_keys[-1]
-        for source in ("referrals", "children_in_need"):
-            _add(recs[source], base, own, c, e, 1, line, uid, key)
-        for source in ("assessments", "s47", "cp_plans"):
-            first = COLUMNS[source][len(CHILD_COLUMNS) + 1]
-            for k, rec in enumerate(cin.iterfind(RECORD[source]), start=1):
-                values = dict(own)
-                for name in COLUMNS[source][len(CHILD_COLUMNS) + 1:]:
-                    values[name] = _text(rec, name)
-                same = f"{key}\x1f{values[first]}" if values[first] and key[0] != "\x00" \
-                    else f"\x00{ret.label}\x00{source}\x00{len(recs[source])}"
-                _add(recs[source], base, values, c, e, k, rec.sourceline or 0, uid, same)
+def _stylesheet() -> etree.XSLT:
+    tab, end = "<xsl:text>&#9;</xsl:text>", "<xsl:text>&#10;</xsl:text>"
+
+    def value(path: str) -> str:
+        return f'<xsl:value-of select="normalize-space({path})"/>{tab}'
+
+    def line(kind: str, episode: str, number: str, fields: list[str]) -> str:
+        pad = tab * (WIDTH - len(fields))
+        return (f"<xsl:text>{kind}&#9;</xsl:text><xsl:value-of select=\"$c\"/>{tab}"
+                f"{episode}{tab}{number}{tab}" + "".join(fields) + pad + end)
+
+    ids = "ChildIdentifiers/"
+    codes = ('<xsl:for-each select="ChildCharacteristics/Disabilities/Disability">'
+             '<xsl:value-of select="normalize-space(.)"/><xsl:text> </xsl:text></xsl:for-each>'
+             + tab)
+    child = line("C", "0", "0", [value(ids + "LAchildID"),
+                                 value(f"{ids}GenderCurrent | {ids}Sex"),
+                                 value("ChildCharacteristics/Ethnicity"),
+                                 value(ids + "PersonBirthDate"), codes])
+    episode_value = '<xsl:value-of select="$e"/>'
+    records = "".join(
+        f'<xsl:for-each select="{RECORD[source]}">'
+        + line(kind, episode_value, '<xsl:value-of select="position()"/>',
+               [value("$ref")] + [value(f) for f in KINDS[kind]])
+        + "</xsl:for-each>" for source, kind in _KIND_OF.items())
+    text = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="UTF-8"/><xsl:param name="offset" select="0"/>
+<xsl:template match="/"><xsl:for-each select="Message/Children/Child">
+<xsl:variable name="c" select="position() + $offset"/>{child}
+<xsl:for-each select="CINdetails"><xsl:variable name="e" select="position()"/>
+<xsl:variable name="ref" select="CINreferralDate"/>
+{line("E", episode_value, "1", [value(f) for f in KINDS["E"]])}{records}</xsl:for-each>
+</xsl:for-each></xsl:template></xsl:stylesheet>"""
+    # Made here, from this module's own text: no entity, no file, no network.
+    return etree.XSLT(etree.XML(text), access_control=etree.XSLTAccessControl.DENY_ALL)
 
 
-def _add(r: Records, base: dict, own: dict, c: int, e: int, k: int, line: int, uid: int,
-         key: str) -> None:
-    for name, values in r.columns.items():
-        values.append(base[name] if name in base else own.get(name, ""))
-    r.child.append(c)
-    r.episode.append(e)
-    r.number.append(k)
-    r.line.append(line)
-    r.uid.append(uid)
-    r.key.append(key)
+_XSLT = _stylesheet()
+
+
+def _tables(text: bytes, child_lines: np.ndarray, ret: Return) -> dict[str, Records]:
+    names = ["kind", "child", "episode", "number", *(f"f{i}" for i in range(WIDTH)), "end"]
+    if text:
+        table = pacsv.read_csv(
+            pa.py_buffer(text),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
+                                             newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    else:
+        table = pa.table({n: pa.array([], pa.string()) for n in names})
+    kinds = table.column("kind").combine_chunks()
+
+    def rows(kind: str) -> pa.Table:
+        return table.filter(pc.equal(kinds, kind)).combine_chunks()
+
+    children = rows("C")
+    child_cols = {"LAchildID": children.column("f0"), "GenderCurrent": children.column("f1"),
+                  "Ethnicity": children.column("f2"), "PersonBirthDate": children.column("f3")}
+    disability = _disability(children.column("f4").combine_chunks(), child_lines, ret)
+    out = {}
+    for source in COLUMNS:
+        kind = _KIND_OF.get(source, "E")
+        t = rows(kind)
+        number = {n: np.asarray(pc.cast(t.column(n), pa.int64()).to_numpy(), dtype=np.int64)
+                  for n in ("child", "episode", "number")}
+        at = pa.array(number["child"] - 1)
+        own = dict(zip(KINDS[kind] if kind == "E" else ("CINreferralDate", *KINDS[kind]),
+                       (t.column(f"f{i}").combine_chunks() for i in range(WIDTH)),
+                       strict=False))
+        columns = {}
+        for c in COLUMNS[source]:
+            if c in child_cols:
+                columns[c] = child_cols[c].take(at).combine_chunks()
+            elif c == "Disabilities":
+                columns[c] = disability.take(at)
+            else:
+                columns[c] = own[c]
+        parts = [columns["LAchildID"], own["CINreferralDate"]]
+        if kind != "E":
+            parts.append(own[KINDS[kind][0]])
+        joined = pc.binary_join_element_wise(*parts, "\x1f").to_numpy(zero_copy_only=False)
+        blank = np.zeros(len(joined), dtype=bool)
+        for p in parts:
+            blank |= pc.equal(p, "").to_numpy(zero_copy_only=False)
+        key = joined.astype(object)
+        if blank.any():
+            key[blank] = [f"\x00{ret.label}\x00{source}\x00{i}" for i in np.flatnonzero(blank)]
+        line = child_lines[number["child"] - 1] if len(t) else np.array([], dtype=np.int64)
+        out[source] = Records(columns, number["child"], number["episode"], number["number"],
+                              line, key)
+    return out
+
+
+def _disability(codes: pa.Array, child_lines: np.ndarray, ret: Return) -> pa.Array:
+    """Per child: 'Y' (a disability recorded), 'N' (NONE recorded) or '' (none recorded, or
+    no code the census knows: never read as not disabled)."""
+    encoded = pc.dictionary_encode(codes)
+    values, unknown = [], []
+    for text in encoded.dictionary.to_pylist():
+        found = text.upper().split()
+        known = [DISABILITY_CODES[c] for c in found if c in DISABILITY_CODES]
+        unknown.append(len(known) < len(found))
+        values.append("Y" if any(known) else "N" if known else "")
+    idx = encoded.indices.to_numpy(zero_copy_only=False)
+    if len(idx):
+        bad = np.asarray(unknown, dtype=bool)[idx]
+        ret.unknown_disability = child_lines[bad].tolist()
+    return pa.array(values, pa.string()).take(encoded.indices)
 
 
 def record_path(source: str, column: str, child: int, episode: int, number: int) -> str:

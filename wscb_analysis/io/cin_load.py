@@ -20,7 +20,7 @@ dates, codes, Y/N values, blank ids, end before start, overlapping plans), then:
 
 Rows are numbered within each file by record (the n-th episode, assessment, ...); a reason
 for setting one aside names the element (``Child[3]/CINdetails[1]/Assessments[2]/
-AssessmentActualStartDate``) and its line.
+AssessmentActualStartDate``) and the line its ``Child`` starts on.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def _summary(returns: list[Return], refs: list[date], latest: dict[str, int],
              notes: list[str]) -> list[str]:
     parts = [f"{r.label} (collection year {_dmy(collection_start(d))} to {_dmy(d)}"
              f"{', LA ' + r.la_code if r.la_code else ''}: {r.children:,} children, "
-             f"{len(r.episode_keys):,} episodes)" for r, d in zip(returns, refs, strict=True)]
-    episodes = sum(len(r.episode_keys) for r in returns)
+             f"{r.episodes:,} episodes)" for r, d in zip(returns, refs, strict=True)]
+    episodes = sum(r.episodes for r in returns)
     merged = len(latest)
     lines = [f"CIN census returns read, oldest first: {'; '.join(parts)}. An episode (child "
              f"and referral date) in two returns is kept once, in the later return's version: "
@@ -143,7 +143,7 @@ def _source(source: str, returns: list[Return], refs: list[date], latest: dict[s
         rows_in += n
         if n == 0:
             continue
-        table = pa.table({c: pa.array(v, pa.string()) for c, v in rec.columns.items()})
+        table = pa.table(rec.columns)
         raw = RawTable(table, list(table.column_names), np.arange(1, n + 1, dtype=np.int64), 0)
         res = validate_table(raw, spec, r.label, column_map=FIELDS[source])
         problems += [p for p in res.problems if "could be used" not in p]
@@ -163,10 +163,11 @@ def _source(source: str, returns: list[Return], refs: list[date], latest: dict[s
                 column=[path(c, i) for c, i in zip(aside["column"], idx, strict=True)],
                 reason=[re.sub(r"at row (\d+)", lambda m: "at " + path(
                     _element(source, "start_date"), int(m.group(1)) - 1), why)
-                    + f" (line {line[i]})" for why, i in zip(aside["reason"], idx, strict=True)])
+                    + f" (the child starts on line {line[i]})"
+                    for why, i in zip(aside["reason"], idx, strict=True)])
         data = res.data
         idx = data["row"].to_numpy(dtype=np.int64) - 1
-        keys = np.asarray(rec.key, dtype=object)[idx]
+        keys = rec.key[idx]
         later = np.fromiter((latest[k] > rank for k in keys), dtype=bool, count=len(keys))
         duplicates += res.duplicates + int(later.sum())
         data, idx = data.loc[~later], idx[~later]
@@ -235,7 +236,8 @@ def _late_or_early(source: str, data: pd.DataFrame, idx: np.ndarray, ref: date,
             rows.append(idx[i] + 1)
             columns.append(path(_element(source, name), idx[i]))
             reasons.append(f"{_dmy(d[i])} is after the return's reference date {_dmy(ref)}, "
-                           f"the last day its collection year covers (line {line[idx[i]]})")
+                           f"the last day its collection year covers (the child starts on line "
+                           f"{line[idx[i]]})")
         drop[hit] = True
     if source == "referrals" and len(data):
         d = data["referral_date"].to_numpy().astype("datetime64[D]")
@@ -248,7 +250,7 @@ def _late_or_early(source: str, data: pd.DataFrame, idx: np.ndarray, ref: date,
                 f"{_dmy(held_from)}): a return holds only the cases still open when its year "
                 "began, so that year's referrals are not all here; add the earlier year's "
                 f"return to count it. Its episode is kept among the children in need "
-                f"(line {line[idx[i]]})")
+                f"(the child starts on line {line[idx[i]]})")
         drop[hit] = True
     frame = pd.DataFrame({"file": label, "row": np.asarray(rows, dtype=np.int64),
                           "column": columns, "reason": reasons}) if rows else \
@@ -277,7 +279,7 @@ def _overlaps_across(result: SourceResult, returns: list[Return],
                    for i in idx],
         "reason": [f"overlaps the plan at {returns[rank[j]].label} "
                    f"{record_path('cp_plans', 'CPPstartDate', child[j], episode[j], number[j])}"
-                   f" of the same child (line {line[i]})" for i, j in pairs]})
+                   f" of the same child (the child starts on line {line[i]})" for i, j in pairs]})
     result.set_aside = pd.concat([result.set_aside, frame], ignore_index=True)
     keep = np.ones(len(data), dtype=bool)
     keep[idx] = False
