@@ -177,7 +177,9 @@ def _match(rng: np.random.Generator, r: pd.DataFrame, plans: pd.DataFrame
     los = np.searchsorted(dates, days - np.timedelta64(120, "D"))
     his = np.searchsorted(dates, days - np.timedelta64(10, "D"), side="right")
     for child, lo, hi in zip(first.index, los, his, strict=True):
-        pick = next((i for i in lo + rng.permutation(hi - lo)[:20] if not used[owner[i]]),
+        # Twenty random tries among the window's referrals (a permutation of a national
+        # window, hundreds of thousands, for each child would take hours).
+        pick = next((i for i in lo + rng.integers(0, hi - lo, 20) if not used[owner[i]]),
                     -1) if hi > lo else -1
         if pick >= 0:
             used[owner[pick]] = True
