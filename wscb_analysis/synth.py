@@ -677,8 +677,24 @@ def _journey(out: Path, root: np.random.SeedSequence, ref: dict, cp: dict,
     are not read together). See :mod:`.synth_journey`."""
     from .synth_journey import build, lists, write_census
 
-    journey = build(np.random.default_rng(root.spawn(1)[0]), ref, cp)
-    rows = {name: _write(out / f"{name}.csv", cols, relabel)
+    rng = np.random.default_rng(root.spawn(1)[0])
+    journey = build(rng, ref, cp)
+    n_broken = max(5, int(round(5 * len(ref["Child Unique ID"]) / 55_000)))
+    breakers = {
+        "contacts": [_impossible_date("Date of Contact"), _text_date("Date of Contact"),
+                     _blank("Child Unique ID")],
+        "assessments": [_impossible_date("Continuous Assessment Start Date"),
+                        _blank("Child Unique ID"),
+                        _end_before_start("Continuous Assessment Start Date",
+                                          "Continuous Assessment Date of Authorisation")],
+        "s47": [_impossible_date("Strategy discussion initiating Section 47 Enquiry Start Date"),
+                _blank("Child Unique ID"),
+                _text_date("Date of Initial Child Protection Conference")],
+    }
+    # Broken and repeated rows on top of the drawn ones, as for the other lists (their own
+    # generator, so the other files stay as they were).
+    rows = {name: _write(out / f"{name}.csv",
+                         _messy_rows(rng, cols, n_broken, breakers[name]), relabel)
             for name, cols in lists(journey).items()}
     census = out / "cin_census"
     census.mkdir(exist_ok=True)
