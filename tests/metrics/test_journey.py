@@ -78,3 +78,42 @@ def test_c4_bands_and_the_15_day_limit():
     # Without the conference date's column the conference figures are not held.
     none = journey_figures({"s47": s47}, financial_year("2017-18"), {"s47": {"icpc_date"}})
     assert none["icpc_held"] is None and none["s47_started"] == 6
+
+
+def test_a_childs_ethnicity_and_disability_from_any_list():
+    from wscb_analysis.metrics.journey import child_characteristics
+
+    d = pd.to_datetime
+    frames = {
+        # List 3 has no disability field; K2's referral gives no ethnicity (NOBT).
+        "referrals": pd.DataFrame({"child_id": ["K1", "K2", "K3"],
+                                   "ethnicity": ["WBRI", "NOBT", ""],
+                                   "referral_date": d(["2017-04-03"] * 3)}),
+        # K1 recorded disabled on an assessment and not disabled on a plan: disabled.
+        # K2 recorded not disabled: not disabled, and its later record gives APKN.
+        "assessments": pd.DataFrame({"child_id": ["K1", "K2"], "ethnicity": ["WBRI", "APKN"],
+                                     "disability": pd.array([True, False], dtype="boolean"),
+                                     "assessment_start": d(["2017-04-04", "2017-04-05"])}),
+        "cp_plans": pd.DataFrame({"child_id": ["K1"], "ethnicity": ["WBRI"],
+                                  "disability": pd.array([False], dtype="boolean"),
+                                  "start_date": d(["2017-05-01"])}),
+        "s47": None,
+    }
+    got = child_characteristics(frames).set_index("child_id")
+    assert got.loc["K1", "disability"] == True  # noqa: E712
+    assert got.loc["K2", "disability"] == False  # noqa: E712
+    # K3 appears only in List 3: not recorded, never "not disabled"; no ethnicity recorded.
+    assert pd.isna(got.loc["K3", "disability"]) and got.loc["K3", "ethnicity"] == ""
+    assert got.loc["K2", "ethnicity"] == "APKN"
+
+
+def test_children_in_need_at_31_march():
+    from wscb_analysis.metrics.journey import children_in_need_at
+
+    cin = pd.DataFrame({"child_id": ["A", "A", "B", "C", "D"],
+                        "cin_start": pd.to_datetime(["2016-05-01", "2017-01-01", "2017-03-31",
+                                                     "2017-02-01", "2017-04-01"]),
+                        "cin_closure": pd.to_datetime([None, None, None, "2017-03-31", None])})
+    # A (two open episodes, one child), B (referred that day): 2; C closed on the day and D
+    # starts the day after.
+    assert children_in_need_at(cin, "2017-03-31") == 2

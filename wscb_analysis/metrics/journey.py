@@ -126,5 +126,58 @@ def journey_figures(frames: Mapping[str, pd.DataFrame | None], period: Period,
     return out
 
 
+#: The date that places a record of each source in time (for a child's latest ethnicity).
+_EVENT = {"contacts": "contact_date", "referrals": "referral_date",
+          "children_in_need": "cin_start", "assessments": "assessment_start",
+          "s47": "s47_start", "cp_plans": "start_date", "early_help": "assessment_start"}
+
+
+def child_characteristics(frames: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
+    """Each child's ethnicity and disability from every list or return that records them
+    (DEFINITIONS.md): one row per ``child_id`` with ``ethnicity`` (the code of the child's
+    latest record that gives one; blank and NOBT give none, REFU is recorded as refused; "" when
+    no record gives one) and ``disability`` (True when any record says disabled, False when
+    some record says not and none says disabled, <NA> "not recorded" when none says either:
+    never read as not disabled). Lists 1 and 3 carry no disability field."""
+    parts = []
+    for name, frame in frames.items():
+        if frame is None or not len(frame) or name not in _EVENT:
+            continue
+        parts.append(pd.DataFrame({
+            "child_id": frame["child_id"].astype(str).to_numpy(),
+            "date": frame[_EVENT[name]].to_numpy(),
+            "ethnicity": frame["ethnicity"].astype(object).to_numpy() if "ethnicity" in frame
+            else None,
+            "disability": frame["disability"].astype("boolean").to_numpy()
+            if "disability" in frame else pd.array([pd.NA] * len(frame), dtype="boolean")}))
+    if not parts:
+        return pd.DataFrame({"child_id": pd.Series(dtype=str), "ethnicity": pd.Series(dtype=str),
+                             "disability": pd.Series(dtype="boolean")})
+    all_ = pd.concat(parts, ignore_index=True)
+    children = pd.Index(all_["child_id"].unique(), name="child_id")
+    eth = all_.loc[all_["ethnicity"].notna() & ~all_["ethnicity"].isin(["", "NOBT"])]
+    eth = eth.sort_values("date", kind="stable").groupby("child_id")["ethnicity"].last()
+    dis = all_["disability"]
+    yes = all_.loc[dis.fillna(False).astype(bool), "child_id"].unique()
+    no = all_.loc[(dis == False).fillna(False).astype(bool), "child_id"].unique()  # noqa: E712
+    disability = pd.Series(pd.NA, index=children, dtype="boolean")
+    disability[disability.index.isin(no)] = False
+    disability[disability.index.isin(yes)] = True
+    return pd.DataFrame({"ethnicity": eth.reindex(children).fillna("").to_numpy(),
+                         "disability": disability.to_numpy()},
+                        index=children).reset_index()
+
+
+def children_in_need_at(cin: pd.DataFrame, day) -> int:
+    """Children (distinct) in need on ``day`` (31 March for DfE's "at 31 March"): an episode
+    started on or before it and not closed by it (a closure that day has ended it)."""
+    d = np.datetime64(pd.Timestamp(day).date(), "D")
+    start = cin["cin_start"].to_numpy().astype("datetime64[D]")
+    end = cin["cin_closure"].to_numpy().astype("datetime64[D]")
+    open_ = (start <= d) & (np.isnat(end) | (end > d))
+    return int(cin.loc[open_, "child_id"].nunique())
+
+
 __all__ = ["C2_BANDS", "C4_BANDS", "JOURNEY_KEYS", "assessment_timeliness",
-           "completed_assessment_days", "icpc_days", "icpc_timeliness", "journey_figures"]
+           "child_characteristics", "children_in_need_at", "completed_assessment_days",
+           "icpc_days", "icpc_timeliness", "journey_figures"]
