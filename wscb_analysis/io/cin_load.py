@@ -36,7 +36,16 @@ import pyarrow as pa
 from ..errors import ExtractError
 from ..periods import add_months
 from .checks import overlaps
-from .cin import CHILD_COLUMNS, COLUMNS, FIELDS, Return, read_return, record_path
+from .cin import (
+    CHILD_COLUMNS,
+    CHILD_PATHS,
+    COLUMNS,
+    FIELDS,
+    RECORD,
+    Return,
+    read_return,
+    record_path,
+)
 from .read import RawTable
 from .result import SET_ASIDE_COLUMNS, SourceResult, empty_frame
 from .schemas import DATE, SOURCES
@@ -55,6 +64,12 @@ def _day(text: str) -> date | None:
 
 def _dmy(d) -> str:
     return pd.Timestamp(d).strftime("%d/%m/%Y")
+
+
+def _dmys(days: np.ndarray) -> np.ndarray:
+    """dd/mm/yyyy for many days at once."""
+    iso = pd.Series(np.datetime_as_string(np.asarray(days, "datetime64[D]"), unit="D"))
+    return (iso.str[8:10] + "/" + iso.str[5:7] + "/" + iso.str[:4]).to_numpy(dtype=object)
 
 
 def _order(returns: list[Return]) -> list[Return]:
@@ -92,24 +107,38 @@ def load_census(returns_or_paths, notes: list[str] | None = None) -> dict[str, S
     held_to = max(refs)
     out = {}
     for source in CENSUS_SOURCES:
-        latest: dict[str, int] = {}
-        for rank, r in enumerate(returns):
-            for key in r.records[source].key:
-                latest[key] = rank
+        latest, distinct = _latest(returns, source)
         out[source] = _source(source, returns, refs, latest, held_from, held_to)
         if source == "children_in_need":
-            episodes = latest
+            episodes = distinct
     out["children_in_need"].warnings[:0] = _summary(returns, refs, episodes, notes or [])
     return out
 
 
-def _summary(returns: list[Return], refs: list[date], latest: dict[str, int],
+def _latest(returns: list[Return], source: str) -> tuple[list[np.ndarray], int]:
+    """For each return, the rank of the latest return holding each of its records (by the
+    records' keys), and how many distinct records there are."""
+    keys = np.concatenate([r.records[source].key for r in returns]) if returns else \
+        np.array([], dtype=object)
+    codes, uniques = pd.factorize(keys)
+    ranks = np.concatenate([np.full(len(r.records[source]), k)
+                            for k, r in enumerate(returns)]).astype(np.int64)
+    best = np.full(len(uniques), -1, dtype=np.int64)
+    np.maximum.at(best, codes, ranks)
+    out, at = [], 0
+    for r in returns:
+        n = len(r.records[source])
+        out.append(best[codes[at:at + n]])
+        at += n
+    return out, len(uniques)
+
+
+def _summary(returns: list[Return], refs: list[date], merged: int,
              notes: list[str]) -> list[str]:
     parts = [f"{r.label} (collection year {_dmy(collection_start(d))} to {_dmy(d)}"
              f"{', LA ' + r.la_code if r.la_code else ''}: {r.children:,} children, "
              f"{r.episodes:,} episodes)" for r, d in zip(returns, refs, strict=True)]
     episodes = sum(r.episodes for r in returns)
-    merged = len(latest)
     lines = [f"CIN census returns read, oldest first: {'; '.join(parts)}. An episode (child "
              f"and referral date) in two returns is kept once, in the later return's version: "
              f"{episodes - merged:,} of {episodes:,} episodes were repeated in a later return."]
@@ -131,7 +160,7 @@ def _summary(returns: list[Return], refs: list[date], latest: dict[str, int],
     return lines + notes
 
 
-def _source(source: str, returns: list[Return], refs: list[date], latest: dict[str, int],
+def _source(source: str, returns: list[Return], refs: list[date], latest: list[np.ndarray],
             held_from: date, held_to: date) -> SourceResult:
     spec = SOURCES[source]
     datas, asides, warnings, problems = [], [], [], []
@@ -167,11 +196,10 @@ def _source(source: str, returns: list[Return], refs: list[date], latest: dict[s
                     for why, i in zip(aside["reason"], idx, strict=True)])
         data = res.data
         idx = data["row"].to_numpy(dtype=np.int64) - 1
-        keys = rec.key[idx]
-        later = np.fromiter((latest[k] > rank for k in keys), dtype=bool, count=len(keys))
+        later = latest[rank][idx] > rank
         duplicates += res.duplicates + int(later.sum())
         data, idx = data.loc[~later], idx[~later]
-        extra, drop = _late_or_early(source, data, idx, ref, held_from, r.label, path, line)
+        extra, drop = _late_or_early(source, data, idx, ref, held_from, r.label, rec, line)
         if drop.any():
             data, idx = data.loc[~drop], idx[~drop]
         asides += [a for a in (aside, extra) if len(a)]
@@ -220,42 +248,60 @@ def _placed(warning: str, place) -> str:
 
 
 def _late_or_early(source: str, data: pd.DataFrame, idx: np.ndarray, ref: date,
-                   held_from: date, label: str, path, line: np.ndarray
+                   held_from: date, label: str, rec, line: np.ndarray
                    ) -> tuple[pd.DataFrame, np.ndarray]:
     """Rows to set aside after validation: any date after the return's reference date, and
     (referrals) a referral before the first collection year held."""
     drop = np.zeros(len(data), dtype=bool)
-    rows, columns, reasons = [], [], []
+    parts = []
     ref_day = np.datetime64(ref, "D")
     dated = [f.name for f in SOURCES[source].fields if f.kind == DATE and f.name != "dob"
              and f.name in data]
+
+    def add(hit: np.ndarray, element: str, d: np.ndarray, words) -> None:
+        i = idx[hit]
+        parts.append(pd.DataFrame({
+            "file": label, "row": i + 1,
+            "column": _paths(source, element, rec, i),
+            "reason": words(_dmys(d[hit]).astype(object),
+                            line[i].astype(str).astype(object))}))
+        drop[hit] = True
+
     for name in dated:
         d = data[name].to_numpy().astype("datetime64[D]")
         hit = np.flatnonzero(~np.isnat(d) & (d > ref_day) & ~drop)
-        for i in hit:
-            rows.append(idx[i] + 1)
-            columns.append(path(_element(source, name), idx[i]))
-            reasons.append(f"{_dmy(d[i])} is after the return's reference date {_dmy(ref)}, "
-                           f"the last day its collection year covers (the child starts on line "
-                           f"{line[idx[i]]})")
-        drop[hit] = True
+        if len(hit):
+            add(hit, _element(source, name), d, lambda day, at: (
+                day + f" is after the return's reference date {_dmy(ref)}, the last day its "
+                "collection year covers (the child starts on line " + at + ")"))
     if source == "referrals" and len(data):
         d = data["referral_date"].to_numpy().astype("datetime64[D]")
         hit = np.flatnonzero(~np.isnat(d) & (d < np.datetime64(held_from, "D")) & ~drop)
-        for i in hit:
-            rows.append(idx[i] + 1)
-            columns.append(path("CINreferralDate", idx[i]))
-            reasons.append(
-                f"referred on {_dmy(d[i])}, before the first collection year held (from "
+        if len(hit):
+            add(hit, "CINreferralDate", d, lambda day, at: (
+                "referred on " + day + f", before the first collection year held (from "
                 f"{_dmy(held_from)}): a return holds only the cases still open when its year "
                 "began, so that year's referrals are not all here; add the earlier year's "
-                f"return to count it. Its episode is kept among the children in need "
-                f"(the child starts on line {line[idx[i]]})")
-        drop[hit] = True
-    frame = pd.DataFrame({"file": label, "row": np.asarray(rows, dtype=np.int64),
-                          "column": columns, "reason": reasons}) if rows else \
+                "return to count it. Its episode is kept among the children in need (the "
+                "child starts on line " + at + ")"))
+    frame = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=SET_ASIDE_COLUMNS)
     return frame, drop
+
+
+def _paths(source: str, column: str, rec, i: np.ndarray) -> np.ndarray:
+    """:func:`.cin.record_path` for many records at once."""
+    child = np.char.add("Child[", rec.child[i].astype(str))
+    if column in CHILD_PATHS:
+        return np.char.add(child, "]/" + CHILD_PATHS[column]).astype(object)
+    out = np.char.add(np.char.add(child, "]/CINdetails["), rec.episode[i].astype(str))
+    record = RECORD[source]
+    if record and column != "CINreferralDate":
+        out = np.char.add(np.char.add(np.char.add(out, f"]/{record}["),
+                                      rec.number[i].astype(str)), "]")
+    else:
+        out = np.char.add(out, "]")
+    return np.char.add(out, "/" + column).astype(object)
 
 
 def _overlaps_across(result: SourceResult, returns: list[Return],
