@@ -5,9 +5,9 @@
 ``DIR`` holds one or more returns (``wscb synth --out X --scale 100`` writes a national-size
 authority's returns to ``X/cin_census/``; copy one year's file to a folder of its own to time
 one national-size return). Each repeat is a fresh process running ``wscb figures`` on ``DIR``
-with the cache off, so it parses, validates and merges every return; its wall time and its
-own peak resident memory (``wait4``) and CPU seconds are printed, then the median, the figures' journey,
-referral and plan blocks, the return sizes and the targets: a national-size return in under
+with the cache off, so it parses, validates and merges every return; its wall time, CPU
+seconds and own peak resident memory (``wait4``) are printed, then the median, the figures'
+journey, referral and plan blocks, the return sizes and the targets: a national-size return in under
 2 minutes with peak memory under 4 GB; a county's in a few seconds. Exit 1 when a run fails.
 """
 
