@@ -23,7 +23,6 @@ import pytest
 
 from wscb_analysis.disclosure import DisclosedTable, disclose
 from wscb_analysis.disclosure.suppress import grid_lines, pinned, primary, ranges
-from wscb_analysis.publish import publish_pack
 from wscb_analysis.publish.audit import attacker_view, audit_pack
 from wscb_analysis.publish.audit_read import read_pack
 from wscb_analysis.publish.render import page
@@ -146,10 +145,9 @@ AWAY_LA = "episodes|2014-15 Q2|population=Looked after;type=Away"
 
 
 @pytest.fixture(scope="module")
-def page_05_pack(tmp_path_factory):
+def page_05_pack(tmp_path_factory, published):
     extract = write_missing(tmp_path_factory.mktemp("m") / "extract")
-    out = tmp_path_factory.mktemp("m-pack") / "pack"
-    return publish_pack(extract, "2014-15", "Q2", out, use_cache=False), out
+    return published(extract, "2014-15", "Q2", use_cache=False)
 
 
 def _table(pack: Path, page_name: str, caption_start: str) -> list[list[str]]:
@@ -184,12 +182,11 @@ def test_page_05_78_absent_no_longer_gives_the_away_episode(page_05_pack):
 
 
 @pytest.fixture(scope="module")
-def tight_page_05_pack(tmp_path_factory):
+def tight_page_05_pack(tmp_path_factory, published):
     """Page 05's miniature where every Missing episode was offered an interview and each
     looked-after child went missing once or twice."""
     extract = write_missing(tmp_path_factory.mktemp("t") / "extract", every_episode_offered=True)
-    out = tmp_path_factory.mktemp("t-pack") / "pack"
-    return publish_pack(extract, "2014-15", "Q2", out, use_cache=False), out
+    return published(extract, "2014-15", "Q2", use_cache=False)
 
 
 def test_page_05_tight_extract_no_longer_leaks_through_bounds(tight_page_05_pack):
@@ -241,10 +238,9 @@ def write_referrals(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page_02_pack(tmp_path_factory):
+def page_02_pack(tmp_path_factory, published):
     extract = write_referrals(tmp_path_factory.mktemp("r") / "extract")
-    out = tmp_path_factory.mktemp("r-pack") / "pack"
-    return publish_pack(extract, "2016-17", "Q3", out, use_cache=False), out
+    return published(extract, "2016-17", "Q3", use_cache=False)
 
 
 def test_page_02_2016_17_q3_publishes_and_the_audit_is_clean(page_02_pack):

@@ -43,6 +43,6 @@ def test_every_promise_cites_a_test():
     text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
     sections = re.split(r"\n## ", text)[1:]
     promises = [s for s in sections if re.match(r"\d\.", s)]
-    assert len(promises) == 7
+    assert len(promises) >= 7  # more may be added; none may lose its tests
     for section in promises:
         assert re.search(r"`tests/[\w/]+\.py::", section), section.splitlines()[0]

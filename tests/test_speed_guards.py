@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, external_folders
 from wscb_analysis.io.dates import parse_dates
 
 
@@ -99,8 +99,7 @@ def test_cached_sources_are_the_validated_frames(tmp_path, monkeypatch):
     _same_results(cold, load_extract(folder))
 
 
-@pytest.mark.parametrize("folder", sorted(
-    p.name for p in (SHARED_DATA / "external").iterdir() if p.is_dir()))
+@pytest.mark.parametrize("folder", external_folders())
 def test_cached_sources_of_real_extracts_are_the_validated_frames(folder, tmp_path,
                                                                    monkeypatch):
     # Third-party extracts (CSV, Annex A workbooks, SSDA903): the same round trip.

@@ -1,9 +1,9 @@
 """The ``wscb`` command line: synth | demo | validate | figures | publish | fields | template.
 
-A user's mistake (a missing folder or column, a profile that cannot be read, a refused
-``--out``) prints one clear message and exits 1; no Python traceback. Exit 2 is nothing to do
-or a mistake in the command's own words: an unknown or misspelt option, a bad number, or a
-period that no supplied source reaches.
+A user's mistake (a missing folder or column, a refused ``--out``) prints one clear message and
+exits 1; no Python traceback. Exit 2 is nothing to do or a mistake in what the command was
+given: an unknown or misspelt option, a bad number, a partnership profile that cannot be used
+(checked before anything runs), or a period that no supplied source reaches.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,7 +65,21 @@ def _load(args: argparse.Namespace, strict: bool = True):
     from .io.load import load_extract
 
     return load_extract(args.data_dir, column_map=_column_map(args.map),
-                        use_cache=not args.no_cache, strict=strict)
+                        use_cache=not args.no_cache, strict=strict, la=args.la)
+
+
+def _profile_and_la(args: argparse.Namespace):
+    """The partnership profile, checked (a bad one is exit 2 before anything runs), and
+    ``--la`` checked against it: a pooled file is read for the profile's own authority only,
+    so no pack is one partnership's named but another authority's counted."""
+    from .profile import ProfileError, check_la, load_profile
+
+    prof = load_profile(args.profile)
+    try:
+        args.la = check_la(getattr(args, "la", None), prof)
+    except ProfileError as exc:
+        raise UsageError(f"--{exc}") from None
+    return prof
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -83,6 +98,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .io.quality import quality_report
     from .performance import load_performance
 
+    _profile_and_la(args)  # a profile that cannot be used stops before any reading
     extract = _load(args, strict=False)
     rows = 10**9 if args.all else 50
     print(quality_report(extract, max_rows=rows))
@@ -96,10 +112,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import headline_figures
-    from .profile import load_profile
 
     period = financial_year(args.period, args.quarter)
-    load_profile(args.profile)  # a profile that cannot be read is a mistake to report
+    _profile_and_la(args)  # a profile that cannot be used is a mistake to report
     figures = headline_figures(_load(args), period, check=True)
     print(json.dumps(figures, indent=2))
     return 0
@@ -137,8 +152,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .synth import write_synthetic_extract
 
     out = Path(args.out)
-    check_out(out, demo=True)  # before anything is written
-    prof = load_profile(args.profile)
+    prof = load_profile(args.profile)  # before anything is written
+    check_out(out, demo=True)
     extract_dir = out / "extract"
     summary = write_synthetic_extract(extract_dir, scale=1, seed=config.DEMO_SEED,
                                       profile=prof)
@@ -164,12 +179,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     financial_year(args.period, args.quarter)  # a bad period stops before any work
     cmap = _column_map(args.map)
+    _profile_and_la(args)  # a profile that cannot be used stops before anything runs
     from .publish.install import check_out
 
     check_out(args.out, args.data_dir)  # a refused --out stops before kernels start
-    from .profile import load_profile
-
-    load_profile(args.profile)
     # Start the kernels before importing the heavy libraries, so the two overlap.
     from .publish.run import KernelPool, default_workers
 
@@ -186,7 +199,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                             benchmarks_dir=args.benchmarks, workers=args.workers,
                             timeout=args.timeout, pool=pool, started=started,
                             profile=args.profile, column_map=cmap,
-                            use_cache=not args.no_cache)
+                            use_cache=not args.no_cache, la=args.la)
     finally:
         gc.unfreeze()  # a caller in the same process (a test, a notebook) collects as before
 
@@ -245,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "\"Ref Date=referral_date\" (repeatable; wscb fields lists them)")
         p.add_argument("--no-cache", action="store_true",
                        help="validate again instead of reusing data/processed/")
+        p.add_argument("--la", metavar="CODE", default=None,
+                       help="read a file that holds several authorities (an LA column) for "
+                            "the profile's authority alone: its DfE code, e.g. E10000031")
         profile_arg(p)
 
     p = sub.add_parser("synth", help="write a synthetic extract", allow_abbrev=False)
@@ -302,18 +318,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminal(logging.Handler):
+    """What the library logs at WARNING or above, printed on stderr as the command's own
+    lines ("wscb publish: warning: ..."): the library logs, the command line decides what the
+    terminal shows."""
+
+    command = "wscb"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            word = "error" if record.levelno >= logging.ERROR else "warning"
+            print(f"{self.command}: {word}: {record.getMessage()}", file=sys.stderr, flush=True)
+        except Exception:  # noqa: BLE001 - logging must never stop a run
+            self.handleError(record)
+
+
+def _log_to_terminal(command: str) -> None:
+    logger = logging.getLogger("wscb_analysis")
+    handler = next((h for h in logger.handlers if isinstance(h, _Terminal)), None)
+    if handler is None:
+        handler = _Terminal(logging.WARNING)
+        logger.addHandler(handler)
+    handler.command = f"wscb {command}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .coverage import PeriodNotHeldError
+    from .profile import ProfileError
 
     parser = build_parser()
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     _ALL_OPTIONS[:] = [a.option_strings for sp in parser._subparsers._group_actions
                        for p in sp.choices.values() for a in p._actions]
     args = parser.parse_args(argv)
+    _log_to_terminal(args.command)
     try:
         return int(args.func(args) or 0)
     except (UsageError, PeriodNotHeldError, PeriodError) as exc:
         print(f"wscb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ProfileError as exc:  # a mistake in what the command was given (CONTRACT.md)
+        print(f"wscb {args.command}: error in the partnership profile: {exc}", file=sys.stderr)
         return 2
     except ExtractError as exc:
         print(f"wscb {args.command}: error: {exc}", file=sys.stderr)

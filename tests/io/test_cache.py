@@ -132,6 +132,26 @@ def test_cached_result_keeps_its_warnings(tmp_path):
     first = load_source(path, "referrals")
     flush_cache_writes()
     key = cache.cache_key(load.SOURCES["referrals"], first.input_hash, load.json.dumps(
-        {"map": {}, "sheet": None, "label": "referrals.csv"}, sort_keys=True))
+        {"map": {}, "sheet": None, "label": "referrals.csv", "la": None}, sort_keys=True))
     again = cache.read_cache(key, load.SOURCES["referrals"])
     assert again is not None and again.warnings == first.warnings != []
+
+
+def test_the_partners_files_are_hashed_for_the_manifest(write_file, tmp_path):
+    """The manifest (``publish/pack.py``, from ``Extract.input_hashes``) lists every input read,
+    the partners' files included (issue 18 item 6); a link out of the folder is not read."""
+    folder = tmp_path / "extract"
+    write_file("referrals.csv", BEFORE)
+    perf = write_file("performance.csv", "indicator,period,value\nR1,2016-17 Q1,4\n")
+    cat = write_file("indicators.csv", "indicator,title,unit,polarity\nR1,X,count,neither\n")
+    book = folder / "Performance.xlsx"
+    book.write_bytes(b"PK\x03\x04 not really a workbook, hashed all the same")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("root:x:0:0")
+    hashes = load_extract(folder, use_cache=False).input_hashes()
+    assert hashes == {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in (
+        ("referrals.csv", folder / "referrals.csv"), ("performance.csv", perf),
+        ("indicators.csv", cat), ("Performance.xlsx", book))}
+    cat.unlink()
+    cat.symlink_to(outside)
+    assert "indicators.csv" not in load_extract(folder, use_cache=False).input_hashes()

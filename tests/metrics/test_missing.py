@@ -15,7 +15,7 @@ from wscb_analysis.metrics.missing import (
 )
 from wscb_analysis.periods import financial_year
 
-from ..conftest import SHARED_DATA
+from ..conftest import SHARED_DATA, needs_shared
 from ..helpers import frame
 
 Y2016 = financial_year("2016-17")  # 1 April 2016 to 31 March 2017
@@ -159,6 +159,7 @@ L1,01/01/2005,A,10/05/2016,11/05/2016
     assert f["rhi_offered"] is None and f["looked_after_rhi_offered"] is None
 
 
+@needs_shared
 def test_real_ssda903_sample_counted_by_hand():
     """Data to Insight's fake 903 Missing table (2017-18), recounted by hand from the file."""
     result = load_source(SHARED_DATA / "external" / "csc-903" / "missing.csv", "missing",

@@ -9,6 +9,7 @@ from wscb_analysis.metrics.referrals import (
 )
 from wscb_analysis.periods import financial_year
 
+from ..conftest import needs_shared
 from ..helpers import frame
 
 # Child A: June 2015, April 2016 (10 months later: re-referral, look-back before the period),
@@ -227,6 +228,7 @@ def test_recorded_rereferrals_is_none_without_the_column():
                                 columns_present={"child_id", "referral_date"}) is None
 
 
+@needs_shared
 def test_recorded_rereferrals_on_social_finance_sample():
     """Lists 3 of Social Finance's Annex A sample (six referrals on 16/09/2020, numbers
     0, 2, 1, 0, 2, 0): three re-referrals by the return, none visible in the extract's dates,

@@ -23,6 +23,7 @@ from wscb_analysis.publish.render import page as page_shell
 from wscb_analysis.report import Block
 from wscb_analysis.synth import write_synthetic_extract
 
+from ..conftest import needs_shared
 from .conftest import write
 
 
@@ -184,6 +185,7 @@ def test_notebook_runs_and_renders_as_the_pack_needs(demo, tmp_path):
     assert "79 in 2016-17 Q4" in text
 
 
+@needs_shared
 def test_a_source_not_supplied_is_named_not_listed_as_an_indicator_with_no_value():
     # The 903 rule fixtures hold a missing table only (no referrals, plans, early help or
     # partners' returns, and a 903 table has no return-home-interview columns): of the nine

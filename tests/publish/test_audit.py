@@ -11,57 +11,37 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from wscb_analysis.pack_plan import figure_key
-from wscb_analysis.publish import publish_pack
 from wscb_analysis.publish.audit import _spc_limits, attacker_view, audit_pack
 from wscb_analysis.publish.audit_read import read_pack
 from wscb_analysis.publish.render import page
-from wscb_analysis.synth import write_synthetic_extract
 
 QUARTERS = [None, "Q1", "Q2", "Q3", "Q4"]
 
 
 @pytest.fixture(scope="module")
-def small_extract(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("small")
-    write_synthetic_extract(folder, scale=0.15)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def small_packs(small_extract, tmp_path_factory):
+def small_packs(published):
     """The small authority's 2016-17 pack and its four quarter packs, with exit codes."""
-    out = {}
-    for quarter in QUARTERS:
-        dest = tmp_path_factory.mktemp("small-packs") / (quarter or "year")
-        out[quarter] = (publish_pack(small_extract, "2016-17", quarter, dest, use_cache=False),
-                        dest)
-    return out
+    return {quarter: published("small", "2016-17", quarter) for quarter in QUARTERS}
 
 
 @pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory):
+def demo_pack(published):
     """What `wscb demo` publishes: the scale-1 synthetic extract's 2016-17 pack."""
-    extract = tmp_path_factory.mktemp("demo-extract")
-    write_synthetic_extract(extract)
-    out = tmp_path_factory.mktemp("demo") / "pack"
-    return publish_pack(extract, "2016-17", None, out, use_cache=False), out
+    return published("demo", "2016-17")
 
 
 @pytest.fixture
-def year_pack(small_packs, tmp_path):
+def year_pack(small_packs, pack_copy):
     """A copy of the small authority's clean 2016-17 pack to plant attacks in."""
     code, src = small_packs[None]
     assert code == 0
-    dest = tmp_path / "pack"
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("notebooks"))
-    return dest
+    return pack_copy(src)
 
 
 def kinds(findings) -> set[str]:
@@ -326,12 +306,11 @@ def test_planted_quarter_hidden_beside_its_year_and_months_is_found(year_pack):
         audit_pack(year_pack))
 
 
-def test_quarter_pack_headline_hidden_beside_its_months_is_found(small_packs, tmp_path):
+def test_quarter_pack_headline_hidden_beside_its_months_is_found(small_packs, pack_copy):
     # A quarter pack's headline is the quarter; its monthly table shows October to December.
     code, src = small_packs["Q3"]
     assert code == 0
-    pack = tmp_path / "q3"
-    shutil.copytree(src, pack, ignore=shutil.ignore_patterns("notebooks"))
+    pack = pack_copy(src)
     key = "referrals|2016-17 Q3|"
     before = shown(pack, key)
     assert hide_everywhere(pack, key) >= 1

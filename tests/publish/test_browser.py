@@ -1,4 +1,4 @@
-"""The demo pack in a real browser: Debian's Chromium driven by Playwright, network blocked.
+"""A synthetic pack in a real browser: Debian's Chromium driven by Playwright, network blocked.
 
 Every page loads from file:// without console errors, every image decodes, every link
 resolves, and axe-core (axe-playwright-python, which ships axe's script) finds no
@@ -14,9 +14,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from wscb_analysis.publish import publish_pack
-from wscb_analysis.synth import write_synthetic_extract
-
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
                                         else None)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -27,11 +24,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None,
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory):
-    extract = tmp_path_factory.mktemp("x")
-    write_synthetic_extract(extract, scale=0.3, seed=5)
-    out = tmp_path_factory.mktemp("p") / "pack"
-    assert publish_pack(extract, "2016-17", None, out) == 0
+def pack(published):
+    code, out = published("medium", "2016-17")
+    assert code == 0
     return out
 
 

@@ -19,20 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from wscb_analysis import config
 from wscb_analysis import report as r
+from wscb_analysis.errors import ExtractError
 from wscb_analysis.figures import headline_figures
 from wscb_analysis.io.load import load_extract
 from wscb_analysis.periods import financial_year
 from wscb_analysis.publish import publish_pack
 
+from ..conftest import EXTERNAL, needs_shared
 from ..report.pages import html_lines
 
-EXTERNAL = config.PROJECT_ROOT.parent / "shared" / "data" / "external"
 PAGES = ("index", "01_overview", "02_rereferrals", "03_repeat_plans", "04_plan_duration",
          "05_missing", "06_diversity", "07_early_help")
 
-pytestmark = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="no shared external data")
+pytestmark = needs_shared
 
 
 class Pack:
@@ -54,11 +54,8 @@ class Pack:
         return "\n".join(self.text.values())
 
 
-def _publish(tmp_path_factory, name: str, period: str) -> Pack:
-    out = tmp_path_factory.mktemp(name) / period
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(config, "PROCESSED_DIR", out.parent / "processed")
-        code = publish_pack(EXTERNAL / name, period, None, out)
+def _publish(published, name: str, period: str, **options) -> Pack:
+    code, out = published(EXTERNAL / name, period, **options)
     assert code == 0, f"{name} {period}: exit {code}"
     return Pack(EXTERNAL / name, out, code)
 
@@ -82,10 +79,11 @@ def _once(text: str, phrase: str) -> None:
     assert text.count(phrase) == 1, (phrase, text.count(phrase))
 
 
-def _refused(tmp_path, capsys, name: str, period: str) -> tuple[int, str]:
+def _refused(tmp_path, capsys, name: str, period: str, publish=publish_pack, **options
+             ) -> tuple[int, str]:
     """:func:`publish_pack`'s exit code and message for a pack it must not write."""
     out = tmp_path / "pack"
-    code = publish_pack(EXTERNAL / name, period, None, out)
+    code = publish(EXTERNAL / name, period, None, out, **options)
     assert not (out / "index.html").exists()
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -107,8 +105,8 @@ def _unusable(tmp_path, name: str, period: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def rule_fixtures(tmp_path_factory):
-    return _publish(tmp_path_factory, "903-rule-fixtures", "2020-21")
+def rule_fixtures(published):
+    return _publish(published, "903-rule-fixtures", "2020-21")
 
 
 def test_903_rule_fixtures(rule_fixtures):
@@ -146,8 +144,8 @@ def test_903_rule_fixtures(rule_fixtures):
                                                                  "district"]
 
 
-def test_903_rule_fixtures_outside_their_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "903-rule-fixtures", "2018-19")
+def test_903_rule_fixtures_outside_their_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "903-rule-fixtures", "2018-19", publish)
     assert code == 2
     assert "2018-19" in err and "3 February 2020" in err
 
@@ -165,8 +163,8 @@ def test_the_validator_source_folder_holds_no_extract(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def csc_903(tmp_path_factory):
-    return _publish(tmp_path_factory, "csc-903", "2017-18")
+def csc_903(published):
+    return _publish(published, "csc-903", "2017-18")
 
 
 def test_csc_903(csc_903):
@@ -190,58 +188,66 @@ def test_csc_903(csc_903):
     assert "Children going missing rose" not in p.all()
 
 
-def test_csc_903_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "csc-903", "2019-20")
+def test_csc_903_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "csc-903", "2019-20", publish)
     assert code == 2 and "2019-20" in err
 
 
-def test_the_wrong_903_table_is_named(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "csc-903-wrongfile", "2017-18")
+def test_the_wrong_903_table_is_named(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "csc-903-wrongfile", "2017-18", publish)
     assert code == 1
     assert "looks like the SSDA903 Episodes table" in err and "Traceback" not in err
 
 
+MEDWAY = """
+[partnership]
+name = "Medway Safeguarding Children Partnership"
+authority = "Medway"
+la_code = "E06000035"
+"""
+
+
 @pytest.fixture(scope="module")
-def d2i(tmp_path_factory):
-    return _publish(tmp_path_factory, "d2i-missing", "2019-20")
+def d2i(tmp_path_factory, published):
+    """The regional pooled file read for one of its authorities (``--la``), with that
+    authority's profile: never published as one partnership's whole (issue 17 item 5)."""
+    profile = tmp_path_factory.mktemp("medway") / "medway.toml"
+    profile.write_text(MEDWAY)
+    return _publish(published, "d2i-missing", "2019-20", profile=profile, la="E06000035")
+
+
+def test_d2i_regional_file_is_not_published_as_one_partnerships(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "d2i-missing", "2019-20", publish)
+    assert code == 1 and "its column 'LA' names 19 authorities" in err
 
 
 def test_d2i_regional_missing(d2i):
     p = d2i
     _false_statements(p)
-    # 115 M rows, all starting in 2019-20, of 115 children; 9 with no end date (still missing
-    # on 31 March 2020); 92 A rows of 92 children.
-    assert ("115 children went missing (whereabouts not known) in 2019-20, in 115 missing "
+    # Medway's 15 rows of the file: 9 M rows of 9 children, all starting in 2019-20, one
+    # with no end date (still missing on 31 March 2020); 6 A rows of 6 children.
+    assert ("9 children went missing (whereabouts not known) in 2019-20, in 9 missing "
             "episodes.") in p["05"]
-    assert "None went missing more than once in the period, and 9 were still missing at its " \
-           "end (31 March 2020)." in p["05"]
-    assert ("92 children were away from placement without permission (whereabouts known) in "
-            "92 episodes") in p["05"]
-    # The LA column is not a district: none is ranked, and nothing is counted by district.
+    assert ("6 children were away from placement without permission (whereabouts known) in "
+            "6 episodes") in p["05"]
+    assert "Bracknell" not in p.all() and "Slough" not in p.all()  # no other authority
     _once(p["05"], "District is not recorded in this extract's missing episodes")
     assert "has the highest" not in p["05"]
 
 
-def test_d2i_la_column_mapped_to_district_is_shown_not_ranked():
-    """A regional file's LA column mapped to district: values the profile does not list are
-    shown as they are, as counts with no rate, and never ranked."""
-    ctx = r.context(EXTERNAL / "d2i-missing", "2019-20", column_map={"LA": "district"},
-                    use_cache=False)
-    block = r.missing_by_district(ctx)
-    text = block.texts()
-    table = block.items[0].display  # a table, not a chart: nothing to rank
-    # The 19 authorities of the file (Bracknell Forest ... Wokingham), none of Warwickshire's
-    # districts (no record names one).
-    assert len(table) == 19 and "Wokingham" in set(table["district"])
-    assert not set(table["district"]) & {"Rugby", "Warwick", "North Warwickshire"}
-    assert set(table["rate"]) <= {"no rate", "c"}
-    assert set(table["population"]) == {"not in the profile"}
-    assert "shown as they are, as counts with no rate, and never ranked" in text
-    assert "has the highest" not in text and "stands out" not in text
+def test_d2i_la_column_mapped_to_district_is_still_one_file_of_19_authorities():
+    """Mapping the regional file's LA column to district does not make 19 authorities one
+    partnership's districts: the file is refused all the same."""
+    with pytest.raises(ExtractError, match="names 19 authorities"):
+        r.context(EXTERNAL / "d2i-missing", "2019-20", column_map={"LA": "district"},
+                  use_cache=False)
 
 
-def test_d2i_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "d2i-missing", "2021-22")
+def test_d2i_outside_its_years(tmp_path, capsys, publish):
+    profile = tmp_path / "medway.toml"
+    profile.write_text(MEDWAY)
+    code, err = _refused(tmp_path, capsys, "d2i-missing", "2021-22", publish, profile=profile,
+                         la="E06000035")
     assert code == 2 and "2021-22" in err
 
 
@@ -291,8 +297,8 @@ def _annex_a_truth(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def liia_wb(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-pipeline-wb", "2020-21")
+def liia_wb(published):
+    return _publish(published, "liia-pipeline-wb", "2020-21")
 
 
 def test_liia_workbook(liia_wb):
@@ -308,15 +314,15 @@ def test_index_gives_no_rate_for_undercounted_rereferrals(liia_wb):
     assert "%" not in tile and "likely between" not in tile
 
 
-def test_liia_workbook_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "liia-pipeline-wb", "2025-26")
+def test_liia_workbook_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "liia-pipeline-wb", "2025-26", publish)
     assert code == 2
     assert "2025-26" in err and "16 September 2020" in err
 
 
 @pytest.fixture(scope="module")
-def liia_csv(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-pipeline-csv", "2020-21")
+def liia_csv(published):
+    return _publish(published, "liia-pipeline-csv", "2020-21")
 
 
 def test_liia_csv(liia_csv):
@@ -325,8 +331,8 @@ def test_liia_csv(liia_csv):
 
 
 @pytest.fixture(scope="module")
-def liia_tools(tmp_path_factory):
-    return _publish(tmp_path_factory, "liia-tools-Annex_A_7498eca", "2020-21")
+def liia_tools(published):
+    return _publish(published, "liia-tools-Annex_A_7498eca", "2020-21")
 
 
 def test_liia_tools_sum_of_previous_plans(liia_tools):
@@ -338,8 +344,8 @@ def test_liia_tools_sum_of_previous_plans(liia_tools):
 
 
 @pytest.fixture(scope="module")
-def combined(tmp_path_factory):
-    return _publish(tmp_path_factory, "combined-2020-21", "2020-21")
+def combined(published):
+    return _publish(published, "combined-2020-21", "2020-21")
 
 
 def test_combined(combined):
@@ -350,6 +356,6 @@ def test_combined(combined):
     assert combined.figures["coverage"]["missing"]["period_covered"] == "full"
 
 
-def test_combined_outside_its_years(tmp_path, capsys):
-    code, err = _refused(tmp_path, capsys, "combined-2020-21", "2015-16")
+def test_combined_outside_its_years(tmp_path, capsys, publish):
+    code, err = _refused(tmp_path, capsys, "combined-2020-21", "2015-16", publish)
     assert code == 2 and "2015-16" in err

@@ -18,9 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from wscb_analysis import config
 from wscb_analysis.io.load import load_extract
-from wscb_analysis.publish import publish_pack
 from wscb_analysis.publish.guard import (
     COUNT_KIND,
     DOB_KIND,
@@ -33,7 +31,6 @@ from wscb_analysis.publish.guard import (
     normalise_ids,
     scan_pack,
 )
-from wscb_analysis.synth import write_synthetic_extract
 
 from .guard_pack import FIGURES, notebook, plant, write_pack
 
@@ -505,13 +502,13 @@ def test_finders_on_their_own():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo extract (scale 1, the demo's seed) with its 2016-17 pack and a Q3 pack."""
-    root = tmp_path_factory.mktemp("guard-demo")
-    write_synthetic_extract(root / "extract", scale=1, seed=config.DEMO_SEED)
-    codes = {name: publish_pack(root / "extract", "2016-17", quarter, root / name)
+def demo(published, synthetic):
+    """The demo extract (scale 1, the demo's seed) with its 2016-17 pack and a Q3 pack:
+    (folders by name, exit codes by name)."""
+    packs = {name: published("demo", "2016-17", quarter)
              for name, quarter in (("year", None), ("q3", "Q3"))}
-    return root, codes
+    folders = {"extract": synthetic("demo"), **{n: folder for n, (_, folder) in packs.items()}}
+    return folders, {n: code for n, (code, _) in packs.items()}
 
 
 def pack_dates(folder) -> set[str]:
@@ -523,11 +520,11 @@ def pack_dates(folder) -> set[str]:
 def test_the_demo_pack_has_no_false_positive(demo):
     root, codes = demo
     assert codes["year"] == 0
-    extract = load_extract(root / "extract", use_cache=False)
+    extract = load_extract(root["extract"], use_cache=False)
     started = time.perf_counter()
-    year = pack_dates(root / "year")
+    year = pack_dates(root["year"])
     assert {"2016-04-01", "2017-03-31"} <= year
-    assert scan_pack(root / "year", extract, year) == []
+    assert scan_pack(root["year"], extract, year) == []
     # Measured about 0.4 s on 2 shared cores; the bound only catches a slow regression.
     assert time.perf_counter() - started < 3
 
@@ -547,20 +544,20 @@ def test_a_quarter_pack_has_no_false_positive(demo):
     # figures.json in a pack is the disclosed version (CONTRACT.md): no count from 1 to 5.
     root, codes = demo
     assert codes["q3"] == 0
-    folder = root / "q3"
-    extract = load_extract(root / "extract", use_cache=False)
+    folder = root["q3"]
+    extract = load_extract(root["extract"], use_cache=False)
     assert list(small_leaves(json.loads((folder / "figures.json").read_text()))) == []
     assert scan_pack(folder, extract, pack_dates(folder)) == []
 
 
 def test_a_copy_of_the_demo_pack_with_a_planted_id_fails(demo, tmp_path):
     root, _ = demo
-    extract = load_extract(root / "extract", use_cache=False)
+    extract = load_extract(root["extract"], use_cache=False)
     child = str(extract["missing"]["child_id"].iloc[0])
     copy = tmp_path / "copy"
-    shutil.copytree(root / "year", copy)
+    shutil.copytree(root["year"], copy)
     plant(copy, "05_missing.html", f'<a href="child-{child}.html">record</a>')
-    assert {(x.page, x.kind) for x in scan_pack(copy, extract, pack_dates(root / "year"))
+    assert {(x.page, x.kind) for x in scan_pack(copy, extract, pack_dates(root["year"]))
             if not x.page.startswith(".wscb")} == {("05_missing.html", ID_KIND)}
     # Without the period's own dates, 1 April 2016 and 31 March 2017 (birthdays in the demo
     # extract too) are reported wherever the pack prints them.

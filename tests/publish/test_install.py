@@ -485,14 +485,11 @@ def test_cli_publish_refuses_a_folder_it_did_not_write(tmp_path):
 
 # ---- the real publish_pack ------------------------------------------------------------------
 
-def test_real_publish_installs_a_whole_pack_and_a_failed_switch_keeps_the_old(tmp_path,
-                                                                             monkeypatch,
-                                                                             capsys):
-    from wscb_analysis.publish import publish_pack
-    from wscb_analysis.synth import write_synthetic_extract
-
+def test_real_publish_installs_a_whole_pack_and_a_failed_switch_keeps_the_old(
+        tmp_path, monkeypatch, capsys, synthetic, publish):
+    publish_pack = publish
     out = tmp_path / "demo"  # the demo's layout: its synthetic extract inside the pack folder
-    write_synthetic_extract(out / "extract", scale=0.15, seed=3)
+    shutil.copytree(synthetic("small"), out / "extract")
     extract_files = view(out / "extract")
     assert publish_pack(out / "extract", "2016-17", None, out) == 0
     assert (out / "index.html").is_symlink() and "Board pack 2016-17" in (

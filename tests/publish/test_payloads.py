@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
-
-from wscb_analysis.publish import publish_pack
-from wscb_analysis.synth import write_synthetic_extract
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -95,8 +93,8 @@ BAD_TYPE = PWN_SCRIPT
 
 #: The performance dataset's free text: (hostile, plain) for one indicator's title and
 #: another's agency.
-TITLE = (TEX + " " + PWN_IMG, "Plain title one")
-AGENCY = (SCRIPT + " " + FORMAT, "Plain agency two")
+TITLE = (TEX + " " + PWN_IMG, "Plain title alpha")
+AGENCY = (SCRIPT + " " + FORMAT, "Plain agency beta")
 _PAYLOADS = sorted({s[3] for s in SLOTS})
 
 
@@ -138,9 +136,10 @@ def _rewrite_performance(folder: Path, hostile: bool) -> None:
     perf.to_csv(folder / "performance.csv", index=False, quoting=csv.QUOTE_ALL)
 
 
-def write_extract(folder: Path, hostile: bool) -> Path:
-    """The small demo extract (scale 0.15) with its text fields rewritten (see SLOTS)."""
-    write_synthetic_extract(folder, scale=0.15, seed=41)
+def write_extract(folder: Path, hostile: bool, base: Path) -> Path:
+    """The small demo extract (scale 0.15, copied from ``base``) with its text fields
+    rewritten (see SLOTS)."""
+    shutil.copytree(base, folder, dirs_exist_ok=True)
     mapping = _mapping(hostile)
     frames = {}
     for name in ("referrals", "cp_plans", "early_help", "missing"):
@@ -160,12 +159,13 @@ def write_extract(folder: Path, hostile: bool) -> Path:
 
 
 @pytest.fixture(scope="module")
-def packs(tmp_path_factory):
+def packs(tmp_path_factory, synthetic, published):
     out = {}
     for kind in ("clean", "hostile"):
-        extract = write_extract(tmp_path_factory.mktemp(f"{kind}-extract"), kind == "hostile")
-        pack = tmp_path_factory.mktemp(f"{kind}-pack") / "pack"
-        assert publish_pack(extract, "2016-17", None, pack, use_cache=False) == 0, kind
+        extract = write_extract(tmp_path_factory.mktemp(f"{kind}-extract"), kind == "hostile",
+                                synthetic("small"))
+        code, pack = published(extract, "2016-17", use_cache=False)
+        assert code == 0, kind
         out[kind] = pack
     return out
 

@@ -17,35 +17,23 @@ import pytest
 
 from wscb_analysis import config
 from wscb_analysis.io.load import load_extract
-from wscb_analysis.publish import notebooks, publish_pack
+from wscb_analysis.publish import notebooks
 from wscb_analysis.publish.guard import scan_pack
-from wscb_analysis.synth import write_synthetic_extract
 
 TOPICS = ["01_overview", "02_rereferrals", "03_repeat_plans", "04_plan_duration",
           "05_missing", "06_diversity", "07_early_help", "08_scorecard"]
 
 
 @pytest.fixture(scope="module")
-def extract_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("extract")
-    write_synthetic_extract(folder, scale=0.3, seed=11)
-    return folder
+def extract_dir(synthetic):
+    return synthetic("medium")
 
 
 @pytest.fixture(scope="module")
-def pack(extract_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("packs") / "2016-17"
-    # The scorecard's index tile comes from the counts its notebook's kernel worked out:
-    # were the run to work them out again, this stand-in would show on the index.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("wscb_analysis.performance.page.tile_summary",
-                   lambda *a, **k: {**_TILE_STAND_IN})
-        assert publish_pack(extract_dir, "2016-17", None, out) == 0
+def pack(published):
+    code, out = published("medium", "2016-17")
+    assert code == 0
     return out
-
-
-_TILE_STAND_IN = {"indicators": 99, "judged": 0, "variation": {}, "assurance": {},
-                  "supplied": True, "page": "worked-out-twice.html"}
 
 
 class Page(HTMLParser):
@@ -148,6 +136,8 @@ def test_index_tiles_and_provenance(pack):
 
 
 def test_the_scorecard_tile_is_the_kernels_and_the_pack_notebook_does_not_carry_it(pack):
+    # Shared packs are published with the main process's tile summary replaced by a stand-in
+    # (conftest.TILE_STAND_IN): had the run worked the tile out again, it would show here.
     text = (pack / "index.html").read_text(encoding="utf-8")
     assert 'href="08_scorecard.html">Performance scorecard' in text
     assert "worked-out-twice" not in text
@@ -217,9 +207,9 @@ def test_guard_catches_a_planted_id(pack, extract_dir, tmp_path):
     assert child not in " ".join(str(leak) for leak in leaks)  # never echoes the id
 
 
-def test_quarter_pack(extract_dir, tmp_path):
-    out = tmp_path / "q3"
-    assert publish_pack(extract_dir, "2016-17", "Q3", out) == 0
+def test_quarter_pack(published):
+    code, out = published("medium", "2016-17", "Q3")
+    assert code == 0
     figures = json.loads((out / "figures.json").read_text())
     assert figures["period"] == {"label": "2016-17 Q3", "start": "2016-10-01",
                                  "end": "2016-12-31"}
@@ -228,7 +218,9 @@ def test_quarter_pack(extract_dir, tmp_path):
 
 
 def test_failing_notebook_names_itself_and_keeps_the_last_good_pack(pack, extract_dir,
-                                                                    tmp_path, capsys):
+                                                                    tmp_path, capsys,
+                                                                    publish):
+    publish_pack = publish
     books = tmp_path / "books"
     books.mkdir()
     shutil.copy(config.NOTEBOOKS_DIR / "06_diversity.ipynb", books)
@@ -265,7 +257,8 @@ def test_cli_publish_unusable_extract_exits_1(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path):
+def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path, publish):
+    publish_pack = publish
     partial = tmp_path / "partial"
     partial.mkdir()
     for name in ("referrals.csv", "cp_plans.csv"):
@@ -296,9 +289,42 @@ def test_a_period_the_extract_does_not_cover_says_so(extract_dir):
 
 
 def test_publish_for_a_period_no_source_reaches_exits_2_and_writes_nothing(extract_dir,
-                                                                           tmp_path, capsys):
+                                                                           tmp_path, capsys,
+                                                                           publish):
+    publish_pack = publish
     out = tmp_path / "pack"
     assert publish_pack(extract_dir, "2025-26", None, out) == 2
     err = capsys.readouterr().err
     assert "2025-26" in err and "1 April 2025" in err and "31 March 2018" in err
     assert not (out / "index.html").exists()
+
+
+def test_pages_still_waiting_to_be_rendered_when_the_last_notebook_ends_are_in_the_pack(
+        extract_dir, tmp_path, monkeypatch, publish):
+    # Pages render on a thread of their own, one at a time, as notebooks finish. Rendering
+    # slowed to a second a page (a busy machine), three quick notebooks end before their
+    # pages are rendered: every page must still be in the pack and on its index. (The run
+    # used to cancel renders still queued when the last notebook ended, and install a pack
+    # without those pages.)
+    import time
+
+    from wscb_analysis.publish import pack as pack_module
+
+    books = tmp_path / "books"
+    books.mkdir()
+    names = ["01_overview", "06_diversity", "07_early_help"]
+    for name in names:
+        shutil.copy(config.NOTEBOOKS_DIR / f"{name}.ipynb", books)
+    real_body = pack_module.notebook_body
+
+    def slow(nb):
+        time.sleep(1.0)
+        return real_body(nb)
+
+    monkeypatch.setattr(pack_module, "notebook_body", slow)
+    out = tmp_path / "pack"
+    assert publish(extract_dir, "2016-17", None, out, notebook_dir=books) == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for name in names:
+        assert (out / f"{name}.html").exists(), name
+        assert f'href="{name}.html"' in index, name

@@ -9,20 +9,19 @@ import shutil
 
 import pytest
 
-from wscb_analysis.publish import publish_pack
-from wscb_analysis.synth import write_synthetic_extract
-
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("small")
-    write_synthetic_extract(folder, scale=0.15, seed=21)
+def small(tmp_path_factory, synthetic):
+    folder = tmp_path_factory.mktemp("small") / "extract"
+    shutil.copytree(synthetic("small"), folder)
     for name in ("early_help.csv", "missing.csv", "performance.csv", "indicators.csv"):
         (folder / name).unlink()
     return folder
 
 
-def test_publish_takes_a_column_map_that_reaches_every_notebook(small, tmp_path, capsys):
+def test_publish_takes_a_column_map_that_reaches_every_notebook(small, tmp_path, capsys,
+                                                                 publish):
+    publish_pack = publish
     extract = tmp_path / "mapped"
     shutil.copytree(small, extract)
     path = extract / "referrals.csv"
@@ -47,7 +46,11 @@ def test_publish_takes_a_column_map_that_reaches_every_notebook(small, tmp_path,
 
 
 def test_an_edit_keeping_size_and_mtime_is_published_not_served_from_the_cache(small,
-                                                                                tmp_path):
+                                                                                tmp_path,
+                                                                                publish):
+    # On the session's kernels, which have loaded other extracts: nothing they keep may
+    # serve the edited file.
+    publish_pack = publish
     extract = tmp_path / "edited"
     shutil.copytree(small, extract)
     first = tmp_path / "first"
@@ -71,7 +74,8 @@ def test_an_edit_keeping_size_and_mtime_is_published_not_served_from_the_cache(s
     assert manifest["inputs"]["referrals.csv"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_publish_with_no_cache_reads_every_file_afresh(small, tmp_path):
+def test_publish_with_no_cache_reads_every_file_afresh(small, tmp_path, publish):
+    publish_pack = publish
     out = tmp_path / "pack"
     assert publish_pack(small, "2016-17", None, out, use_cache=False) == 0
     manifest = json.loads((out / "manifest.json").read_text())

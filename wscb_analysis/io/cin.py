@@ -37,6 +37,7 @@ import pyarrow.csv as pacsv
 from lxml import etree
 
 from ..errors import ExtractError
+from .read import check_input
 from .schemas import DISABILITY_CODES
 
 #: The prologue (before the root element) is looked at in this many bytes.
@@ -178,11 +179,17 @@ def find_census_returns(data_dir: Path) -> tuple[list[Path], list[str]]:
     returns: list[Path] = []
     notes: list[str] = []
     for path in sorted(data_dir.iterdir()):
-        if not (path.is_file() and path.suffix.lower() == ".xml"):
+        if path.is_dir() or path.suffix.lower() != ".xml":
             continue
         try:
-            with open(path, "rb") as fh:
+            # A link out of the folder, a FIFO or a device is never opened: it is taken as a
+            # return, and reading it refuses it by name (:func:`.read.check_input`).
+            target = check_input(path, data_dir)
+            with open(target, "rb") as fh:
                 kind, name = sniff(fh.read(SNIFF_BYTES))
+        except ExtractError:
+            returns.append(path)
+            continue
         except OSError as exc:
             notes.append(f"{path.name}: could not be read ({exc.strerror}); not used")
             continue
@@ -251,8 +258,9 @@ def read_return(path: Path, label: str | None = None) -> Return:
     ret = Return(path=path, label=label)
     parts: list[bytes] = []
     lines: list[int] = []
+    target = check_input(path)  # a link out of the folder, a FIFO, a device: refused unread
     try:
-        with open(path, "rb") as raw:
+        with open(target, "rb") as raw:
             kind, _ = sniff(raw.read(SNIFF_BYTES))
             if kind == "dtd":
                 raise _refuse(label, _DTD)

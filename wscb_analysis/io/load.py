@@ -14,18 +14,22 @@ instantly after the first run; ``use_cache=False`` neither reads nor writes that
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import config
+from ..authorities import Authority, find_authority
 from ..errors import ExtractError
+from .authority import select_authority
 from .cache import (
     LOADER_VERSION,
     cache_key,
@@ -37,11 +41,14 @@ from .cache import (
 )
 from .read import (
     RawFile,
+    check_input,
     file_fingerprint,
     file_hash,
     find_annex_a_workbooks,
+    find_partner_files,
     find_source_file,
     read_csv_table,
+    read_input_bytes,
     read_raw,
     read_text_table,
 )
@@ -61,19 +68,117 @@ from .workbook import Workbook
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 
 
-@dataclass
+class SourceNotHeld(KeyError):
+    """A name that is no source of the extract; the message says which names are (a KeyError
+    for ``e[name]``, an AttributeError for ``e.name``)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class NoSuchSource(SourceNotHeld, AttributeError):
+    pass
+
+
+@dataclass(repr=False)
 class Extract:
-    """The validated sources of one extract folder."""
+    r"""The validated sources of one extract folder (:func:`load_extract`).
+
+    Each source (``referrals``, ``cp_plans``, ``early_help``, ``missing``) is a pandas frame
+    with the canonical columns of :data:`~wscb_analysis.io.schemas.SOURCES` (``wscb fields``
+    lists them): dates as datetime64, Y/N fields as boolean, ``child_key`` an integer per
+    child and ``row`` the spreadsheet row it came from. ``e["missing"]`` and ``e.missing`` are
+    the same frame; a source the folder does not hold is an empty frame with those columns
+    (``e.has("missing")`` says whether it was supplied), so a count from it is "not
+    supplied", never 0. ``e.sources[name]`` is the :class:`SourceResult`: the file, the row
+    accounting (rows in = kept + duplicates + set aside), the rows set aside with their
+    reasons, the warnings. The partners' performance dataset is not a source of the extract:
+    ``wscb_analysis.performance.load_performance(e.data_dir)`` reads it.
+
+    A worked example, as an analyst would meet it in JupyterLab:
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "referrals.csv").write_text(
+    ...     "Child Unique ID,Date of referral,District\n"
+    ...     "A1,05/06/2016,Rugby\nA2,31/02/2017,Rugby\nA3,07/09/2016,Warwick\n")
+    >>> e = load_extract(folder, use_cache=False)
+    >>> e                                   # doctest: +ELLIPSIS
+    Extract(.../ referrals.csv: 2 of 3 rows kept, 1 set aside; ...: not supplied)
+    >>> e.referrals[["child_id", "referral_date", "district"]]
+      child_id referral_date district
+    0       A1    2016-06-05    Rugby
+    1       A3    2016-09-07  Warwick
+    >>> print(e.sources["referrals"].set_aside["reason"].iloc[0])
+    '31/02/2017' is not a real date (expected dd/mm/yyyy, day first)
+    >>> e.has("missing"), len(e.missing)
+    (False, 0)
+    >>> e["performance"]
+    Traceback (most recent call last):
+    ...
+    wscb_analysis.io.load.SourceNotHeld: 'performance' is not a source of the extract: the
+    partners' performance dataset is read by
+    wscb_analysis.performance.load_performance(e.data_dir). The extract's sources are
+    referrals, cp_plans, early_help, missing (this one holds referrals).
+    >>> e.misssing
+    Traceback (most recent call last):
+    ...
+    wscb_analysis.io.load.NoSuchSource: 'misssing' is not a source of the extract: did you
+    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing (this
+    one holds referrals).
+    """
 
     data_dir: Path
     sources: dict[str, SourceResult]
     synthetic: bool = False
+    #: The partners' files in the folder (performance.csv, indicators.csv, performance.xlsx)
+    #: -> SHA-256 of their bytes when the extract was loaded, for the manifest; the files
+    #: themselves are read by :mod:`wscb_analysis.performance`.
+    partner_hashes: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in SOURCES:
+            raise SourceNotHeld(self._not_a_source(name, f"e[{name!r}]"))
         result = self.sources.get(name)
         if result is None or not result.usable:
             return empty_frame(name)
         return result.data
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        # Only called for names that are not attributes; a private name (pickle, copy and
+        # IPython probe for them) is an ordinary AttributeError.
+        if name.startswith("_") or "sources" not in self.__dict__:
+            raise AttributeError(name)
+        if name in SOURCES:
+            return self[name]
+        raise NoSuchSource(self._not_a_source(name, f"e.{name}"))
+
+    def _not_a_source(self, name: str, asked: str) -> str:
+        held = [n for n in SOURCES if self.has(n)]
+        holds = f" (this one holds {', '.join(held)})" if held else " (this one holds none)"
+        if name in ("performance", "indicators"):
+            why = ("the partners' performance dataset is read by "
+                   "wscb_analysis.performance.load_performance(e.data_dir).")
+        else:
+            near = difflib.get_close_matches(name, list(SOURCES), n=1)
+            why = f"did you mean {near[0]!r}?" if near else f"{asked} names no source."
+        return (f"{name!r} is not a source of the extract: {why} The extract's sources are "
+                f"{', '.join(SOURCES)}{holds}.")
+
+    def __repr__(self) -> str:
+        parts, absent = [], []
+        for name, r in self.sources.items():
+            if r.file is None:
+                absent.append(name)
+            elif not r.usable:
+                parts.append(f"{r.file}: unusable")
+            else:
+                parts.append(f"{r.file}: {r.rows_kept:,} of {r.rows_in:,} rows kept"
+                             + (f", {r.duplicates:,} repeated" if r.duplicates else "")
+                             + (f", {r.rows_set_aside:,} set aside" if r.rows_set_aside else ""))
+        if absent:
+            parts.append(f"{', '.join(absent)}: not supplied")
+        return f"Extract({self.data_dir}/ {'; '.join(parts)})"
 
     def has(self, name: str) -> bool:
         result = self.sources.get(name)
@@ -90,8 +195,10 @@ class Extract:
         return [w for r in self.sources.values() for w in r.warnings]
 
     def input_hashes(self) -> dict[str, str]:
-        """File (and sheet) -> SHA-256 of the bytes actually read and parsed."""
-        return {r.file: r.input_hash for r in self.sources.values() if r.file and r.input_hash}
+        """File (and sheet) -> SHA-256 of every input: the bytes of each source actually read
+        and parsed, and the partners' files (:attr:`partner_hashes`)."""
+        out = {r.file: r.input_hash for r in self.sources.values() if r.file and r.input_hash}
+        return {**out, **self.partner_hashes}
 
 
 def check_column_map(column_map: Mapping[str, str] | None) -> None:
@@ -115,12 +222,18 @@ def load_source(
     *,
     raw: RawFile | None = None,
     workbook: Workbook | None = None,
+    folder: Path | str | None = None,
+    la: Authority | None = None,
 ) -> SourceResult:
     """Load and validate one file (CSV, or a sheet of a workbook) as ``source``.
 
     ``column_map`` maps a header in the file to a canonical field name, for headers the
     patterns do not recognise. ``raw`` / ``workbook`` pass bytes (a workbook) already read,
-    so the lists of one Annex A workbook share one read. Never raises for bad rows; raises
+    so the lists of one Annex A workbook share one read. ``folder`` is the data folder (by
+    default the file's own): a link to a file outside it, a FIFO or a device is refused
+    unread (:func:`.read.check_input`). ``la``: read a file that names several authorities
+    for this one's rows alone (:mod:`.authority`); without it such a file is a problem.
+    Never raises for bad rows; raises
     :class:`ExtractError` when the file itself cannot be read (or a workbook is over the
     budget of :mod:`.workbook`), or ``column_map`` names a field no source has.
     """
@@ -128,10 +241,10 @@ def load_source(
     spec = SOURCES[source]
     check_column_map(column_map)
     label = path.name if sheet is None else f"{path.name} [{sheet}]"
-    if raw is None and not path.is_file():
-        raise ExtractError(f"{path}: no such file")
-    extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label},
-                       sort_keys=True)
+    if raw is None:
+        check_input(path, folder)  # before anything, the cache included, looks at it
+    extra = json.dumps({"map": dict(column_map or {}), "sheet": sheet, "label": label,
+                        "la": la.code if la else None}, sort_keys=True)
     if use_cache and raw is None:
         # An unchanged file (same path, inode, size, modification and change times, none in
         # the last two seconds) loads from the cache without being read.
@@ -141,7 +254,7 @@ def load_source(
             if cached is not None:
                 return cached
     owned = raw is None
-    raw = raw or read_raw(path)
+    raw = raw or read_raw(path, folder)
     if use_cache and _cache_has(spec):
         # Hashing first costs a pass over the bytes; only worth it when a cached result may
         # exist (a cold run validates while the hash is computed alongside).
@@ -163,8 +276,16 @@ def load_source(
         table = workbook.read_sheet(0 if sheet is None else sheet, score)
     if owned:
         raw.release()  # the table holds its own copy: free the bytes before validating
+    table, elsewhere, problems, notes = select_authority(table, label, la)
+    if problems:
+        return SourceResult(source=source, file=label, input_hash=raw.sha256,
+                            rows_in=table.table.num_rows + len(table.invalid_rows),
+                            data=empty_frame(source), problems=problems)
     result = validate_table(table, spec, label, column_map=column_map)
     result.input_hash = raw.sha256
+    result.rows_in += elsewhere
+    result.rows_other_authorities = elsewhere
+    result.warnings += notes
     if use_cache and result.usable:
         remember_hash(raw.fingerprint, raw.sha256)
         write_cache_later(cache_key(spec, raw.sha256, extra), result)
@@ -191,6 +312,7 @@ def load_extract(
     column_map: Mapping[str, str] | None = None,
     use_cache: bool = True,
     strict: bool = False,
+    la: str | None = None,
 ) -> Extract:
     """Load every source found in an extract folder.
 
@@ -198,7 +320,9 @@ def load_extract(
     Annex A workbook's sheets ("List 3", "List 7", "List 2") stand in, the workbook read once.
     A ``column_map`` entry whose field no source has, or whose header no supplied file of a
     source with that field has, raises :class:`ExtractError`. With ``strict=True`` an
-    unusable source raises :class:`ExtractError` listing every problem.
+    unusable source raises :class:`ExtractError` listing every problem. ``la`` (a DfE code,
+    new or old, or a name): read a file whose authority column names several authorities for
+    this one's rows alone; without it such a file is an unusable source (:mod:`.authority`).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -206,12 +330,18 @@ def load_extract(
             f"{data_dir}: no such folder; point --data-dir at the folder holding referrals.csv, "
             "cp_plans.csv, early_help.csv and missing.csv (or run `wscb synth --out DIR`)")
     check_column_map(column_map)
+    authority = None
+    if la:
+        authority = find_authority(la)
+        if authority is None:
+            raise ExtractError(f"--la {la}: not a local authority in DfE's tables; give the "
+                               "authority's DfE code (e.g. E10000031)")
     census, census_files = _census(data_dir)
     workbooks: dict[Path, Workbook | str] = {}
     for path in find_annex_a_workbooks(data_dir):
         # Read and checked once, before the sources load in parallel.
         try:
-            workbooks[path] = Workbook(read_raw(path), path.name)
+            workbooks[path] = Workbook(read_raw(path, data_dir), path.name)
         except (ExtractError, OSError) as exc:
             workbooks[path] = str(exc)
 
@@ -222,14 +352,16 @@ def load_extract(
             return _from_census(name, census, census_files, path, workbooks)
         try:
             if path is not None:
-                return load_source(path, name, column_map, use_cache=use_cache)
+                return load_source(path, name, column_map, use_cache=use_cache,
+                                   folder=data_dir, la=authority)
             for wb_path, wb in workbooks.items():
                 if isinstance(wb, str):  # a list this source may be in cannot be read
                     raise ExtractError(wb)
                 sheet = _match_sheet(wb.sheet_names, spec)
                 if sheet is not None:
                     return load_source(wb_path, name, column_map, sheet=sheet,
-                                       use_cache=use_cache, raw=wb.raw, workbook=wb)
+                                       use_cache=use_cache, raw=wb.raw, workbook=wb,
+                                       la=authority)
             return SourceResult(source=name, file=None, data=empty_frame(name))
         except (ExtractError, OSError) as exc:
             where = path.name if path else ", ".join(p.name for p in workbooks)
@@ -256,7 +388,8 @@ def load_extract(
             f"CIN census return (.xml){notes}")
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
-                      synthetic=(data_dir / SYNTHETIC_MARKER).exists())
+                      synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
+                      partner_hashes=_partner_hashes(data_dir))
     if strict and not extract.usable:
         raise ExtractError("\n".join(extract.problems()))
     return extract
@@ -304,6 +437,18 @@ def _from_census(name: str, census: dict[str, SourceResult] | str, files: str,
         return SourceResult(source=name, file=files, data=empty_frame(name),
                             problems=[census])
     return census[name]
+
+
+def _partner_hashes(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of each partners' file the folder holds; one that is not a file of the folder
+    (a link out of it, a FIFO) is left to the partners' loader to refuse, unread here."""
+    out = {}
+    for path in find_partner_files(data_dir):
+        try:
+            out[path.name] = hashlib.sha256(read_input_bytes(path, data_dir)).hexdigest()
+        except (ExtractError, OSError):
+            continue
+    return out
 
 
 def _check_map_headers(column_map: Mapping[str, str] | None,

@@ -11,17 +11,23 @@ from __future__ import annotations
 import pandas as pd
 
 from .load import Extract
+from .text import visible
 
 
 def quality_summary(extract: Extract) -> pd.DataFrame:
-    """One row per source: file, layout, rows_in, rows_kept, duplicates, rows_set_aside, usable."""
+    """One row per source: file, layout, rows_in, rows_kept, duplicates, rows_set_aside, usable.
+
+    ``rows_in`` counts the rows of the partnership's own authority: the other authorities'
+    rows of a pooled file read for one (``--la``) are no part of the partnership's records
+    and no part of its pack (:func:`quality_report`, for the analyst, counts them)."""
     rows = []
     for name, r in extract.sources.items():
         rows.append({
             "source": name, "file": r.file or "(not supplied)", "layout": r.layout,
-            "rows_in": r.rows_in, "rows_kept": r.rows_kept, "duplicates": r.duplicates,
+            "rows_in": r.rows_in - r.rows_other_authorities, "rows_kept": r.rows_kept,
+            "duplicates": r.duplicates,
             "rows_set_aside": r.rows_set_aside, "usable": r.usable,
-            "accounts": r.accounts(),
+            "accounts": r.accounts(),  # the whole file's rows, the others' included
         })
     return pd.DataFrame(rows)
 
@@ -66,13 +72,16 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
             continue
         lines.append(
             f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates {r.duplicates:,} "
-            f"+ set aside {r.rows_set_aside:,}" + ("" if r.accounts() else "  (DOES NOT ADD UP)")
+            f"+ set aside {r.rows_set_aside:,}"
+            + (f" + other authorities' {r.rows_other_authorities:,}"
+               if r.rows_other_authorities else "")
+            + ("" if r.accounts() else "  (DOES NOT ADD UP)")
         )
         missing_optional = [f for f in _optional_fields(name) if f not in r.columns_used]
         if missing_optional:
             lines.append(f"  optional columns not found: {', '.join(missing_optional)}")
         if r.columns_ignored:
-            lines.append(f"  columns not used: {', '.join(r.columns_ignored)}")
+            lines.append(f"  columns not used: {', '.join(map(visible, r.columns_ignored))}")
         shown = r.set_aside.head(max_rows)
         for rec in shown.itertuples(index=False):
             # A census return's records are named by their element path (and line).

@@ -21,6 +21,7 @@ import csv
 import hashlib
 import io
 import os
+import stat
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ CSV_SUFFIXES = (".csv", ".txt")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 #: The header is looked for among this many rows at the top of a file or sheet.
 HEADER_SEARCH_ROWS = 20
+#: The partners' files (read by :mod:`wscb_analysis.performance`), never an Annex A workbook.
+PARTNER_FILES = ("performance", "indicators")
 #: A file changed less than this long ago may change again within the resolution of its
 #: timestamps, so its fingerprint is not trusted (as git treats "racily clean" files).
 RACY_SECONDS = 2.0
@@ -50,23 +53,93 @@ Scorer = Callable[[list[str]], tuple[int, ...]]
 
 
 def find_source_file(data_dir: Path, source: Source) -> Path | None:
-    """``referrals.csv`` / ``Referrals.xlsx`` etc. in ``data_dir`` (case-insensitive)."""
+    """``referrals.csv`` / ``Referrals.xlsx`` etc. in ``data_dir`` (case-insensitive).
+
+    Found by name whatever the entry is (a link, a FIFO, a device): reading it is what
+    :func:`check_input` refuses, by name, so such an entry is never taken as "not supplied".
+    """
     for path in sorted(data_dir.iterdir()):
-        if path.is_file() and path.stem.lower() == source.filename and path.suffix.lower() in (
+        if path.stem.lower() == source.filename and path.suffix.lower() in (
             ".csv", *WORKBOOK_SUFFIXES,
-        ):
+        ) and not path.is_dir():
             return path
     return None
 
 
 def find_annex_a_workbooks(data_dir: Path) -> list[Path]:
     # The partnership's performance dataset and its catalogue are not Annex A workbooks.
-    own = {s.filename for s in SOURCES.values()} | {"performance", "indicators"}
+    own = {s.filename for s in SOURCES.values()} | set(PARTNER_FILES)
     return [
         p for p in sorted(data_dir.iterdir())
-        if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm") and p.stem.lower() not in own
-        and not p.name.startswith("~$")
+        if not p.is_dir() and p.suffix.lower() in (".xlsx", ".xlsm")
+        and p.stem.lower() not in own and not p.name.startswith("~$")
     ]
+
+
+def find_partner_files(data_dir: Path) -> list[Path]:
+    """The partners' files in ``data_dir``: ``performance`` and ``indicators`` as CSV or a
+    workbook (read by :mod:`wscb_analysis.performance`; listed here so their hashes reach
+    the manifest beside the extract's)."""
+    return [p for p in sorted(data_dir.iterdir())
+            if not p.is_dir() and p.stem.lower() in PARTNER_FILES
+            and p.suffix.lower() in (".csv", *WORKBOOK_SUFFIXES)]
+
+
+# --------------------------------------------------------------------------- safe inputs
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
+
+
+def check_input(path: Path | str, folder: Path | str | None = None) -> Path:
+    """The file to read for ``path``, checked without opening it: a link is followed only to
+    a file inside ``folder`` (default: the folder ``path`` is in), and only a regular file is
+    read. Anything else (a link out of the folder or to nothing, a FIFO, a device, a socket)
+    raises :class:`ExtractError` naming ``path``; nothing of it is read, so nothing of it can
+    reach a message or a log."""
+    path = Path(path)
+    folder = Path(folder if folder is not None else path.parent).resolve()
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise ExtractError(f"{path}: no such file") from None
+    target = path
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise ExtractError(f"{path.name}: a link to a file that does not exist; put the "
+                               "file itself in the data folder") from None
+        if not target.is_relative_to(folder):
+            raise ExtractError(
+                f"{path.name}: a link to a file outside the data folder, so it was not read; "
+                "copy the file itself into the data folder")
+        st = os.stat(target)
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            raise ExtractError(f"{path.name}: {kind}, not a file, so it was not read; put the "
+                               "exported file itself in the data folder")
+    if not stat.S_ISREG(st.st_mode):
+        raise ExtractError(f"{path.name}: not a regular file, so it was not read")
+    return target
+
+
+def read_input_bytes(path: Path | str, folder: Path | str | None = None) -> bytes:
+    """A checked input's bytes (:func:`check_input`), opened so that a FIFO or device put in
+    its place after the check is refused too, not read (the partners' files use it)."""
+    target = check_input(path, folder)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        raise ExtractError(f"{Path(path).name}: could not be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ExtractError(f"{Path(path).name}: changed into something other than a file "
+                               "while it was being read; it was not read")
+        return fh.read()
 
 
 # --------------------------------------------------------------------------- bytes and hashes
@@ -130,13 +203,14 @@ class RawFile:
         self.data = None
 
 
-def read_raw(path: Path | str) -> RawFile:
-    """Read a file's bytes once. The fingerprint is taken before and after the read; if the
-    file changed meanwhile the fingerprint is marked unstable (it will match nothing)."""
+def read_raw(path: Path | str, folder: Path | str | None = None) -> RawFile:
+    """Read a file's bytes once, after :func:`check_input` (a link out of ``folder``, a FIFO
+    or a device is refused unread). The fingerprint is taken before and after the read; if
+    the file changed meanwhile the fingerprint is marked unstable (it will match nothing)."""
     path = Path(path)
+    check_input(path, folder)
     before = file_fingerprint(path)
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_input_bytes(path, folder)
     after = file_fingerprint(path)
     if before != after:
         after = after if not fingerprint_is_stable(after) else after + (("racy", 0, 0),)

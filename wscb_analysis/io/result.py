@@ -20,9 +20,10 @@ SET_ASIDE_COLUMNS = ["file", "row", "column", "reason"]
 class SourceResult:
     """One source of an extract after validation.
 
-    Row accounting: ``rows_in = rows_kept + duplicates + rows_set_aside`` (see
-    :meth:`accounts`). Rows are those of the file below its header; a row whose every cell is
-    blank is not a record and is not counted.
+    Row accounting: ``rows_in = rows_kept + duplicates + rows_set_aside +
+    rows_other_authorities`` (see :meth:`accounts`). Rows are those of the file below its
+    header; a row whose every cell is blank is not a record and is not counted. Rows of other
+    authorities are those of a pooled file read for one authority (:mod:`.authority`).
     """
 
     source: str
@@ -49,6 +50,8 @@ class SourceResult:
     held_from: date | None = None
     #: The last day it holds (a census: the latest return's reference date).
     held_to: date | None = None
+    #: Rows of a pooled file that name another authority than the one asked for (``--la``).
+    rows_other_authorities: int = 0
 
     @property
     def usable(self) -> bool:
@@ -66,8 +69,9 @@ class SourceResult:
         return len(self.data)
 
     def accounts(self) -> bool:
-        """rows in = rows kept + duplicates + rows set aside."""
-        return self.rows_in == self.rows_kept + self.duplicates + self.rows_set_aside
+        """rows in = rows kept + duplicates + rows set aside + rows of other authorities."""
+        return self.rows_in == (self.rows_kept + self.duplicates + self.rows_set_aside
+                                + self.rows_other_authorities)
 
 
 def empty_frame(source: str) -> pd.DataFrame:

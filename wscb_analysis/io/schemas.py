@@ -23,6 +23,12 @@ KIND_NAMES = {ID: "identifier", TEXT: "text", DATE: "date (day first)", INT: "wh
 
 @dataclass(frozen=True)
 class Field:
+    """One canonical column of a source: its ``name`` (what ``--map`` takes and the frame's
+    column is called), its ``kind`` (how the text is read: ID, TEXT, DATE day first, INT,
+    YN, CODE) and the header ``patterns`` that find it (full matches against the header in
+    lower case with punctuation read as spaces). A ``required`` field's column must be there
+    for the source to be usable; a ``mandatory_value`` field's blank sets the row aside."""
+
     name: str
     kind: str
     patterns: tuple[str, ...]
@@ -50,6 +56,11 @@ class Field:
 
 @dataclass(frozen=True)
 class Source:
+    """One kind of record the suite reads (referrals, CP plans, early help assessments,
+    missing episodes): the file it comes in (``filename`` + .csv or .xlsx), its fields in
+    order, and the sheet names of an Annex A workbook that may hold it. :data:`SOURCES`
+    lists them by ``name``; ``wscb fields`` prints them."""
+
     name: str
     filename: str
     description: str

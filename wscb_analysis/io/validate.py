@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 
 from .checks import NO_OVERLAP, cross_field, duplicates, overlaps
 from .dates import parse_dates
-from .read import RawTable, column_letter
+from .messages import header_problems, invisible_warning, none_kept, unknown_codes
+from .read import RawTable
 from .result import SET_ASIDE_COLUMNS, SourceResult, empty_frame
 from .schemas import (
     CODE,
@@ -43,8 +44,8 @@ from .schemas import (
     Source,
     _layout,
     match_headers,
-    recognise_table,
 )
+from .text import characters_in, clean_column, visible
 
 #: Event dates outside this range are not plausible for these returns.
 PLAUSIBLE_FROM = np.datetime64("1990-01-01", "D")
@@ -68,6 +69,8 @@ class Parsed:
     child_key: pa.Array | None = None
     #: Rows kept whose value is outside a coded field's known codes (see Field.unknown_note).
     unknown: np.ndarray | None = None
+    #: Rows whose text held invisible characters, removed (:mod:`.text`), and which ones.
+    invisible: tuple[np.ndarray, list[str]] | None = None
 
 
 # --------------------------------------------------------------------------- parsers
@@ -231,7 +234,7 @@ def _lookup(text: pa.Array, codes: Mapping[str, str]) -> tuple[pa.Array, np.ndar
 
 def _quoted(text: pa.Array, idx: np.ndarray, message: str) -> np.ndarray:
     values = text.take(pa.array(idx)).to_pylist()
-    return np.array([f"'{v}' {message}" for v in values], dtype=object)
+    return np.array([f"'{visible(v)}' {message}" for v in values], dtype=object)
 
 
 def _text_column(table: pa.Table, header: str) -> pa.Array:
@@ -339,7 +342,7 @@ def validate_table(
     result.columns_used = mapping
     result.columns_ignored = [h for h in headers if h not in set(mapping.values())]
     result.layout = _layout(source, mapping)
-    result.problems += _header_problems(raw, source, file_label, match.ambiguous, mapping)
+    result.problems += header_problems(raw, source, file_label, match.ambiguous, mapping)
     if result.problems:
         return result
 
@@ -352,8 +355,15 @@ def validate_table(
             dates = np.full(n, np.datetime64("NaT"), "datetime64[D]") if f.kind == DATE else None
             return Parsed(_absent(f.kind, n), dates=dates)
         text = _text_column(t, header)
+        invisible = None
+        if f.kind in (TEXT, CODE):
+            text, idx = clean_column(text)
+            if len(idx):
+                invisible = (idx, characters_in(t.column(header).take(pa.array(idx[:1000]))
+                                                .to_pylist()))
         blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
         parsed = _PARSERS[f.kind](text, blank, f)
+        parsed.invisible = invisible
         if f.mandatory_value and blank.any():
             parsed.problems.insert(0, (np.flatnonzero(blank),
                                        f"blank {f.label}: this field is required"))
@@ -369,9 +379,12 @@ def validate_table(
     for f in source.fields:
         for idx, why in parsed[f.name].problems:
             reasons.add(idx, mapping.get(f.name, f.label), why)
+        if parsed[f.name].invisible is not None:
+            result.warnings.append(invisible_warning(file_label, mapping[f.name],
+                                                      *parsed[f.name].invisible, rownums))
         unknown = parsed[f.name].unknown
         if unknown is not None and len(unknown):
-            result.warnings.append(_unknown_codes(t, mapping[f.name], unknown, rownums, f,
+            result.warnings.append(unknown_codes(t, mapping[f.name], unknown, rownums, f,
                                                   file_label))
     arrays = {name: p.values for name, p in parsed.items()}
     arrays["child_key"] = parsed["child_id"].child_key
@@ -412,63 +425,8 @@ def validate_table(
         kept = kept.filter(pa.array(keep))
     result.data = _to_frame(kept, source)
     if result.rows_in and not result.rows_kept:
-        result.problems.append(_none_kept(result, source))
+        result.problems.append(none_kept(result, source))
     return result
-
-
-def _unknown_codes(t: pa.Table, header: str, idx: np.ndarray, rownums: np.ndarray, f: Field,
-                   file_label: str) -> str:
-    """The warning for values of a coded field outside its codes: how many rows, the first
-    few values with their rows, and what such a value means (``f.unknown_note``)."""
-    values = t.column(header).take(pa.array(idx[:3])).to_pylist()
-    first = ", ".join(f"'{v}' (row {rownums[i]})" for v, i in zip(values, idx[:3], strict=True))
-    more = f" and {len(idx) - 3:,} more" if len(idx) > 3 else ""
-    what = f.label.lower()
-    return (f"{file_label}: column '{header}': {len(idx):,} "
-            f"{'row holds' if len(idx) == 1 else 'rows hold'} "
-            f"{'an' if what[:1] in 'aeiou' else 'a'} {what} that is not "
-            f"a CIN census code: {first}{more}; {f.unknown_note}")
-
-
-def _header_problems(raw: RawTable, source: Source, label: str,
-                     ambiguous: dict[str, list[str]], mapping: dict[str, str]) -> list[str]:
-    headers = raw.table.column_names
-    originals = dict(zip(headers, raw.headers, strict=True))
-    problems = []
-    for name, hits in ambiguous.items():
-        f = source.field(name)
-        where = " and ".join(
-            f"column {column_letter(headers.index(h) + raw.first_column)} '{originals[h]}'"
-            for h in hits)
-        same = len({originals[h].strip().lower() for h in hits}) == 1
-        choose = ("rename one of them (--map cannot tell identical headers apart)" if same
-                  else f"or choose one with --map \"{originals[hits[-1]]}={name}\"")
-        problems.append(f"{label}: {len(hits)} columns could be '{f.label}' ({name}): {where}. "
-                        f"Keep the right one and rename or delete the other, {choose}.")
-    absent = [f for f in source.fields if f.required and f.name not in mapping
-              and f.name not in ambiguous]
-    if absent:
-        known = recognise_table(list(raw.headers), source)
-        if known is not None:
-            name, shown = known
-            return problems + [
-                f"{label}: this looks like {name} (it has the columns {', '.join(shown)}), "
-                f"not {source.noun}. Columns found: {_listed(raw.headers)}. Export "
-                f"{source.noun} as {source.filename}.csv."]
-    for f in absent:
-        problems.append(
-            f"{label}: no column for '{f.label}' ({source.description}), which is "
-            f"required. Headers found: {_listed(headers)}. Rename the column, or map it "
-            f"with --map \"<your header>={f.name}\".")
-    return problems
-
-
-def _listed(headers: list[str], most: int = 40) -> str:
-    """Headers for a message: at most ``most``, each cut to 60 characters (a file that is not
-    a table at all can have a 'header' of any length)."""
-    shown = [h if len(h) <= 60 else h[:57] + "..." for h in headers[:most]]
-    more = f" and {len(headers) - most} more" if len(headers) > most else ""
-    return ", ".join(shown) + more
 
 
 def _with_invalid_rows(frame: pd.DataFrame, invalid: list[tuple[int, str]], label: str
@@ -480,22 +438,6 @@ def _with_invalid_rows(frame: pd.DataFrame, invalid: list[tuple[int, str]], labe
     parts = [p for p in (frame, extra) if len(p)]
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
-
-
-def _none_kept(result: SourceResult, source: Source) -> str:
-    """Why a source with rows kept none: the commonest reasons, without any value."""
-    sa = result.set_aside
-    kinds = sa["reason"].str.replace(r"'[^']*'", "a value", regex=True) \
-        .str.replace(r"row \d+", "another row", regex=True) \
-        .str.replace(r"\d{2}/\d{2}/\d{4}", "a date", regex=True)
-    top = (sa.assign(kind=kinds).groupby(["column", "kind"])["row"].nunique()
-           .sort_values(ascending=False).head(3))
-    why = "; ".join(f"'{col}': {kind} ({rows:,} rows)" for (col, kind), rows in top.items())
-    used = ", ".join(f"{k}='{v}'" for k, v in result.columns_used.items())
-    also = f" ({result.duplicates:,} repeated)" if result.duplicates else ""
-    return (f"{result.file}: none of its {result.rows_in:,} rows could be used{also}. "
-            f"Commonest reasons: {why or 'every row repeats another'}. Check that each column "
-            f"holds what its header says (columns used: {used}) and fix the rows listed.")
 
 
 def _to_frame(table: pa.Table, source: Source) -> pd.DataFrame:

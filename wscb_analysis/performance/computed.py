@@ -6,9 +6,9 @@ has no value (never 0) when:
 
 * the source was not supplied or is unusable, or the extract lacks a field the figure needs
   (a 903 missing table has no return-home-interview columns);
-* the source does not hold the whole quarter: its first event date is more than 14 days after
-  the quarter starts, or its last event date more than 14 days before the quarter ends (events
-  are dated by day and a quiet fortnight at either end of an extract is ordinary);
+* the source does not hold the whole quarter, as :mod:`wscb_analysis.coverage` judges it
+  (``SourceCoverage.holds``: records from within 14 days of the quarter's start to within 14
+  days of its end; an inspection list of plans holds nothing whole before its window);
 * the figure needs a look-back the extract does not hold: re-referrals need the 12 months
   before the quarter (DfE C1), plans open 2 years or more need plans that started 2 years
   before its end;
@@ -24,16 +24,14 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..coverage import SourceCoverage, extract_coverage
 from ..periods import Period, financial_year
-
-#: A source holds a quarter when its events reach within this many days of each end.
-EDGE_DAYS = 14
 
 FRONT_DOOR = "Child protection and the front door"
 NEGLECT = "Neglect"
@@ -149,8 +147,6 @@ COMPUTED: tuple[ComputedIndicator, ...] = (
         _share("diversity", "ethnicity_not_recorded", "referrals")),
 )
 COMPUTED_IDS = tuple(c.indicator for c in COMPUTED)
-EVENT_DATE = {"referrals": "referral_date", "cp_plans": "start_date",
-              "early_help": "assessment_start", "missing": "start_date"}
 
 
 def computed_catalogue() -> pd.DataFrame:
@@ -178,27 +174,14 @@ def quarters_to(end: date, first: date) -> list[Period]:
             year, q = year + 1, 1
 
 
-def _span(extract, source: str) -> tuple[date, date] | None:
-    if not extract.has(source):
-        return None
-    dates = pd.to_datetime(extract[source][EVENT_DATE[source]]).dropna()
-    if dates.empty:
-        return None
-    return dates.min().date(), dates.max().date()
-
-
 def held(span: tuple[date, date] | None, quarter: Period, lookback_months: int = 0,
          lookback_from: str = "start") -> bool:
-    """Whether a source whose events run from ``span[0]`` to ``span[1]`` holds the quarter,
-    and the ``lookback_months`` before its start (or end) that the figure needs."""
+    """Whether a source whose records run from ``span[0]`` to ``span[1]`` holds the quarter,
+    and the ``lookback_months`` before its start (or end) that the figure needs (the rule is
+    :meth:`wscb_analysis.coverage.SourceCoverage.holds`)."""
     if span is None:
         return False
-    first, last = span
-    edge = timedelta(days=EDGE_DAYS)
-    anchor = quarter.start if lookback_from == "start" else quarter.end
-    needed = min(quarter.start,
-                 (pd.Timestamp(anchor) - pd.DateOffset(months=lookback_months)).date())
-    return first <= needed + edge and last >= quarter.end - edge
+    return SourceCoverage("", True, *span).holds(quarter, lookback_months, lookback_from)
 
 
 def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None = None
@@ -214,8 +197,10 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
     from ..figures import headline_figures
 
     figures_for = figures_for or (lambda q: headline_figures(extract, q))
-    spans = {name: _span(extract, name) for name in EVENT_DATE}
-    firsts = [s[0] for s in spans.values() if s is not None]
+    # What each source holds is coverage's to say (an inspection list of plans holds nothing
+    # whole before its window, though its plans started earlier).
+    coverage = extract_coverage(extract)
+    firsts = [c.first_date for c in coverage.values() if c.first_date is not None]
     columns = ["indicator", "period", "kind", "start", "end", "value", "numerator",
                "denominator", "agency", "note", "row", "origin"]
     if not firsts:
@@ -224,7 +209,7 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
     quarters = quarters_to(end, min(firsts))
     for q in quarters[-max_quarters:] if max_quarters else quarters:
         wanted = [c for c in COMPUTED
-                  if held(spans[c.extract_source], q, c.lookback_months, c.lookback_from)
+                  if coverage[c.extract_source].holds(q, c.lookback_months, c.lookback_from)
                   and set(c.fields) <= set(extract.sources[c.extract_source].columns_used)]
         if not wanted:
             continue

@@ -16,6 +16,7 @@ printing from a thread of its own. :class:`ReadyClient` checks the same and does
 from __future__ import annotations
 
 import math
+import os
 import queue
 import subprocess
 import threading
@@ -83,6 +84,13 @@ def kill_kernel(km) -> None:
         pass
 
 
+def _alive(km) -> bool:
+    try:
+        return bool(_wait(km.is_alive))
+    except Exception:  # noqa: BLE001 - a manager that cannot tell has no live kernel
+        return False
+
+
 def shutdown_kernel(km) -> None:
     """Kill a kernel and release its ports and files (jupyter_client waits at most 5 s)."""
     if km is None:
@@ -94,7 +102,8 @@ def shutdown_kernel(km) -> None:
         pass
 
 
-def start_kernel(kernel_name: str | None = None, timeout: float | None = None):
+def start_kernel(kernel_name: str | None = None, timeout: float | None = None,
+                 env: dict[str, str] | None = None):
     """A ready kernel: two attempts (parallel kernels can collide on TCP ports), each waiting
     at most ``timeout`` seconds (:data:`START_TIMEOUT`) for the kernel to answer. Raises
     :class:`KernelStartError` naming the kernel and why.
@@ -102,7 +111,8 @@ def start_kernel(kernel_name: str | None = None, timeout: float | None = None):
     The manager is jupyter_client's asynchronous one, as papermill's own: with it nbclient
     waits on the kernel's messages without blocking its event loop, so it notices at once a
     kernel that died mid-cell (with the blocking manager a dead kernel's silence blocks that
-    loop for ever, and with it the check that would notice)."""
+    loop for ever, and with it the check that would notice). ``env``: the kernel's
+    environment (default: this process's now)."""
     from jupyter_client.manager import AsyncKernelManager
 
     name = kernel_name or KERNEL
@@ -114,7 +124,8 @@ def start_kernel(kernel_name: str | None = None, timeout: float | None = None):
             km = AsyncKernelManager(kernel_name=name, client_factory=ReadyClient)
             # The kernel process's own stderr is start-up chatter (e.g. ipykernel's note that
             # local TCP is unencrypted); notebook output still comes back over the protocol.
-            _wait(km.start_kernel, stderr=subprocess.DEVNULL)
+            _wait(km.start_kernel, stderr=subprocess.DEVNULL,
+                  env=dict(os.environ if env is None else env))
             kc = km.client()
             kc.start_channels()
             try:
@@ -167,11 +178,22 @@ class KernelPool:
     ``kernel_name``, ``start_timeout`` and ``warm_up`` default to :data:`KERNEL`,
     :data:`START_TIMEOUT` and :data:`WARM_UP`. A kernel that would not start or warm up is
     killed; :meth:`take` then gives ``None`` and the worker starts its own.
+
+    ``reuse``: kernels a run has finished with come back to the pool (:meth:`give_back`) for
+    the next run, which resets their namespace first, instead of being stopped; the caller
+    shuts the pool down when it has no more runs (a test session publishing dozens of packs
+    pays for its kernels' start-up once). A publish never shuts down a reusable pool.
     """
 
     def __init__(self, workers: int, kernel_name: str | None = None,
-                 start_timeout: float | None = None, warm_up: str | None = None) -> None:
+                 start_timeout: float | None = None, warm_up: str | None = None,
+                 reuse: bool = False) -> None:
         self.workers = max(1, workers)
+        self.reuse = reuse
+        # Every kernel of the pool sees the environment of the pool's making (the cache
+        # folder among it), however late it starts.
+        self.env = dict(os.environ)
+        self._used: set[int] = set()  # id() of kernels that have run a notebook
         self.kernel_name = kernel_name or KERNEL
         self.start_timeout = START_TIMEOUT if start_timeout is None else start_timeout
         self.warm_up = WARM_UP if warm_up is None else warm_up
@@ -191,7 +213,7 @@ class KernelPool:
     def _start(self) -> None:
         km = None
         try:
-            km = start_kernel(self.kernel_name, self.start_timeout)
+            km = start_kernel(self.kernel_name, self.start_timeout, self.env)
             if self.warm_up:
                 run_code(km, self.warm_up, timeout=WARM_TIMEOUT)
         except Exception:  # noqa: BLE001 - the worker will start one itself
@@ -205,11 +227,36 @@ class KernelPool:
 
     def take(self, timeout: float | None = None):
         """A warm kernel, or ``None`` when none is ready within ``timeout`` seconds (default:
-        :attr:`start_bound`) or the one started for this worker failed."""
+        :attr:`start_bound`) or the one started for this worker failed. A reusable pool whose
+        starts have all ended gives what it holds at once (``None`` when a kernel it lent was
+        never given back), and never a kernel that died while it waited."""
+        wait = self.start_bound if timeout is None else timeout
+        if self.reuse and not any(t.is_alive() for t in self._threads):
+            wait = 0
         try:
-            return self.kernels.get(timeout=self.start_bound if timeout is None else timeout)
+            km = self.kernels.get(timeout=wait) if wait else self.kernels.get_nowait()
         except queue.Empty:
             return None
+        if km is not None and self.used(km) and not _alive(km):
+            shutdown_kernel(km)
+            return None
+        return km
+
+    def used(self, km) -> bool:
+        """Whether ``km`` has run a notebook (the next one must reset its namespace)."""
+        return km is not None and id(km) in self._used
+
+    def give_back(self, km) -> None:
+        """A kernel a run has finished with: kept for the next run when the pool is reusable
+        and still open, else stopped."""
+        if km is None:
+            return
+        with self._lock:
+            if self.reuse and not self._closed:
+                self._used.add(id(km))
+                self.kernels.put(km)
+                return
+        shutdown_kernel(km)
 
     def shutdown(self, timeout: float = 10) -> None:
         """Kill the kernels not taken. Waits at most ``timeout`` seconds in all for kernels

@@ -125,6 +125,8 @@ class Run:
     column_map: dict[str, str] = field(default_factory=dict)
     use_cache: bool = True
     timeout: int = 600
+    #: The authority a pooled file is read for (``--la``, the profile's own), or None.
+    la: str | None = None
 
 
 def _allowed_dates(extract, per: Period, coverage: dict, started_at: dt.datetime
@@ -169,20 +171,21 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
                  timeout: int = 600, notebook_dir: Path | None = None,
                  pool: KernelPool | None = None, started: float | None = None,
                  profile: Path | str | None = None, column_map: dict | None = None,
-                 use_cache: bool = True, audit: bool = True) -> int:
+                 use_cache: bool = True, audit: bool = True, la: str | None = None) -> int:
     """Publish the pack; returns the exit code (0 only when every notebook succeeded and the
     pack passed the leak guard and the disclosure audit; 2 when no supplied source reaches the
     period, writing nothing). ``pool``: kernels the caller already started (the CLI starts
-    them before importing the heavy libraries). Raises :class:`.install.OutError` (an
-    ExtractError) when ``out`` is refused or the pack cannot be put in place, and
-    :class:`~wscb_analysis.profile.ProfileError` for a profile that cannot be read."""
+    them before importing the heavy libraries), shut down at the end unless reusable. Raises
+    :class:`.install.OutError` (an ExtractError) when ``out`` is refused or the pack cannot
+    be put in place, and :class:`~wscb_analysis.profile.ProfileError` for a profile that
+    cannot be read."""
     started = started if started is not None else time.perf_counter()
     started_at = dt.datetime.now()
     per = financial_year(period, quarter)
     run = Run(data_dir=Path(data_dir).resolve(), period=per, out=Path(out).resolve(),
               benchmarks_dir=Path(benchmarks_dir).resolve() if benchmarks_dir else None,
               profile=Path(profile).resolve() if profile else None,
-              column_map=dict(column_map or {}), use_cache=use_cache, timeout=timeout)
+              column_map=dict(column_map or {}), use_cache=use_cache, timeout=timeout, la=la)
     books = notebooks(notebook_dir or config.NOTEBOOKS_DIR)
     try:
         if not books:
@@ -194,13 +197,14 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
         with install.publishing(run.out, run.data_dir, notebook_dir=notebook_dir) as stage:
             return _publish(pool, books, run, started, started_at, stage, audit)
     finally:
-        if pool is not None:
+        if pool is not None and not pool.reuse:  # a reusable pool is its owner's to stop
             pool.shutdown()
 
 
 def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, audit: bool):
     per = run.period
-    extract = load_extract(run.data_dir, column_map=run.column_map, use_cache=run.use_cache)
+    extract = load_extract(run.data_dir, column_map=run.column_map, use_cache=run.use_cache,
+                           la=run.la)
     if not extract.usable:
         print(quality_report(extract), file=sys.stderr)
         print(f"wscb publish: error: the extract in {run.data_dir} has an unusable source "
@@ -229,7 +233,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                   "quarter": per.quarter,
                   "benchmarks_dir": str(run.benchmarks_dir) if run.benchmarks_dir else None,
                   "profile": str(run.profile) if run.profile else None,
-                  "column_map": run.column_map or None, "use_cache": run.use_cache}
+                  "column_map": run.column_map or None, "use_cache": run.use_cache,
+                  "la": run.la}
     from concurrent.futures import ThreadPoolExecutor
 
     from ..benchmarks import comparator_table, load_reference
@@ -280,6 +285,7 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         prescan.file(nb_run.output)
         prescan.file(tmp / f"{nb_run.name}.html")
 
+    ran_to_the_end = False
     try:
         with ThreadPoolExecutor(max_workers=1) as background:
             running = background.submit(execute_all, books, parameters, tmp / "notebooks",
@@ -300,10 +306,16 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                 reporter.close()
                 stage.discard()
                 return 1
+            ran_to_the_end = True
     finally:
-        # Every page is rendered (or, on the way out after an error, the rest abandoned)
-        # before the pack is checked, kept or discarded.
-        renderer.shutdown(wait=True, cancel_futures=True)
+        # Every page is rendered before the pack is checked, kept or discarded: pages still
+        # waiting for the render thread when the last notebook ends are rendered, not
+        # dropped; only on the way out after an error are those not yet started abandoned.
+        renderer.shutdown(wait=True, cancel_futures=not ran_to_the_end)
+    done = {name for name, _ in rendered}
+    render_errors += [f"{r.name}: the page was not rendered" for r in runs
+                      if r.nb is not None and r.name not in done
+                      and not any(e.startswith(f"{r.name}:") for e in render_errors)]
     if render_errors:
         for line in render_errors:
             reporter.line(f"FAILED: {line}")

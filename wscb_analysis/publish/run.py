@@ -178,7 +178,7 @@ class _Runner:
     def work(self, km_from_pool: bool) -> None:
         me = threading.current_thread()
         km = self.pool.take() if km_from_pool else None
-        fresh = True
+        fresh = not self.pool.used(km)
         try:
             while True:
                 with self.lock:
@@ -196,7 +196,7 @@ class _Runner:
                     km = None if km is _GIVEN_UP else km
                     return  # the supervisor gave up on this worker and started another
         finally:
-            shutdown_kernel(km)
+            self.pool.give_back(km)  # stopped, unless the pool keeps kernels for a next run
 
     def run_one(self, nb: Path, result: NotebookRun, km, fresh: bool, job: _Job):
         """Run one notebook into ``result``; returns the kernel for the next notebook (None
@@ -210,7 +210,8 @@ class _Runner:
         expired = threading.Event()
         try:
             if km is None:
-                km = start_kernel(self.pool.kernel_name, self.pool.start_timeout)
+                km = start_kernel(self.pool.kernel_name, self.pool.start_timeout,
+                                  self.pool.env)
                 fresh = True
                 with self.lock:
                     job.km = km

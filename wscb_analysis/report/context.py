@@ -25,7 +25,7 @@ from ..figures import headline_figures
 from ..io.load import Extract, load_extract
 from ..pack_plan import build_plan, cached_plan
 from ..periods import Period, financial_year
-from ..profile import Profile, load_profile
+from ..profile import Profile, check_la, load_profile
 from .blocks import Block, Note
 
 EXTRACT_SOURCE = "Source: the partnership's extract (Annex A lists and local records)"
@@ -185,17 +185,20 @@ def _profile_key(profile: str | Path | None) -> tuple:
 def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
             quarter: str | None = None, benchmarks_dir: str | Path | None = None,
             profile: str | Path | None = None, column_map: Mapping[str, str] | None = None,
-            use_cache: bool = True) -> Context:
-    """Load the extract, the profile and the comparators once for a notebook, and plan the
-    pack's disclosure for the period."""
+            use_cache: bool = True, la: str | None = None) -> Context:
+    """Load the profile, the extract and the comparators once for a notebook, and plan the
+    pack's disclosure for the period. ``la``: read a file holding several authorities for the
+    profile's authority alone (its DfE code; another authority's is refused)."""
     per = financial_year(period, quarter)
+    # The profile first: one that cannot be used stops the notebook before any reading.
+    prof = _cached(("profile", _profile_key(profile)), lambda: load_profile(profile))
+    la = check_la(la, prof)
     folder = resolve_data_dir(data_dir).resolve()
     cmap = dict(column_map or {})
     files = _files_key(folder)
-    extract = _cached(("extract", str(folder), files, tuple(sorted(cmap.items()))),
+    extract = _cached(("extract", str(folder), files, tuple(sorted(cmap.items())), la),
                       lambda: load_extract(folder, column_map=cmap, use_cache=use_cache,
-                                           strict=True), use_cache)
-    prof = _cached(("profile", _profile_key(profile)), lambda: load_profile(profile))
+                                           strict=True, la=la), use_cache)
     bdir = Path(benchmarks_dir).resolve() if benchmarks_dir else None
     reference = _cached(("reference", str(bdir), _files_key(bdir)),
                         lambda: bm.load_reference(bdir))
@@ -203,7 +206,8 @@ def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
                              lambda: bm.reference_neighbours(bdir))
     neighbours = bm.statistical_neighbours(reference, all_neighbours, prof.la_code,
                                            prof.neighbour_grouping)
-    key = (str(folder), files, tuple(sorted(cmap.items())), _profile_key(profile), per.label)
+    key = (str(folder), files, tuple(sorted(cmap.items())), la, _profile_key(profile),
+           per.label)
     plan = _cached(("plan", *key), lambda: (cached_plan if use_cache else build_plan)(
         extract, per, prof), use_cache)
     figures = _cached(("figures", *key), lambda: headline_figures(extract, per), use_cache)
@@ -303,7 +307,9 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
         if cov.first_date is None:
             items.append(Note(f"The extract's {words} hold no dated record."))
             continue
-        span = _span(cov.first_date, cov.last_date)
+        # A list's window is held from its first day, not from its first record.
+        span = _span(cov.first_date, cov.last_date) if cov.window is None else \
+            f"are held from {long_date(cov.first_date)} to {long_date(cov.last_date)}"
         if held == "none":
             items.append(Note(f"The extract's {words} {span}: none fall in "
                               f"{ctx.period_words()}, so they are not held for this period "
@@ -313,6 +319,9 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
             items.append(Note(f"The extract's {words} {span}, so {ctx.period.label} "
                               f"is only partly held: its figures cover {dates_words(a, b)}, "
                               "not the whole period."))
+        # What the source cannot hold (coverage.py says it): a list's window, ends of
+        # episodes likely never recorded.
+        items += [Note(text) for text in (cov.held_note(), cov.open_note(ctx.period)) if text]
         absent = [f for f in (fields or {}).get(source, ()) if f in cov.fields_absent]
         if held == "none":
             continue
