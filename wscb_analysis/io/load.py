@@ -119,13 +119,14 @@ class Extract:
     wscb_analysis.io.load.SourceNotHeld: 'performance' is not a source of the extract: the
     partners' performance dataset is read by
     wscb_analysis.performance.load_performance(e.data_dir). The extract's sources are
-    referrals, cp_plans, early_help, missing (this one holds referrals).
+    referrals, cp_plans, early_help, missing, contacts, assessments, s47, children_in_need
+    (this one holds referrals).
     >>> e.misssing
     Traceback (most recent call last):
     ...
     wscb_analysis.io.load.NoSuchSource: 'misssing' is not a source of the extract: did you
-    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing (this
-    one holds referrals).
+    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing,
+    contacts, assessments, s47, children_in_need (this one holds referrals).
     """
 
     data_dir: Path
