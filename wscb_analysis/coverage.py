@@ -53,24 +53,35 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExtractError
-from .io.schemas import SOURCES
+from .io.schemas import JOURNEY_SOURCES, SOURCES
 from .periods import Period
 
 #: The date that places a record of each source in a period.
 EVENT_DATE = {"referrals": "referral_date", "cp_plans": "start_date",
-              "early_help": "assessment_start", "missing": "start_date"}
+              "early_help": "assessment_start", "missing": "start_date",
+              "contacts": "contact_date", "assessments": "assessment_start",
+              "s47": "s47_start", "children_in_need": "cin_start"}
 #: Other dates a source holds: they show how far the extract reaches.
 OTHER_DATES = {"referrals": (), "cp_plans": ("end_date",), "early_help": (
-    "assessment_completion",), "missing": ("end_date",)}
+    "assessment_completion",), "missing": ("end_date",), "contacts": (),
+    "assessments": ("assessment_authorised",), "s47": ("icpc_date",),
+    "children_in_need": ("cin_closure",)}
 #: Words for each source on a page.
 SOURCE_WORDS = {"referrals": "referrals", "cp_plans": "child protection plans",
                 "early_help": "early help assessments", "missing": "missing episodes",
-                "performance": "the performance dataset"}
+                "performance": "the performance dataset", "contacts": "contacts",
+                "assessments": "assessments", "s47": "section 47 enquiries",
+                "children_in_need": "children in need"}
 SOURCE_FILES = {"referrals": "referrals.csv (Annex A List 3)",
                 "cp_plans": "cp_plans.csv (Annex A List 7)",
                 "early_help": "early_help.csv (Annex A List 2)",
                 "missing": "missing.csv (missing episodes)",
-                "performance": "performance.csv and indicators.csv"}
+                "performance": "performance.csv and indicators.csv",
+                "contacts": "contacts.csv (Annex A List 1)",
+                "assessments": "assessments.csv (Annex A List 4) or CIN census returns",
+                "s47": "s47.csv (Annex A List 5) or CIN census returns",
+                "children_in_need": "children_in_need.csv (Annex A List 6) or CIN census "
+                                    "returns"}
 
 
 #: A list of plans read as one inspection return covers this many months (Ofsted's Annex A:
@@ -230,6 +241,11 @@ def source_coverage(extract, name: str) -> SourceCoverage:
     absent = tuple(f for f in optional if f not in result.columns_used
                    and not (name == "missing" and f == "looked_after"
                             and result.layout == "SSDA903 Missing"))
+    if result.held_from is not None and result.held_to is not None:
+        # A CIN census holds exactly its collection years, whatever its records' dates.
+        return SourceCoverage(name, True, first_date=result.held_from,
+                              last_date=result.held_to, fields_absent=absent,
+                              records=len(frame))
     events = _dates(frame, [EVENT_DATE[name]])
     if len(events) == 0:
         return SourceCoverage(name, True, fields_absent=absent, records=len(frame))
@@ -266,8 +282,10 @@ def _plans_window(extract, frame: pd.DataFrame, first: date) -> tuple[date, date
 
 
 def extract_coverage(extract) -> dict[str, SourceCoverage]:
-    """Coverage of every source the suite reads, supplied or not."""
-    return {name: source_coverage(extract, name) for name in SOURCES}
+    """Coverage of every source the suite reads, supplied or not (the journey's Annex A
+    lists 1, 4, 5 and 6 only where supplied, so an extract without them reads as before)."""
+    return {name: source_coverage(extract, name) for name in SOURCES
+            if name not in JOURNEY_SOURCES or extract.has(name)}
 
 
 def long_date(d: date) -> str:

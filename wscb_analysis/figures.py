@@ -10,11 +10,12 @@ The ``coverage`` block says which. These figures are unsuppressed, for analysts:
 
 from __future__ import annotations
 
-from .coverage import SourceCoverage, check_period, extract_coverage
+from .coverage import SourceCoverage, check_period, extract_coverage, source_coverage
 from .io.load import Extract
 from .metrics.cp_plans import cp_plan_figures
 from .metrics.diversity import diversity_figures
 from .metrics.early_help import early_help_figures
+from .metrics.journey import journey_figures
 from .metrics.missing import missing_figures
 from .metrics.referrals import referral_figures
 from .periods import Period
@@ -75,9 +76,22 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
     diversity = diversity_figures(extract["referrals"], period, present)
     out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
                         else diversity)
+    out["journey"] = _journey(extract, coverage, period)
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
     out["coverage"]["performance"] = _performance_coverage(extract, period)
     return out
+
+
+def _journey(extract: Extract, coverage: dict[str, SourceCoverage], period: Period) -> dict:
+    """The ``journey`` block: each stage from its source where the extract holds it for the
+    period (a source not supplied or not reaching the period gives None, never 0)."""
+    frames, absent = {}, {}
+    for name in ("contacts", "referrals", "assessments", "s47", "cp_plans"):
+        cov = coverage.get(name) or source_coverage(extract, name)
+        held = cov.period_covered(period) != "none"
+        frames[name] = extract[name] if held else None
+        absent[name] = set(cov.fields_absent)
+    return journey_figures(frames, period, absent)
 
 
 _PERFORMANCE: dict = {}
