@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +61,11 @@ class Extract:
     data_dir: Path
     sources: dict[str, SourceResult]
     synthetic: bool = False
+    #: The ``--map`` the sources were read with, and whether the cache was used: whatever
+    #: else reads this folder for the same pack (the partners' dataset, the scorecard's
+    #: computed indicators) reads it the same way.
+    column_map: dict[str, str] = field(default_factory=dict)
+    use_cache: bool = True
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         result = self.sources.get(name)
@@ -240,7 +245,8 @@ def load_extract(
             "missing.csv or an Annex A workbook")
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
-                      synthetic=(data_dir / SYNTHETIC_MARKER).exists())
+                      synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
+                      column_map=dict(column_map or {}), use_cache=use_cache)
     if strict and not extract.usable:
         raise ExtractError("\n".join(extract.problems()))
     return extract
