@@ -96,11 +96,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import headline_figures
+    from .performance.load import performance_coverage
     from .profile import load_profile
 
     period = financial_year(args.period, args.quarter)
     load_profile(args.profile)  # a profile that cannot be read is a mistake to report
-    figures = headline_figures(_load(args), period, check=True)
+    extract = _load(args)
+    figures = headline_figures(extract, period, check=True, performance=performance_coverage(
+        extract.data_dir, period, extract.column_map))
     print(json.dumps(figures, indent=2))
     return 0
 

@@ -10,6 +10,8 @@ The ``coverage`` block says which. These figures are unsuppressed, for analysts:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .coverage import SourceCoverage, check_period, extract_coverage
 from .io.load import Extract
 from .metrics.cp_plans import cp_plan_figures
@@ -51,11 +53,17 @@ def _null_fields(block: dict, cov: SourceCoverage, source: str) -> dict:
     return out
 
 
-def headline_figures(extract: Extract, period: Period, check: bool = False) -> dict:
+def headline_figures(extract: Extract, period: Period, check: bool = False,
+                     performance: Mapping | None = None) -> dict:
     """Every block of the figures JSON for ``period``.
 
     ``check=True`` raises :class:`~wscb_analysis.coverage.PeriodNotHeldError` when no supplied
-    source reaches the period (the CLI exits 2 then, writing nothing).
+    source reaches the period (the CLI exits 2 then, writing nothing). ``performance``: the
+    partners' performance dataset's coverage entry for the period
+    (:func:`wscb_analysis.performance.load.performance_coverage`), which ``wscb figures`` and
+    a pack's ``figures.json`` carry in ``coverage``; the partners' files are read by the
+    caller, so this module (below the scorecard, which computes indicators from these
+    figures) never reads them itself.
     """
     coverage = extract_coverage(extract)
     if check:
@@ -76,31 +84,9 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
     out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
                         else diversity)
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
-    out["coverage"]["performance"] = _performance_coverage(extract, period)
+    if performance is not None:
+        out["coverage"]["performance"] = dict(performance)
     return out
-
-
-_PERFORMANCE: dict = {}
-
-
-def _performance_coverage(extract: Extract, period: Period) -> dict:
-    """The performance dataset's entry of the coverage block (CONTRACT.md). The dataset is
-    read once per state of its files (the scorecard asks for many periods)."""
-    from .io.read import file_fingerprint
-    from .performance import load_performance
-
-    folder = extract.data_dir
-    files = tuple(sorted(file_fingerprint(p) for p in folder.iterdir()
-                         if p.is_file() and p.stem.lower() in ("performance", "indicators")))
-    try:
-        key = (str(folder), files)
-        if key not in _PERFORMANCE:
-            _PERFORMANCE.clear()
-            _PERFORMANCE[key] = load_performance(folder)
-        return _PERFORMANCE[key].coverage(period)
-    except Exception as exc:  # noqa: BLE001 - a broken dataset must not stop the figures
-        return {"supplied": True, "first_date": None, "last_date": None,
-                "period_covered": "none", "fields_absent": [], "problem": str(exc)}
 
 
 __all__ = ["headline_figures", "NEEDS_FIELD"]

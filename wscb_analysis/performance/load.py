@@ -161,9 +161,22 @@ def load_performance(data_dir: Path | str, column_map: Mapping[str, str] | None 
     return PerformanceData(performance=performance, catalogue=catalogue, data_dir=folder)
 
 
+def performance_coverage(data_dir: Path | str, period: Period,
+                         column_map: Mapping[str, str] | None = None) -> dict:
+    """The partners' dataset's entry of the figures JSON's ``coverage`` block (CONTRACT.md):
+    ``supplied, first_date, last_date, period_covered, fields_absent``, read with the same
+    column map as the extract. A folder that cannot be listed gives ``problem`` (a broken
+    dataset must not stop the figures; the scorecard page says what is wrong)."""
+    try:
+        return load_performance(data_dir, column_map).coverage(period)
+    except (ExtractError, OSError) as exc:
+        return {"supplied": True, "first_date": None, "last_date": None,
+                "period_covered": "none", "fields_absent": [], "problem": str(exc)}
+
+
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-__all__ = ["PerformanceData", "load_performance", "validate_catalogue",
+__all__ = ["PerformanceData", "load_performance", "performance_coverage", "validate_catalogue",
            "validate_performance", "find_file"]
