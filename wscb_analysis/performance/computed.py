@@ -279,7 +279,8 @@ def saved_computed_rows(extract, end: date, max_quarters: int | None = None) -> 
     from ..io.cache import LOADER_VERSION
 
     hashes = extract.input_hashes()
-    if not hashes:  # not from files: nothing to key the rows by
+    # Not from files (nothing to key the rows by), or read with --no-cache: worked out afresh.
+    if not hashes or not getattr(extract, "use_cache", True):
         return computed_rows(extract, end, max_quarters=max_quarters)
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{ROWS_VERSION}|{LOADER_VERSION}|{_code_digest()}|{end}|{max_quarters}|".encode())
