@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wscb_analysis.performance import scorecard
 from wscb_analysis.errors import ExtractError
+from wscb_analysis.performance import scorecard
 from wscb_analysis.performance.scorecard import authority_name, load_scorecard
 from wscb_analysis.profile import ProfileError
 
