@@ -470,7 +470,7 @@ def by_priority(ctx: Context) -> Block:
 
 
 def _trend_data(d: PageData, group: pd.DataFrame, priority: str) -> Html:
-    """The values the trend lines draw, with each indicator's whole title."""
+    """The values the trend lines draw; below them, any title cut on the page, whole, once."""
     parts = []
     for _, info in group.iterrows():
         tail = d.series[info["indicator"]].tail(TREND_POINTS)
@@ -478,7 +478,7 @@ def _trend_data(d: PageData, group: pd.DataFrame, priority: str) -> Html:
             cols = ["period", "value", "numerator", "denominator"] + (
                 ["value_plan_hidden"] if "value_plan_hidden" in tail else [])
             parts.append(tail[cols].assign(
-                title=info["title_full"], unit=info["unit"],
+                title=info["title"], unit=info["unit"],
                 about_children=info["about_children"]))
     if not parts:
         return Html("")
@@ -487,8 +487,12 @@ def _trend_data(d: PageData, group: pd.DataFrame, priority: str) -> Html:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
     table = disclose_values(frame, [("value", "numerator", "denominator")],
                             ["title", "period"], caption=f"Trend data: {priority}")
+    cut = group[group["title"] != group["title_full"]]
+    titles = "" if cut.empty else disclose(
+        pd.DataFrame({"title": cut["title"], "in_full": cut["title_full"]}), counts=[],
+        caption=f"Titles cut on this page, in full: {priority}").to_html()
     return Html('<details class="wscb-data"><summary>Trend data (the values the trend lines '
-                f"draw)</summary>{table.to_html()}</details>")
+                f"draw)</summary>{table.to_html()}{titles}</details>")
 
 
 # --------------------------------------------------------------------------- flagged
