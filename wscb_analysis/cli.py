@@ -127,7 +127,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {args.out}: the template is an Excel workbook; give a name "
                          "ending .xlsx")
-    path = write_template(args.out, data_dir=args.data_dir)
+    try:
+        path = write_template(args.out, data_dir=args.data_dir, indicators=args.indicators)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     print(f"Template written: {path}. Partners fill in its Submissions sheet; save it as "
           "performance.xlsx in the extract folder.")
     return 0
@@ -301,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="the workbook to write (.xlsx)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="an extract folder whose indicators.csv the template should list")
+    p.add_argument("--indicators", type=Path, default=None,
+                   help="a file choosing the indicators to list: their ids, one a line (or "
+                        "a column headed indicator), or a catalogue in indicators.csv's "
+                        "columns")
     p.set_defaults(func=cmd_template)
     return parser
 

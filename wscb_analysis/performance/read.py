@@ -30,6 +30,7 @@ from ..io.read import column_letter, read_raw
 from ..io.workbook import Workbook
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass
@@ -250,10 +251,10 @@ def _pick_sheet(names: list[str], patterns: tuple[str, ...]) -> str | None:
 
 def read_table(path: Path, sheet_patterns: tuple[str, ...], first_if_none: bool = True,
                workbook: Workbook | None = None) -> Table | None:
-    """A CSV, or the sheet of a workbook whose name matches ``sheet_patterns`` (else its first
-    sheet, with ``first_if_none``; else None). ``workbook``: the file already opened (one
-    workbook serves both its sheets)."""
-    if path.suffix.lower() == ".csv":
+    """A CSV (any file not named as a workbook), or the sheet of a workbook whose name
+    matches ``sheet_patterns`` (else its first sheet, with ``first_if_none``; else None).
+    ``workbook``: the file already opened (one workbook serves both its sheets)."""
+    if path.suffix.lower() not in WORKBOOKS:  # .csv, or a plain list (.txt)
         return _read_csv(path)
     wb = workbook or open_workbook(path)
     name = _pick_sheet(wb.sheet_names, sheet_patterns)
