@@ -280,3 +280,34 @@ def test_the_run_takes_the_tile_only_from_the_scorecard_notebook(monkeypatch):
     # The scorecard notebook's own counts are used.
     assert "40 of 40 indicators judged" in _scorecard_tile({"08_scorecard": {TILE_KEY: fake}},
                                                            run, per, reporter)
+
+
+def test_a_target_met_by_the_latest_values_is_never_called_consistently_missed(folder):
+    # "Assessments on time" (at least 85%): twelve steady quarters then four rising, the
+    # test_mdc RISEN series plus 67.5: limits from all 16 points, mean 80.5, AMR 23 / 15,
+    # upper limit 80.5 + 4.079 = 84.579. The target 85 lies above it, so the limits say
+    # "consistently missed"; but the last two values (85.5 and 86.5, above the upper limit:
+    # special cause improving) both meet the target. The page must not call it missing.
+    values = [v + 67.5 for v in [10, 12, 11, 13, 12, 11, 10, 12, 11, 13, 12, 11, 16, 17, 18, 19]]
+    quarters = [f"{y}-{(y + 1) % 100:02d} Q{q}" for y in range(2013, 2017) for q in (1, 2, 3, 4)]
+    write(folder, "performance.csv", "indicator,period,value\n" + "".join(
+        f"timely,{q},{v}\n" for q, v in zip(quarters, values, strict=True)))
+    write(folder, "referrals.csv", "Child Unique ID,Date of referral\n1,01/04/2016\n")
+    a = ctx_of(folder)
+    row = page.scorecard_data(a).table.set_index("indicator").loc["timely"]
+    assert row["upl"] == pytest.approx(80.5 + 2.66 * 23 / 15)
+    assert (row["variation"], row["assurance"]) == ("special cause improving",
+                                                    "consistently missed")
+    findings = page.summary(a).findings()
+    assert not [f for f in findings if f.startswith("Consistently missing the target")]
+    assert ("describes the process before the change: Assessments on time (its latest values "
+            "all meet the target)") in " ".join(findings)
+    table = html_of(page.by_priority(a))
+    cells = table[table.index("Assessments on time"):]
+    cells = cells[:cells.index("</tr>")]
+    assert ("Missed the target before the process changed; its latest values all meet it: "
+            "this describes the old process until its limits are recalculated") in cells
+    assert ">F</text>" not in cells  # no "consistently missed" symbol beside it
+    tile = page.tile_summary(a)
+    assert tile["changed"] == 1 and tile["missed"] == []
+    assert "consistently missed" not in tile["assurance"]

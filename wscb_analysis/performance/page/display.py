@@ -220,8 +220,7 @@ def assurance_icon(state: str, qualified: bool = False) -> str:
 
 
 #: Said beside a target judgement made from limits the process has since left (METHODS.md).
-CHANGED = ("until limits are recalculated from the change, this judgement describes the old "
-           "process")
+CHANGED = "this describes the old process until its limits are recalculated from the change"
 
 
 def assurance_words(state: str, qualified: bool = False, latest_meet: bool | None = None,
@@ -232,19 +231,15 @@ def assurance_words(state: str, qualified: bool = False, latest_meet: bool | Non
     said to miss it now."""
     if not qualified:
         return ASSURANCE_WORDS[state]
-    lead = {"consistently met": "Consistently met the target before the process changed",
-            "consistently missed": "Consistently missed the target before the process "
-                                   "changed",
-            "hit and miss": "Met or missed the target by chance before the process changed",
-            }.get(state, ASSURANCE_WORDS[state])
+    lead = {"consistently met": "Met the target", "consistently missed": "Missed the target",
+            "hit and miss": "Hit and miss"}.get(state, ASSURANCE_WORDS[state])
     if latest_meet:
-        now = "its latest values all meet the target"
+        now = "; its latest values all meet it"
     elif latest_value_meets is None:
         now = ""
     else:
-        now = (f"its latest value {'meets' if latest_value_meets else 'does not meet'} the "
-               "target")
-    return f"{lead}{'; ' + now if now else ''}. {CHANGED[0].upper()}{CHANGED[1:]}."
+        now = f"; the latest value {'meets' if latest_value_meets else 'does not meet'} it"
+    return f"{lead} before the process changed{now}: {CHANGED}."
 
 
 def variation_words(state: str, direction: str = "", points: int = 0,
@@ -342,6 +337,13 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
 # --------------------------------------------------------------------------- the table
 
 
+def _period_cell(text: str) -> str:
+    """A period's label kept on one line, what kind of period it is free to wrap below."""
+    label, sep, rest = str(text).partition(" (")
+    return (f'<span class="nowrap">{html.escape(label)}</span>'
+            + (f" ({html.escape(rest)}" if sep else ""))
+
+
 @dataclass
 class ScorecardTable:
     """The scorecard for one board priority: values from a :class:`DisclosedTable`, with the
@@ -372,7 +374,7 @@ class ScorecardTable:
             cells = [
                 f'<th scope="row">{html.escape(d.at[i, "title"])}</th>',
                 f'<td class="text">{html.escape(d.at[i, "agency"])}</td>',
-                f'<td class="text nowrap">{html.escape(d.at[i, "period"])}</td>',
+                f'<td class="text">{_period_cell(d.at[i, "period"])}</td>',
                 f"<td{unit}>{html.escape(d.at[i, 'value'])}</td>",
                 f"<td{unit}>{html.escape(d.at[i, 'previous_year_value'])}</td>",
                 f"<td>{self.trends[i]}</td>",
@@ -387,7 +389,7 @@ class ScorecardTable:
         style = ('<style>table.scorecard td.text, table.scorecard th[scope=row] '
                  "{ text-align: left; } table.scorecard svg.mdc-icon { vertical-align: middle; "
                  "} table.scorecard img.sparkline { display: block; } "
-                 "table.scorecard td.nowrap { white-space: nowrap; }</style>")
+                 "table.scorecard .nowrap { white-space: nowrap; }</style>")
         return (f'{style}<div class="table-scroll" role="region" tabindex="0" aria-label="'
                 f'{html.escape(self.caption, quote=True)}"><table class="scorecard"><caption>'
                 f"{html.escape(self.caption)}</caption><thead><tr>{head}</tr></thead><tbody>"

@@ -258,9 +258,9 @@ def _summary(d: PageData) -> Block:
 
 
 _QUARTER_NOTE = ("Each value on this page is for the period shown beside it, most often a "
-                 "quarter: a quarter's figure (for example children going missing in "
-                 "January to March) is smaller than the whole year's figure for {year} on "
-                 "the index and the topic pages.")
+                 "quarter: a quarter's count, such as children going missing from January to "
+                 "March, covers three months, while the index and the topic pages give the "
+                 "whole year {year}.")
 
 
 def _mixes_quarters_with_a_year(d: PageData) -> bool:
@@ -304,8 +304,8 @@ def _target_findings(t: pd.DataFrame) -> list[Finding]:
                 how = (f"its latest value {'meets' if _latest_meets(r) else 'does not meet'} "
                        "the target")
             parts.append(f"{r['title']} ({how})")
-        out.append(Finding("Changed since the limits were set, so not judged against the "
-                           f"target until they are recalculated: {_join(parts)}."))
+        out.append(Finding("Changed since their limits were set, so their target judgement "
+                           f"describes the process before the change: {_join(parts)}."))
     return out
 
 
