@@ -37,12 +37,19 @@ def extracts(tmp_path_factory):
     return plain, renamed
 
 
-def test_a_mapped_header_gives_the_same_pages_as_the_unrenamed_extract(extracts, tmp_path):
+@pytest.fixture(scope="module")
+def packs(extracts, tmp_path_factory):
     plain, renamed = extracts
-    assert publish_pack(plain, "2016-17", None, tmp_path / "plain") == 0
-    assert publish_pack(renamed, "2016-17", None, tmp_path / "mapped",
+    out = tmp_path_factory.mktemp("packs")
+    assert publish_pack(plain, "2016-17", None, out / "plain") == 0
+    assert publish_pack(renamed, "2016-17", None, out / "mapped",
                         column_map={"Contact Date": "referral_date"}) == 0
-    want, got = _pages(tmp_path / "plain"), _pages(tmp_path / "mapped")
+    return out / "plain", out / "mapped"
+
+
+def test_a_mapped_header_gives_the_same_pages_as_the_unrenamed_extract(packs):
+    plain, mapped = packs
+    want, got = _pages(plain), _pages(mapped)
     assert list(want) == list(got) and "08_scorecard.html" in want
     # The data-quality table names each column as the file heads it: there, and only there,
     # the mapped pack says "Contact Date" where the other says "Date of referral".
@@ -55,3 +62,17 @@ def test_a_mapped_header_gives_the_same_pages_as_the_unrenamed_extract(extracts,
     assert re.search(r"Referrals to children(&#x27;|')s social care", scorecard)
     assert "Re-referrals within 12 months" in scorecard
     assert "Not computed, as the extract holds no value" not in scorecard
+
+
+def test_the_years_count_and_the_quarters_are_each_labelled(packs):
+    # Issue "Board papers" item 5: the index's children going missing is the year's, the
+    # scorecard's the latest quarter's; each says which.
+    plain, _ = packs
+    index = (plain / "index.html").read_text(encoding="utf-8")
+    assert "children had a Missing episode in 2016-17 (the whole year)" in index
+    scorecard = (plain / "08_scorecard.html").read_text(encoding="utf-8")
+    row = scorecard[scorecard.index("Children going missing</th>"):]
+    row = row[:row.index("</tr>")]
+    assert '<span class="nowrap">2016-17 Q4</span> (quarter)' in row
+    assert "covers three months, while the index and the topic pages give the whole year " \
+           "2016-17" in scorecard
