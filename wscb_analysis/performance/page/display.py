@@ -191,6 +191,8 @@ def period_text(label: object, kind: str, up_to_date: bool) -> str:
     if label is None or (isinstance(label, float) and np.isnan(label)):
         return "none held"
     word = {"quarter": "quarter", "month": "month", "year": "year"}.get(kind, "")
+    if kind == "month":
+        label = pd.Period(str(label), "M").strftime("%B %Y")
     text = f"{label} ({word})" if word else str(label)
     return text if up_to_date else f"{text}, not updated"
 

@@ -49,6 +49,7 @@ from .words import (
     kind_word,
     limits_words,
     names,
+    period_words,
     rule_phrase,
     stat_text,
     target_text,
@@ -420,9 +421,10 @@ def _trends(group: pd.DataFrame, series: dict) -> list[str]:
             continue
         values = shown.display["value"].iloc[rows]
         first, last = values.iloc[0], values.iloc[-1]
+        kind = tail["kind"].iloc[-1]
         alt = (f"Trend of {info['title']} over {len(tail)} "
-               f"{kind_word(tail['kind'].iloc[-1], True)} from {tail['period'].iloc[0]} "
-               f"({first}) to {tail['period'].iloc[-1]} ({last})")
+               f"{kind_word(kind, True)} from {period_words(tail['period'].iloc[0], kind)} "
+               f"({first}) to {period_words(tail['period'].iloc[-1], kind)} ({last})")
         if any(hide):
             alt += "; small numbers are suppressed and not drawn"
         target = None if pd.isna(info["target"]) else float(info["target"])
@@ -560,7 +562,10 @@ def flagged(ctx: Context) -> Block:
                               bool(info.get("value_plan_hidden", False)))
         items.append(Html(f"<h3>{html.escape(info['title'])}</h3>"))
         kind = points["kind"].iloc[-1]
-        phrase = rule_phrase(info["rule"], info["direction"], kind, info["period"])
+        phrase = rule_phrase(info["rule"], info["direction"], kind,
+                             period_words(info["period"], kind))
+        span = (f"{period_words(points['period'].iloc[0], kind)} to "
+                f"{period_words(points['period'].iloc[-1], kind)}")
         if suppressed_any:
             items.append(Finding("Not charted: some periods have fewer than 6 and are "
                                  "suppressed, so the chart could reveal them."))
@@ -576,7 +581,7 @@ def flagged(ctx: Context) -> Block:
                 chart, list(points["period"]),
                 title=f"{info['title']}: {phrase}, {judgement(info['variation'])}",
                 alt=(f"XmR chart of {info['title']} by {kind_word(kind)} from "
-                     f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}. The latest "
+                     f"{span}. The latest "
                      f"value, {shown}, is {phrase}. Average "
                      f"{stat_text(info['unit'], info['mean'])}, {limits} "
                      f"{stat_text(info['unit'], info['lpl'])} to "
@@ -585,7 +590,7 @@ def flagged(ctx: Context) -> Block:
                         else "") + "."),
                 fmt=fmt,
                 subtitle=(f"{info['unit'].capitalize()}, {d.authority}, "
-                          f"{points['period'].iloc[0]} to {points['period'].iloc[-1]}; "
+                          f"{span}; "
                           f"{limits_words(info, kind)}"),
                 source=f"{d.source}; {info['agency']}", table=table))
         items.append(Finding(flag_sentence(d.series, info, shown, suppressed_any)))

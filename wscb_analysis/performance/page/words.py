@@ -13,6 +13,17 @@ def kind_word(kind: str, plural: bool = False) -> str:
     return word + "s" if plural else word
 
 
+def period_words(label: object, kind: str) -> str:
+    """A period as a sentence says it: a month's label "2017-03" as "March 2017"; a quarter's
+    ("2016-17 Q4") and a year's ("2016-17") as they are."""
+    if kind == "month":
+        try:
+            return pd.Period(str(label), "M").strftime("%B %Y")
+        except ValueError:
+            return str(label)
+    return str(label)
+
+
 def target_text(row: pd.Series) -> str:
     t = row["target"]
     if t is None or pd.isna(t):
@@ -79,7 +90,7 @@ def flag_sentence(series: dict[str, pd.DataFrame], info: pd.Series, shown: str,
     rule, the average and limits (left out when small numbers are suppressed: they would
     reveal them), the judgement by polarity, and a trial-limits warning."""
     kind = series[info["indicator"]]["kind"].iloc[-1]
-    text = (f"{info['title']}: {shown} in {info['period']}, "
+    text = (f"{info['title']}: {shown} in {period_words(info['period'], kind)}, "
             f"{rule_phrase(info['rule'], info['direction'], kind)}")
     if not suppressed_any:
         text += (f" (average {stat_text(info['unit'], info['mean'])}, process limits "
@@ -100,5 +111,5 @@ def flag_sentence(series: dict[str, pd.DataFrame], info: pd.Series, shown: str,
     return text
 
 
-__all__ = ["flag_sentence", "judgement", "kind_word", "limits_words", "names", "rule_phrase",
-           "stat_text", "target_text"]
+__all__ = ["flag_sentence", "judgement", "kind_word", "limits_words", "names", "period_words",
+           "rule_phrase", "stat_text", "target_text"]
