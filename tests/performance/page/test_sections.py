@@ -311,3 +311,14 @@ def test_a_target_met_by_the_latest_values_is_never_called_consistently_missed(f
     tile = page.tile_summary(a)
     assert tile["changed"] == 1 and tile["missed"] == []
     assert "consistently missed" not in tile["assurance"]
+
+
+def test_the_tile_counts_judgements_from_changed_limits_apart():
+    tile = {"indicators": 9, "judged": 9, "variation": {"common cause": 7,
+                                                        "special cause improving": 2},
+            "assurance": {"consistently met": 1, "hit and miss": 2}, "changed": 2,
+            "supplied": True, "page": "08_scorecard.html"}
+    text = page.tile_html(tile)
+    assert ("Targets: 1 consistently met, 0 consistently missed, 2 hit and miss; 2 judged on "
+            "limits the process has since left") in text
+    assert page.tile_html({**tile, "changed": 0}).count("since left") == 0

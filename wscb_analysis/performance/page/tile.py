@@ -60,8 +60,8 @@ def tile_html(summary: dict) -> str:
             f"Targets: {a.get('consistently met', 0)} consistently met, "
             f"{a.get('consistently missed', 0)} consistently missed, "
             f"{a.get('hit and miss', 0)} hit and miss"
-            + (f", {summary['changed']} not judged until limits are recalculated after a "
-               "change" if summary.get("changed") else ""),
+            + (f"; {summary['changed']} judged on limits the process has since left"
+               if summary.get("changed") else ""),
             f"{judged} of {n} indicators judged",
         ]
     if n and not summary.get("supplied", True):  # with none, the line above has said so
