@@ -1,6 +1,8 @@
-"""The scorecard page (``notebooks/08_scorecard.ipynb``): its sections, each taking the page's
-context (:mod:`.sections`), how values and symbols look (:mod:`.display`), its words
-(:mod:`.words`) and the pack's index tile (:mod:`.tile`).
+"""The scorecard page (``notebooks/08_scorecard.ipynb``), every section taking the page's
+context: the scorecard as the page shows it (:mod:`.data`), the summary and key
+(:mod:`.summary`), the tables, charts and notes on the data (:mod:`.sections`), how values
+and symbols look (:mod:`.display`), its words (:mod:`.words`) and the pack's index tile
+(:mod:`.tile`, with the counts from :func:`.summary.tile_summary`).
 
 The page reads the partners' dataset and the scorecard's judgements from
 :mod:`wscb_analysis.performance` (the data); nothing there reads the page. Names are imported
@@ -13,9 +15,10 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "PageData": ".sections", "about_the_data": ".sections", "by_priority": ".sections",
-    "flagged": ".sections", "key": ".sections", "scorecard_data": ".sections",
-    "summary": ".sections", "tile_summary": ".sections", "tile_html": ".tile",
+    "PageData": ".data", "scorecard_data": ".data",
+    "summary": ".summary", "key": ".summary", "tile_summary": ".summary",
+    "by_priority": ".sections", "flagged": ".sections", "about_the_data": ".sections",
+    "tile_html": ".tile",
 }
 
 __all__ = sorted(_WHERE)

@@ -339,6 +339,16 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
 # --------------------------------------------------------------------------- the table
 
 
+@dataclass
+class Html:
+    """Markup the page shows as it is (headings, lists, details)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
 def _period_cell(text: str) -> str:
     """A period's label kept on one line, what kind of period it is free to wrap below."""
     label, sep, rest = str(text).partition(" (")
@@ -401,7 +411,7 @@ class ScorecardTable:
         return self._repr_html_()
 
 
-__all__ = ["ASSURANCE_WORDS", "CHANGED", "MEANINGS", "NOT_CHILDREN_NOTE", "ScorecardTable",
+__all__ = ["ASSURANCE_WORDS", "CHANGED", "Html", "MEANINGS", "NOT_CHILDREN_NOTE", "ScorecardTable",
            "VARIATION_WORDS", "assurance_icon", "assurance_words", "disclose_values",
            "period_text", "short_text", "sparkline", "value_text", "variation_icon",
            "variation_words"]

@@ -84,6 +84,14 @@ def limits_words(info: pd.Series, kind: str) -> str:
     return f"{limits} from all {n} {many} held"
 
 
+def join_words(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def count_words(k: int, one: str, many: str) -> str:
+    return f"{k} {one if k == 1 else many}"
+
+
 def flag_sentence(series: dict[str, pd.DataFrame], info: pd.Series, shown: str,
                   suppressed_any: bool) -> str:
     """What a flagged indicator's chart shows, in words: the latest value (as disclosed), the
@@ -111,5 +119,5 @@ def flag_sentence(series: dict[str, pd.DataFrame], info: pd.Series, shown: str,
     return text
 
 
-__all__ = ["flag_sentence", "judgement", "kind_word", "limits_words", "names", "period_words",
-           "rule_phrase", "stat_text", "target_text"]
+__all__ = ["count_words", "flag_sentence", "join_words", "judgement", "kind_word",
+           "limits_words", "names", "period_words", "rule_phrase", "stat_text", "target_text"]
