@@ -10,7 +10,7 @@ The ``coverage`` block says which. These figures are unsuppressed, for analysts:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from .coverage import SourceCoverage, check_period, extract_coverage
 from .io.load import Extract
@@ -54,7 +54,8 @@ def _null_fields(block: dict, cov: SourceCoverage, source: str) -> dict:
 
 
 def headline_figures(extract: Extract, period: Period, check: bool = False,
-                     performance: Mapping | None = None) -> dict:
+                     performance: Mapping | None = None,
+                     blocks: Collection[str] | None = None) -> dict:
     """Every block of the figures JSON for ``period``.
 
     ``check=True`` raises :class:`~wscb_analysis.coverage.PeriodNotHeldError` when no supplied
@@ -63,13 +64,17 @@ def headline_figures(extract: Extract, period: Period, check: bool = False,
     (:func:`wscb_analysis.performance.load.performance_coverage`), which ``wscb figures`` and
     a pack's ``figures.json`` carry in ``coverage``; the partners' files are read by the
     caller, so this module (below the scorecard, which computes indicators from these
-    figures) never reads them itself.
+    figures) never reads them itself. ``blocks``: only these blocks ("referrals", "cp_plans",
+    "missing", "early_help", "diversity"; the rest left out), for a caller that needs a few
+    figures of many periods (the scorecard's quarters); None for all, as the contract has it.
     """
     coverage = extract_coverage(extract)
     if check:
         check_period(coverage, period)
     out: dict = {"period": period.as_dict(), "synthetic": bool(extract.synthetic)}
     for source, compute in BLOCKS.items():
+        if blocks is not None and source not in blocks:
+            continue
         if source == "missing" and extract.has("missing"):
             used = set(extract.sources["missing"].columns_used)
             block = missing_figures(extract["missing"], period, columns_present=used)
@@ -79,10 +84,11 @@ def headline_figures(extract: Extract, period: Period, check: bool = False,
         out[source] = (_unknown(block) if cov.period_covered(period) == "none"
                        else _null_fields(block, cov, source))
     ref = coverage["referrals"]
-    present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
-    diversity = diversity_figures(extract["referrals"], period, present)
-    out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
-                        else diversity)
+    if blocks is None or "diversity" in blocks:
+        present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
+        diversity = diversity_figures(extract["referrals"], period, present)
+        out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
+                            else diversity)
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
     if performance is not None:
         out["coverage"]["performance"] = dict(performance)

@@ -213,7 +213,13 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
     """
     from ..figures import headline_figures
 
-    figures_for = figures_for or (lambda q: headline_figures(extract, q))
+    def figures(q: Period, blocks: set[str]) -> dict:
+        # Only the blocks the quarter's indicators read: a quarter held by one source (plans
+        # from years before the other lists begin) costs that source's figures alone.
+        if figures_for is not None:
+            return figures_for(q)
+        return headline_figures(extract, q, blocks=blocks)
+
     spans = {name: _span(extract, name) for name in EVENT_DATE}
     firsts = [s[0] for s in spans.values() if s is not None]
     columns = ["indicator", "period", "kind", "start", "end", "value", "numerator",
@@ -228,9 +234,9 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
                   and set(c.fields) <= set(extract.sources[c.extract_source].columns_used)]
         if not wanted:
             continue
-        figures = figures_for(q)
+        held_figures = figures(q, {c.block for c in wanted})
         for c in wanted:
-            value, num, den = c.read(figures)
+            value, num, den = c.read(held_figures)
             if value is None:
                 continue
             rows.append({"indicator": c.indicator, "period": q.label, "kind": "quarter",
