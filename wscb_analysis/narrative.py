@@ -449,8 +449,8 @@ def xmr_method_note(chart) -> str:
     note = ("The expected range is the process limits of an XmR chart (NHS England's Making "
             "Data Count): the mean plus or minus 2.66 times the average moving range. A point "
             "is unusual (a special cause) when it lies outside the limits, or is part of 7 "
-            "rising or falling, 7 on one side of the mean, or 2 of 3 beyond two-thirds of the "
-            "way to a limit.")
+            "rising or falling, 7 on one side of the mean, or 2 of 3 more than two-thirds of "
+            "the way to the same limit but not beyond it.")
     if rebased:
         note += " The limits were recalculated where the process changed."
     if bool(chart["trial_limits"].iloc[-1]):

@@ -136,6 +136,11 @@ class Extract:
     #: -> SHA-256 of their bytes when the extract was loaded, for the manifest; the files
     #: themselves are read by :mod:`wscb_analysis.performance`.
     partner_hashes: dict[str, str] = field(default_factory=dict)
+    #: The ``--map`` the sources were read with, and whether the cache was used: whatever
+    #: else reads this folder for the same pack (the partners' dataset, the scorecard's
+    #: computed indicators) reads it the same way.
+    column_map: dict[str, str] = field(default_factory=dict)
+    use_cache: bool = True
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in SOURCES:
@@ -390,7 +395,8 @@ def load_extract(
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
                       synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
-                      partner_hashes=_partner_hashes(data_dir))
+                      partner_hashes=_partner_hashes(data_dir),
+                      column_map=dict(column_map or {}), use_cache=use_cache)
     if strict and not extract.usable:
         raise ExtractError("\n".join(extract.problems()))
     return extract

@@ -470,7 +470,7 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
 
     * ``spc_limits``, the process-control check (:func:`_spc_limits`), on by default: the
       scorecard leaves the average and limits out of any table that hides a point
-      (performance/page.py, ``_chart_table``).
+      (performance/page/sections.py, ``_chart_table``).
     * ``unplanned_bounds``, on by default: the bounds between figures (subsets such as
       interviews offered within missing episodes, children going missing plus those missing
       more than once within the episodes, distinct children within their total). The

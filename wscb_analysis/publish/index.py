@@ -148,7 +148,9 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
                     lines.append("no England figure for this year")
         else:
             value = _count_words(plan, kx)
-            lines.append(f"{t.what}")
+            # Said whose period it is: the scorecard beside it shows quarters' counts.
+            lines.append(f"{t.what} in {period.label}"
+                         + ("" if period.quarter else " (the whole year)"))
         held_prev = coverage[t.source].period_covered(previous) == "full"
         if held == "part":
             lines.append("only part of the period is held: no change given")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -29,6 +30,8 @@ from ..periods import Period, financial_year
 from ..profile import Profile, check_la, load_profile
 from .blocks import Block, DataNote, Note
 
+T = TypeVar("T")
+
 EXTRACT_SOURCE = "Source: the partnership's own records"
 
 
@@ -43,6 +46,17 @@ class Context:
     plan: PackPlan
     reference: pd.DataFrame
     neighbours: list[str]
+    #: What a page works out once from this context and its sections share (see
+    #: :meth:`derived`); a new context (the next notebook, another period) starts afresh.
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, name: str, make: Callable[[], T]) -> T:
+        """``make()``, worked out once for this context: a page whose sections share more
+        than the context holds (the scorecard's judgements) keeps it here, not in a cache
+        of its own keyed by hand."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
 
     @property
     def area_code(self) -> str:
