@@ -175,3 +175,17 @@ def test_a_ten_thousand_character_title_is_printed_once_in_full(folder):
     assert shown.count(full) == 1
     assert shown.count(full[:100]) > 10
     assert shown.index(full) > shown.index("Titles cut on this page, in full")
+
+
+def test_a_partners_file_linked_to_a_file_outside_the_folder_is_refused_unread(tmp_path):
+    # The extract's own files were already refused so; the partners' CSV printed the first
+    # line of /etc/passwd as "headers found" (issue 18 item 7).
+    from wscb_analysis.performance.load import load_performance
+
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "performance.csv").symlink_to("/etc/passwd")
+    perf, _ = load_performance(folder)
+    said = " ".join(perf.problems)
+    assert not perf.usable and "outside the data folder" in said
+    assert "root:" not in said and "root:" not in repr(perf)

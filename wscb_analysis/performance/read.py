@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from ..errors import ExtractError
-from ..io.read import column_letter, read_raw
+from ..io.read import column_letter, read_input_bytes, read_raw
 from ..io.workbook import Workbook
 
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
@@ -115,10 +115,12 @@ def _unique(header: list[str]) -> list[str]:
 
 
 def _read_csv(path: Path) -> Table:
+    # Checked as every input is (a link out of the data folder, a FIFO or a device is refused
+    # by name, unread): nothing of /etc/passwd reaches a message as a "header found".
+    raw = read_input_bytes(path)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            with open(path, encoding=encoding, newline="") as fh:
-                grid = list(csv.reader(fh))
+            grid = list(csv.reader(io.StringIO(raw.decode(encoding), newline="")))
             return _finish(path.name, grid)
         except UnicodeDecodeError:
             continue
@@ -132,7 +134,7 @@ def open_workbook(path: Path) -> Workbook:
     (:class:`~wscb_analysis.io.workbook.Workbook`): ExtractError naming the file when it is
     over it, damaged or not a workbook."""
     try:
-        raw = read_raw(path)
+        raw = read_raw(path)  # checked as every input is (links out, FIFOs, devices refused)
     except OSError as exc:
         raise ExtractError(f"{path.name}: could not be read ({exc.strerror or exc})") from None
     return Workbook(raw, path.name)
