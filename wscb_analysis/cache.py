@@ -140,10 +140,21 @@ def _imports(module: str, path: Path) -> set[str]:
     return out
 
 
-@functools.cache
+#: One reading of the sources at a time: CPython 3.11's parser is not safe to run from two
+#: threads at once ("AST constructor recursion depth mismatch", CPython gh-106905), and the
+#: tile and the page ask for the same key at the same moment.
+_PARSING = threading.Lock()
+
+
 def code_modules(module: str) -> tuple[str, ...]:
     """``module`` and every module of this package it imports, directly or through others
     (lazy imports inside functions included), sorted."""
+    with _PARSING:
+        return _code_modules(module)
+
+
+@functools.cache
+def _code_modules(module: str) -> tuple[str, ...]:
     seen: set[str] = set()
     todo = [module]
     while todo:
