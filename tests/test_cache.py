@@ -27,10 +27,10 @@ def package(tmp_path, monkeypatch):
         (root / name).write_text(textwrap.dedent(text))
     monkeypatch.setattr(cache, "_ROOT", root)
     monkeypatch.setattr(cache, "PACKAGE", "pkg")
-    cache.code_modules.cache_clear()
+    cache._code_modules.cache_clear()
     cache.code_digest.cache_clear()
     yield root
-    cache.code_modules.cache_clear()
+    cache._code_modules.cache_clear()
     cache.code_digest.cache_clear()
 
 

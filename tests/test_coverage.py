@@ -132,3 +132,20 @@ def test_holds_with_look_backs_and_whole_months():
     months = SourceCoverage("referrals", True, date(2016, 4, 8), date(2016, 6, 10)).whole_months(
         date(2017, 3, 31))
     assert [str(m) for m in months] == ["2016-05"]
+
+
+def test_a_list_of_children_in_need_holds_nothing_before_its_window(tmp_path):
+    # Annex A List 6 holds the children in need at any time in its 12 months: a child in need
+    # since 2006 is in a list made in 2016, and the list holds no earlier year (read as a
+    # history, a 2016 list "reached" 2006-07, and a pack for it published empty pages).
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "children_in_need.csv").write_text(
+        "Child Unique ID,CIN Start Date,CIN Closure Date\n"
+        "A,23/11/2006,\nB,01/06/2016,01/09/2016\nC,01/10/2016,31/12/2016\n")
+    cov = extract_coverage(load_extract(folder, use_cache=False))["children_in_need"]
+    assert cov.window == (date(2016, 1, 1), date(2016, 12, 31))
+    assert (cov.first_date, cov.last_date) == (date(2016, 1, 1), date(2016, 12, 31))
+    assert cov.period_covered(financial_year("2006-07")) == "none"
+    assert cov.held_note().startswith("The list of children in need holds the children in "
+                                      "need open at any time in the 12 months to 31 December")

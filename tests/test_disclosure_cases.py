@@ -195,7 +195,7 @@ def test_page_05_tight_extract_no_longer_leaks_through_bounds(tight_page_05_pack
     # looked-after Missing >= 20; 40 offered: not-looked-after Missing >= 40, so their Absent
     # <= 111 - 40 = 71 and looked-after Absent >= 78 - 71 = 7; then looked-after Away
     # <= 28 - 20 - 7 = 1: exactly 1. (Also 12 looked-after children, 8 of them more than
-    # once: Missing >= 20.) The plan now knows those bounds (plan_bounds.py) and hides
+    # once: Missing >= 20.) The plan now knows those bounds (disclosure/bounds.py) and hides
     # enough that the chain breaks; the publish's audit uses the bounds too.
     code, pack = tight_page_05_pack
     assert code == 0

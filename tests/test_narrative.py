@@ -216,24 +216,6 @@ def test_case5_a_change_that_rounds_to_nothing_is_no_change_never_low():
     assert "no clear rise or fall" in tiny and "low" not in tiny
 
 
-def test_case5_titles_rank_only_clear_leaders():
-    t = pd.DataFrame({"district": ["Rugby", "Warwick", "Stratford", "Not recorded"],
-                      "value": [0.30, 0.22, 0.20, 0.45], "lower": [0.27, 0.20, 0.17, 0.10],
-                      "upper": [0.33, 0.25, 0.23, 0.80]})
-    skip = [False, False, False, True]
-    assert say.leader_sentence(t, name="district", what="re-referral rate",
-                               among="the districts", not_rankable=skip) == (
-        "Rugby has the highest re-referral rate of the districts")
-    assert say.leader_sentence(t, name="district", what="re-referral rate",
-                               among="the districts") == (
-        "None of the districts stands out for re-referral rate beyond what chance could "
-        "explain")
-    assert say.leader_sentence(t, name="district", what="re-referral rate",
-                               among="the districts", highest=False, not_rankable=skip) == (
-        "None of the districts stands out for re-referral rate beyond what chance could "
-        "explain")
-
-
 # ------------------------------------------------------------------ review case 11
 
 

@@ -47,7 +47,10 @@ def test_files_and_marker(demo):
     out, extract, _ = demo
     assert {p.name for p in out.glob("*.csv")} == {
         "referrals.csv", "cp_plans.csv", "early_help.csv", "missing.csv",
-        "indicators.csv", "performance.csv"}
+        "indicators.csv", "performance.csv", "contacts.csv", "assessments.csv", "s47.csv"}
+    # The census returns of 2012-13 to 2017-18 sit in a folder of their own.
+    assert sorted(p.name for p in (out / "cin_census").glob("*.xml")) == [
+        f"CIN_Census_{y}.xml" for y in range(2013, 2019)]
     assert extract.synthetic and extract.usable
 
 

@@ -22,6 +22,7 @@ signs its entries with the same key.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -30,6 +31,7 @@ import os
 import pickle
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -138,10 +140,21 @@ def _imports(module: str, path: Path) -> set[str]:
     return out
 
 
-@functools.cache
+#: One reading of the sources at a time: CPython 3.11's parser is not safe to run from two
+#: threads at once ("AST constructor recursion depth mismatch", CPython gh-106905), and the
+#: tile and the page ask for the same key at the same moment.
+_PARSING = threading.Lock()
+
+
 def code_modules(module: str) -> tuple[str, ...]:
     """``module`` and every module of this package it imports, directly or through others
     (lazy imports inside functions included), sorted."""
+    with _PARSING:
+        return _code_modules(module)
+
+
+@functools.cache
+def _code_modules(module: str) -> tuple[str, ...]:
     seen: set[str] = set()
     todo = [module]
     while todo:
@@ -220,18 +233,64 @@ def save(path: Path, value) -> None:
         pass
 
 
+#: Seconds a process waits for another that is working out the same result.
+WAIT_SECONDS = 120
+
+
 def cached(kind: str, code: str, inputs: Iterable[object], compute: Callable[[], object],
-           accept: Callable[[object], bool] = lambda _: True):
+           accept: Callable[[object], bool] = lambda _: True, exclusive: bool = False):
     """``compute()``, saved as ``kind`` under the key of ``code`` and ``inputs``
     (:func:`key`) and read back by any process that asks with the same; a saved value that
-    ``accept`` refuses is derived afresh."""
+    ``accept`` refuses is derived afresh. ``exclusive``: a process that finds another
+    working out the same result waits for it (at most :data:`WAIT_SECONDS`) instead of doing
+    the same work beside it."""
     path = path_for(kind, key(kind, code, inputs))
-    value = load(path)
-    if value is not None and accept(value):
+
+    def saved():
+        value = load(path)
+        return value if value is not None and accept(value) else None
+
+    value = saved()
+    if value is not None:
+        return value
+    if exclusive:
+        with _only_one(path.with_suffix(".lock")):
+            value = saved()  # worked out by the process that held the lock
+            if value is None:
+                value = compute()
+                save(path, value)
         return value
     value = compute()
     save(path, value)
     return value
+
+
+@contextlib.contextmanager
+def _only_one(lock: Path):
+    """Hold an exclusive lock on ``lock`` while working (waiting at most WAIT_SECONDS for
+    another holder; then working anyway). Without file locks (Windows, a read-only folder)
+    every process works for itself."""
+    try:
+        import fcntl
+
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a+")  # noqa: SIM115 - closed below
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        yield
+    finally:
+        fh.close()  # closing the file releases the lock
 
 
 __all__ = ["KEY_FILE", "digest", "verify", "code_modules", "code_digest", "key", "load",

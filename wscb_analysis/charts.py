@@ -358,6 +358,48 @@ def _label_clear(ax, text: str, xy, points, placed: list, color: str) -> None:
     placed.append(best[2])
 
 
+def _label_right(ax, ends: list[tuple[float, float, str]], colour: str) -> None:
+    """Label each point just to its right; where a label would overlap one already placed,
+    nudge it up or down (whichever is nearer) until it clears, with a thin line back to its
+    point: every label sits beside its own point and none covers another."""
+    left, right = ax.get_xlim()
+    if ax.get_xscale() == "log":
+        ax.set_xlim(left, right * 1.8)
+    else:
+        ax.set_xlim(left, right + (right - left) * 0.45)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed: list = []
+    for x, y, text in sorted(ends, key=lambda e: -e[1]):
+        note = ax.annotate(text, (x, y), xytext=(9, 0), textcoords="offset points",
+                           va="center", ha="left", fontsize=9, color=colour,
+                           fontweight="bold",
+                           bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                 "edgecolor": "none", "alpha": 0.85})
+        box = note.get_window_extent(renderer)
+        step = box.height * 72 / fig.dpi + 1  # points
+        best = 0.0
+        for k in range(0, 12):
+            tries = [0.0] if k == 0 else [-k * step, k * step]
+            clear = [dy for dy in tries
+                     if not any(box.translated(0, dy * fig.dpi / 72).overlaps(o)
+                                for o in placed)]
+            if clear:
+                best = clear[0]
+                break
+        if best:
+            note.remove()
+            note = ax.annotate(text, (x, y), xytext=(9, best), textcoords="offset points",
+                               va="center", ha="left", fontsize=9, color=colour,
+                               fontweight="bold",
+                               bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                     "edgecolor": "none", "alpha": 0.85},
+                               arrowprops={"arrowstyle": "-", "color": colour,
+                                           "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3})
+        placed.append(note.get_window_extent(renderer))
+
+
 def funnel_chart(
     limits: pd.DataFrame,
     areas: pd.DataFrame,
@@ -371,41 +413,84 @@ def funnel_chart(
     source: str = "",
     table: DisclosedTable | None = None,
     suppressed=None,
+    fmt: str = "percent",
+    size: str = "denominator",
+    size_label: str = "Number in the denominator",
+    average_label: str = "Average",
+    limits_label: str = "",
+    label_all: bool = False,
+    not_shown: list[str] | tuple[str, ...] = (),
+    others_label: str = "Other areas",
 ) -> Chart:
-    """A funnel plot for proportions: 95% and 99.8% limits around the pooled average, every
-    area as a point, highlighted areas labelled."""
+    """A funnel plot: 95% and 99.8% limits around the average, every area as a point,
+    highlighted areas (or, with ``label_all``, every area) labelled with its value.
+
+    ``fmt`` is "percent" (proportions, 0-1) or "rate" (per 10,000); ``size`` names the
+    column on the x axis (log scale), described by ``size_label``; ``limits_label`` is added
+    to the key's limit lines (e.g. "widened for real differences between authorities").
+    Rows marked ``suppressed`` are not drawn; ``not_shown`` names areas whose figure is
+    hidden: they are listed under the plot as "not shown", with no position, so no hidden
+    count can be read from where a point sits."""
     _require(title, alt)
     hide = _mask(areas.reset_index(drop=True), suppressed)
     areas = areas.reset_index(drop=True).loc[~hide]
+    form = FORMATS[fmt]
     fig, ax = _figure(height=4.6)
+    extra = f" ({limits_label})" if limits_label else ""
     ax.plot(limits["n"], limits["upper_95"], color=PALETTE[0], linestyle="--", linewidth=1,
-            label="95% limits")
+            label=f"95% limits{extra}")
     ax.plot(limits["n"], limits["lower_95"], color=PALETTE[0], linestyle="--", linewidth=1)
     ax.plot(limits["n"], limits["upper_998"], color=PALETTE[0], linestyle=":", linewidth=1,
-            label="99.8% limits")
+            label=f"99.8% limits{extra}")
     ax.plot(limits["n"], limits["lower_998"], color=PALETTE[0], linestyle=":", linewidth=1)
-    ax.axhline(average, color=PALETTE[4], linewidth=1,
-               label=f"Average {FORMATS['percent'](average)}")
-    n_col = "denominator" if "denominator" in areas else areas.columns[0]
-    flag = areas[highlight].to_numpy(dtype=bool) if highlight in areas else np.zeros(
-        len(areas), dtype=bool)
-    ax.scatter(areas.loc[~flag, n_col], areas.loc[~flag, "value"], s=14, color=PALETTE[5],
-               alpha=0.8, zorder=2, label="Other areas" if flag.any() else "Areas")
-    labels = [f"Average {FORMATS['percent'](average)}"]
-    ax.set_xscale("log")
+    centre = f"{average_label} {form(average)}"
+    ax.axhline(average, color=PALETTE[4], linewidth=1, label=centre)
+    n_col = size if size in areas else areas.columns[0]
+    if label_all:
+        flag = np.ones(len(areas), dtype=bool)
+    else:
+        flag = areas[highlight].to_numpy(dtype=bool) if highlight in areas else np.zeros(
+            len(areas), dtype=bool)
+    if (~flag).any():
+        ax.scatter(areas.loc[~flag, n_col], areas.loc[~flag, "value"], s=14,
+                   color=PALETTE[5], alpha=0.8, zorder=2,
+                   label=others_label if flag.any() else "Areas")
+    labels = [centre]
+    sizes = areas[n_col].astype(float)
+    # A log scale where sizes span a wide range (authorities); a plain one for a few districts
+    # of similar size, whose log axis would carry a single tick.
+    log = len(sizes) == 0 or float(sizes.max()) > 4 * max(float(sizes.min()), 1.0)
+    if log:
+        ax.set_xscale("log")
     placed: list = []
+    colour = PALETTE[0] if label_all else PALETTE[3]
+    ends = []
     for _, row in areas.loc[flag].iterrows():
-        ax.scatter([row[n_col]], [row["value"]], s=50, color=PALETTE[3], zorder=3)
-        text = f"{row[label]}: {FORMATS['percent'](row['value'])}"
-        _label_clear(ax, text, (row[n_col], row["value"]), areas[[n_col, "value"]].to_numpy(
-            float), placed, color=PALETTE[3])
+        ax.scatter([row[n_col]], [row["value"]], s=50 if not label_all else 36, color=colour,
+                   zorder=3)
+        text = f"{row[label]}: {form(row['value'])}"
+        if label_all:
+            ends.append((float(row[n_col]), float(row["value"]), text))
+        else:
+            _label_clear(ax, text, (row[n_col], row["value"]),
+                         areas[[n_col, "value"]].to_numpy(float), placed, color=colour)
         labels.append(text)
-    ax.set_xscale("log")
-    # Plain numbers on the log axis (mathtext is off: text from data must stay text).
+    if ends:
+        _label_right(ax, ends, colour)
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    # Plain numbers on the axis (mathtext is off: text from data must stay text).
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_xlabel("Number in the denominator (log scale)", fontsize=9, color=TEXT)
+    ax.set_xlabel(f"{size_label}{' (log scale)' if log else ''}", fontsize=9, color=TEXT)
+    if not_shown:
+        # Listed, not placed: a hidden figure has no point on the plot.
+        note = "Not shown: " + ", ".join(not_shown)
+        ax.annotate(note, (0, 1), xycoords="axes fraction", xytext=(4, -4),
+                    textcoords="offset points", va="top", fontsize=8, color=TEXT,
+                    wrap=True)
+        labels.append(note)
     # The key sits under the plot so it never covers a point.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8,
-              frameon=False)
-    return _finish(fig, ax, "percent", title, alt, subtitle, source, table, labels)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2 if extra else 4,
+              fontsize=8, frameon=False)
+    return _finish(fig, ax, fmt, title, alt, subtitle, source, table, labels)

@@ -112,10 +112,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import headline_figures
+    from .performance.load import performance_coverage
 
     period = financial_year(args.period, args.quarter)
     _profile_and_la(args)  # a profile that cannot be used is a mistake to report
-    figures = headline_figures(_load(args), period, check=True)
+    extract = _load(args)
+    figures = headline_figures(extract, period, check=True, performance=performance_coverage(
+        extract.data_dir, period, extract.column_map))
     print(json.dumps(figures, indent=2))
     return 0
 
@@ -139,7 +142,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {args.out}: the template is an Excel workbook; give a name "
                          "ending .xlsx")
-    path = write_template(args.out, data_dir=args.data_dir)
+    try:
+        path = write_template(args.out, data_dir=args.data_dir, indicators=args.indicators)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     print(f"Template written: {path}. Partners fill in its Submissions sheet; save it as "
           "performance.xlsx in the extract folder.")
     return 0
@@ -314,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="the workbook to write (.xlsx)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="an extract folder whose indicators.csv the template should list")
+    p.add_argument("--indicators", type=Path, default=None,
+                   help="a file choosing the indicators to list: their ids, one a line (or "
+                        "a column headed indicator), or a catalogue in indicators.csv's "
+                        "columns")
     p.set_defaults(func=cmd_template)
     return parser
 

@@ -13,10 +13,12 @@ What a source can hold:
   (``first_date``) to its last date of any kind (``last_date``).
 * An inspection list of child protection plans (Annex A List 7) holds the plans open at any
   time in its 12 months, not the plans that started then: a plan that started and ended
-  before its window is not in it. It is read as such a list when none of its plans ended
-  before the 12 months up to the latest date of the extract's lists, and some started before
-  them (``window``); it then holds nothing whole before the window starts, so
-  ``first_date`` is the window's first day and earlier periods are "not held", never 0
+  before its window is not in it; so do Lists 6 (children in need, some in need for years)
+  and 4 (assessments, some started before the window). It is read as such a list when none
+  of its records was closed before the 12 months up to the latest date of the extract's
+  lists, and some began before them (``window``); it then holds nothing whole before the
+  window starts, so ``first_date`` is the window's first day (``last_date`` its last) and
+  earlier periods are "not held", never 0
   (assumption 59). Lists 2 and 3 hold the events of their window, so their first event is
   already inside it.
 * Missing episodes with no end date are open; one with no end recorded although the source
@@ -53,31 +55,48 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExtractError
-from .io.schemas import SOURCES
+from .io.schemas import JOURNEY_SOURCES, SOURCES
 from .periods import Period
 
 #: The date that places a record of each source in a period.
 EVENT_DATE = {"referrals": "referral_date", "cp_plans": "start_date",
-              "early_help": "assessment_start", "missing": "start_date"}
+              "early_help": "assessment_start", "missing": "start_date",
+              "contacts": "contact_date", "assessments": "assessment_start",
+              "s47": "s47_start", "children_in_need": "cin_start"}
 #: Other dates a source holds: they show how far the extract reaches.
 OTHER_DATES = {"referrals": (), "cp_plans": ("end_date",), "early_help": (
-    "assessment_completion",), "missing": ("end_date",)}
+    "assessment_completion",), "missing": ("end_date",), "contacts": (),
+    "assessments": ("assessment_authorised",), "s47": ("icpc_date",),
+    "children_in_need": ("cin_closure",)}
 #: Words for each source on a page.
 SOURCE_WORDS = {"referrals": "referrals", "cp_plans": "child protection plans",
                 "early_help": "early help assessments", "missing": "missing episodes",
-                "performance": "the performance dataset"}
+                "performance": "the performance dataset", "contacts": "contacts",
+                "assessments": "assessments", "s47": "section 47 enquiries",
+                "children_in_need": "children in need"}
 SOURCE_FILES = {"referrals": "referrals.csv (Annex A List 3)",
                 "cp_plans": "cp_plans.csv (Annex A List 7)",
                 "early_help": "early_help.csv (Annex A List 2)",
                 "missing": "missing.csv (missing episodes)",
-                "performance": "performance.csv and indicators.csv"}
+                "performance": "performance.csv and indicators.csv",
+                "contacts": "contacts.csv (Annex A List 1)",
+                "assessments": "assessments.csv (Annex A List 4) or CIN census returns",
+                "s47": "s47.csv (Annex A List 5) or CIN census returns",
+                "children_in_need": "children_in_need.csv (Annex A List 6) or CIN census "
+                                    "returns"}
 
 
 #: A list of plans read as one inspection return covers this many months (Ofsted's Annex A:
 #: the plans open at any time in the 12 months before the list was made).
 WINDOW_MONTHS = 12
 #: The sources an inspection return's lists come from (the return's latest date is theirs).
-LIST_SOURCES = ("referrals", "cp_plans", "early_help")
+LIST_SOURCES = ("referrals", "cp_plans", "early_help", "contacts", "assessments", "s47",
+                "children_in_need")
+#: Lists that hold the records open at any time in the return's 12 months, not those that
+#: began then, with the date that closes a record: plans (List 7), children in need (List 6)
+#: and assessments (List 4, whose assessments may have started before the window).
+WINDOWED = {"cp_plans": "end_date", "children_in_need": "cin_closure",
+            "assessments": "assessment_authorised"}
 #: An episode with no end date whose source runs at least this many days past its start is a
 #: likely unrecorded end (assumption 60): most children reported missing are back within two
 #: days, few after four weeks, while a return or extract runs on for months.
@@ -176,8 +195,8 @@ class SourceCoverage:
             return None
         a, b = self.window
         what = SOURCE_WORDS.get(self.source, self.source)
-        return (f"The list of {what} holds the plans open at any time in the "
-                f"{WINDOW_MONTHS} months to {long_date(b)}, not every plan that started "
+        return (f"The list of {what} holds the {what} open at any time in the "
+                f"{WINDOW_MONTHS} months to {long_date(b)}, not every one that began "
                 f"before then: figures for periods before {long_date(a)} are not held.")
 
     def likely_unrecorded(self, frame: pd.DataFrame) -> pd.Series:
@@ -230,13 +249,19 @@ def source_coverage(extract, name: str) -> SourceCoverage:
     absent = tuple(f for f in optional if f not in result.columns_used
                    and not (name == "missing" and f == "looked_after"
                             and result.layout == "SSDA903 Missing"))
+    if result.held_from is not None and result.held_to is not None:
+        # A CIN census holds exactly its collection years, whatever its records' dates.
+        return SourceCoverage(name, True, first_date=result.held_from,
+                              last_date=result.held_to, fields_absent=absent,
+                              records=len(frame))
     events = _dates(frame, [EVENT_DATE[name]])
     if len(events) == 0:
         return SourceCoverage(name, True, fields_absent=absent, records=len(frame))
     reach = _dates(frame, [EVENT_DATE[name], *OTHER_DATES[name]])
     first = pd.Timestamp(events.min()).date()
     last = pd.Timestamp(reach.max()).date()
-    window = _plans_window(extract, frame, first) if name == "cp_plans" else None
+    window = (_list_window(extract, frame, first, WINDOWED[name]) if name in WINDOWED
+              else None)
     cutoff, unrecorded, unrecorded_from = None, 0, None
     if name == "missing":
         cutoff = last - timedelta(days=OPEN_LIMIT_DAYS)
@@ -245,29 +270,34 @@ def source_coverage(extract, name: str) -> SourceCoverage:
         unrecorded = len(starts)
         unrecorded_from = pd.Timestamp(starts.min()).date() if unrecorded else None
     return SourceCoverage(
-        name, True, first_date=window[0] if window else first, last_date=last,
+        name, True, first_date=window[0] if window else first,
+        last_date=window[1] if window else last,
         fields_absent=absent, records=len(frame), window=window, open_cutoff=cutoff,
         unrecorded=unrecorded, unrecorded_from=unrecorded_from)
 
 
-def _plans_window(extract, frame: pd.DataFrame, first: date) -> tuple[date, date] | None:
-    """The 12 months of an inspection list of plans (the module notes), or None when the
-    plans are a history: some plan ended before the window, or none started before it."""
+def _list_window(extract, frame: pd.DataFrame, first: date, closed_by: str
+                 ) -> tuple[date, date] | None:
+    """The 12 months of an inspection list of records open in its window (plans, children in
+    need, assessments: the module notes), or None when the records are a history: some was
+    closed (``closed_by``) before the window, or none began before it."""
     reach = [d.max() for d in (_dates(extract[s], [EVENT_DATE[s], *OTHER_DATES[s]])
                                for s in LIST_SOURCES if extract.has(s)) if len(d)]
     if not reach:
         return None
     end = pd.Timestamp(max(reach)).date()
     start = (pd.Timestamp(end) - pd.DateOffset(months=WINDOW_MONTHS)).date() + timedelta(days=1)
-    ended = _dates(frame, ["end_date"])
+    ended = _dates(frame, [closed_by])
     if first >= start or (len(ended) and pd.Timestamp(ended.min()).date() < start):
         return None
     return start, end
 
 
 def extract_coverage(extract) -> dict[str, SourceCoverage]:
-    """Coverage of every source the suite reads, supplied or not."""
-    return {name: source_coverage(extract, name) for name in SOURCES}
+    """Coverage of every source the suite reads, supplied or not (the journey's Annex A
+    lists 1, 4, 5 and 6 only where supplied, so an extract without them reads as before)."""
+    return {name: source_coverage(extract, name) for name in SOURCES
+            if name not in JOURNEY_SOURCES or extract.has(name)}
 
 
 def long_date(d: date) -> str:

@@ -10,11 +10,14 @@ The ``coverage`` block says which. These figures are unsuppressed, for analysts:
 
 from __future__ import annotations
 
-from .coverage import SourceCoverage, check_period, extract_coverage
+from collections.abc import Collection, Mapping
+
+from .coverage import SourceCoverage, check_period, extract_coverage, source_coverage
 from .io.load import Extract
 from .metrics.cp_plans import cp_plan_figures
 from .metrics.diversity import diversity_figures
 from .metrics.early_help import early_help_figures
+from .metrics.journey import journey_figures
 from .metrics.missing import missing_figures
 from .metrics.referrals import referral_figures
 from .periods import Period
@@ -51,17 +54,28 @@ def _null_fields(block: dict, cov: SourceCoverage, source: str) -> dict:
     return out
 
 
-def headline_figures(extract: Extract, period: Period, check: bool = False) -> dict:
+def headline_figures(extract: Extract, period: Period, check: bool = False,
+                     performance: Mapping | None = None,
+                     blocks: Collection[str] | None = None) -> dict:
     """Every block of the figures JSON for ``period``.
 
     ``check=True`` raises :class:`~wscb_analysis.coverage.PeriodNotHeldError` when no supplied
-    source reaches the period (the CLI exits 2 then, writing nothing).
+    source reaches the period (the CLI exits 2 then, writing nothing). ``performance``: the
+    partners' performance dataset's coverage entry for the period
+    (:func:`wscb_analysis.performance.load.performance_coverage`), which ``wscb figures`` and
+    a pack's ``figures.json`` carry in ``coverage``; the partners' files are read by the
+    caller, so this module (below the scorecard, which computes indicators from these
+    figures) never reads them itself. ``blocks``: only these blocks ("referrals", "cp_plans",
+    "missing", "early_help", "diversity"; the rest left out), for a caller that needs a few
+    figures of many periods (the scorecard's quarters); None for all, as the contract has it.
     """
     coverage = extract_coverage(extract)
     if check:
         check_period(coverage, period)
     out: dict = {"period": period.as_dict(), "synthetic": bool(extract.synthetic)}
     for source, compute in BLOCKS.items():
+        if blocks is not None and source not in blocks:
+            continue
         if source == "missing" and extract.has("missing"):
             used = set(extract.sources["missing"].columns_used)
             block = missing_figures(extract["missing"], period, columns_present=used)
@@ -71,36 +85,29 @@ def headline_figures(extract: Extract, period: Period, check: bool = False) -> d
         out[source] = (_unknown(block) if cov.period_covered(period) == "none"
                        else _null_fields(block, cov, source))
     ref = coverage["referrals"]
-    present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
-    diversity = diversity_figures(extract["referrals"], period, present)
-    out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
-                        else diversity)
+    if blocks is None or "diversity" in blocks:
+        present = {f for f in ("ethnicity", "first_language", "religion") if ref.has(f)}
+        diversity = diversity_figures(extract["referrals"], period, present)
+        out["diversity"] = (_unknown(diversity) if ref.period_covered(period) == "none"
+                            else diversity)
+    if blocks is None or "journey" in blocks:
+        out["journey"] = _journey(extract, coverage, period)
     out["coverage"] = {name: cov.as_dict(period) for name, cov in coverage.items()}
-    out["coverage"]["performance"] = _performance_coverage(extract, period)
+    if performance is not None:
+        out["coverage"]["performance"] = dict(performance)
     return out
 
 
-_PERFORMANCE: dict = {}
-
-
-def _performance_coverage(extract: Extract, period: Period) -> dict:
-    """The performance dataset's entry of the coverage block (CONTRACT.md). The dataset is
-    read once per state of its files (the scorecard asks for many periods)."""
-    from .io.read import file_fingerprint
-    from .performance import load_performance
-
-    folder = extract.data_dir
-    files = tuple(sorted(file_fingerprint(p) for p in folder.iterdir()
-                         if p.is_file() and p.stem.lower() in ("performance", "indicators")))
-    try:
-        key = (str(folder), files)
-        if key not in _PERFORMANCE:
-            _PERFORMANCE.clear()
-            _PERFORMANCE[key] = load_performance(folder)
-        return _PERFORMANCE[key].coverage(period)
-    except Exception as exc:  # noqa: BLE001 - a broken dataset must not stop the figures
-        return {"supplied": True, "first_date": None, "last_date": None,
-                "period_covered": "none", "fields_absent": [], "problem": str(exc)}
+def _journey(extract: Extract, coverage: dict[str, SourceCoverage], period: Period) -> dict:
+    """The ``journey`` block: each stage from its source where the extract holds it for the
+    period (a source not supplied or not reaching the period gives None, never 0)."""
+    frames, absent = {}, {}
+    for name in ("contacts", "referrals", "assessments", "s47", "cp_plans"):
+        cov = coverage.get(name) or source_coverage(extract, name)
+        held = cov.period_covered(period) != "none"
+        frames[name] = extract[name] if held else None
+        absent[name] = set(cov.fields_absent)
+    return journey_figures(frames, period, absent)
 
 
 __all__ = ["headline_figures", "NEEDS_FIELD"]

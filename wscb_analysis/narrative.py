@@ -23,13 +23,10 @@ Rules every helper keeps:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from types import SimpleNamespace
 
-import pandas as pd
-
 from .disclosure import format_count, format_percent, format_rate, is_small  # noqa: F401
-from .stats.compare import clear_leader, count_change_test
+from .stats.compare import count_change_test
 from .stats.intervals import benchmark_verdict, round_half_up, score_test_p, wilson_ci
 from .stats.spc import MIN_POINTS as MIN_XMR_POINTS
 from .stats.trend import MIN_TREND_MONTHS
@@ -199,6 +196,33 @@ def proportion_method_note(x, n, *, benchmark: float | None = None,
             f"({'not ' if inside else ''}below {1 - level:g}).")
 
 
+def published_comparison_sentence(x: int | None, n: int | None, *, value: float,
+                                  described: str, level: float = 0.95,
+                                  missing_reason: str | None = None) -> str:
+    """A proportion against a benchmark the partnership has itself published (its annual
+    report's "England's 3.8%"), with the same test as every benchmark: "Against 3.8%,
+    England's 2015-16 figure, which the annual report used, 4.8% is similar: the difference
+    is within what chance alone could produce." ``described`` is the profile's label of the
+    comparison (it starts with the value); "higher" or "lower" only when the value lies
+    outside the figure's Wilson interval."""
+    if x is None or n is None:
+        return (f"The figure to set against {described} is {missing_reason or NOT_KNOWN}, "
+                "so no comparison is made.")
+    if not n or is_small(x) or is_small(n):
+        return f"Too few to set against {described}."
+    lower, upper = wilson_ci(x, n, level)
+    verdict = benchmark_verdict(lower, upper, value)
+    digits = 1
+    limit = {"higher": lower, "lower": upper}.get(verdict)
+    while limit is not None and digits < 3 and pct(limit, digits) == pct(value, digits):
+        digits += 1
+    words = {"higher": "higher than it, by more than chance would explain",
+             "lower": "lower than it, by more than chance would explain",
+             "similar": "similar to it: the difference is within what chance alone could "
+                        "produce"}[verdict]
+    return f"Against {described}, {pct(x / n, digits)} is {words}."
+
+
 # --------------------------------------------------------------------------- changes
 
 
@@ -264,23 +288,27 @@ def _clear(trend) -> bool:
     return not (trend.lower <= 1 <= trend.upper) and _change(trend.rate_ratio) != "no change"
 
 
-def _trend_words(trend, what: str, plural: bool | None) -> str:
+def _trend_words(trend, what: str, plural: bool | None, span: str = "") -> str:
     """"Children going missing are falling by 26.4% a year" or "... show no clear rise or
-    fall"."""
+    fall"; with ``span`` ("the 60 months from April 2012 to March 2017") the fitted months
+    are named and the verb is past: "Over ..., children going missing were rising by ..."."""
     many = _plural(what, plural)
+    lead = f"Over {span}, {what}" if span else _cap(what)
     if not _clear(trend):
-        return f"{_cap(what)} {'show' if many else 'shows'} no clear rise or fall"
+        verb = ("showed" if span else "show" if many else "shows")
+        return f"{lead} {verb} no clear rise or fall"
     direction = "rising" if trend.rate_ratio > 1 else "falling"
-    return (f"{_cap(what)} {'are' if many else 'is'} {direction} by "
-            f"{_pct_plain(abs(trend.rate_ratio - 1))} a year")
+    verb = ("were" if many else "was") if span else ("are" if many else "is")
+    return f"{lead} {verb} {direction} by {_pct_plain(abs(trend.rate_ratio - 1))} a year"
 
 
 def trend_sentence(trend, *, what: str, missing_reason: str | None = None,
-                   plural: bool | None = None) -> str:
+                   plural: bool | None = None, span: str = "") -> str:
     """The fitted annual change in words, e.g. "Children going missing each month are
     falling by 26.4% a year (likely between 18.9% and 33.2%)."; "show no clear rise or fall"
     when the interval holds no change; no trend at all from fewer than 24 months or a
-    descriptive fit. ``trend`` None: the monthly figures are ``missing_reason``."""
+    descriptive fit. ``trend`` None: the monthly figures are ``missing_reason``. ``span``
+    names the months fitted ("the 57 months from April 2012 to December 2016")."""
     if trend is None:
         return (f"No trend in {what} can be given: the monthly figures are "
                 f"{missing_reason or NOT_KNOWN}.")
@@ -288,7 +316,7 @@ def trend_sentence(trend, *, what: str, missing_reason: str | None = None,
         return (f"With {len(trend.data)} months held, a trend in {what} cannot yet be told "
                 f"apart from the usual ups and downs of the year: that needs "
                 f"{MIN_TREND_MONTHS} months.")
-    words = _trend_words(trend, what, plural)
+    words = _trend_words(trend, what, plural, span)
     if not _clear(trend):
         return (f"{words}: the figures fit anything from {_change(trend.lower)} to "
                 f"{_change(trend.upper)} a year.")
@@ -316,7 +344,7 @@ def trend_method_note(trend) -> str:
 
 
 def target_sentence(progress: dict | None, *, what: str, missing_reason: str | None = None,
-                    plural: bool | None = None) -> str:
+                    plural: bool | None = None, span: str = "") -> str:
     """Where the trend leaves a reduction target, direction first: "Children going missing
     are falling by 26.4% a year, against the fall of 15.7% a year the target needs: ahead of
     the path to the target. The target is 40% fewer in 2019-20 than the 200 in 2016-17, which
@@ -337,8 +365,8 @@ def target_sentence(progress: dict | None, *, what: str, missing_reason: str | N
         "behind": "behind the path to the target",
         "inconclusive": "not clearly ahead of or behind the path to the target",
     }[progress["verdict"]]
-    first = (f"{_trend_words(trend, what, plural)}, against the fall of {_pct_plain(need)} a "
-             f"year the target needs: {verdict}.")
+    first = (f"{_trend_words(trend, what, plural, span)}, against the fall of "
+             f"{_pct_plain(need)} a year the target needs: {verdict}.")
     aim = (f"The target is {pct_short(progress['reduction'])} fewer in "
            f"{progress['target_year']} than")
     if progress.get("baseline_count") is None:
@@ -349,8 +377,9 @@ def target_sentence(progress: dict | None, *, what: str, missing_reason: str | N
         return count_text(round_half_up(v))
 
     return (f"{first} {aim} the {whole(progress['baseline_count'])} in "
-            f"{progress['baseline_year']}, which is {whole(progress['target_count'])}; on "
-            f"this trend {progress['target_year']} would see about "
+            f"{progress['baseline_year']}, which is {whole(progress['target_count'])}; "
+            f"{'if that trend carried on unchanged, ' if span else 'on this trend '}"
+            f"{progress['target_year']} would see about "
             f"{whole(progress['projected'])} (likely between "
             f"{whole(progress['projected_lower'])} and {whole(progress['projected_upper'])}).")
 
@@ -420,8 +449,8 @@ def xmr_method_note(chart) -> str:
     note = ("The expected range is the process limits of an XmR chart (NHS England's Making "
             "Data Count): the mean plus or minus 2.66 times the average moving range. A point "
             "is unusual (a special cause) when it lies outside the limits, or is part of 7 "
-            "rising or falling, 7 on one side of the mean, or 2 of 3 beyond two-thirds of the "
-            "way to a limit.")
+            "rising or falling, 7 on one side of the mean, or 2 of 3 more than two-thirds of "
+            "the way to the same limit but not beyond it.")
     if rebased:
         note += " The limits were recalculated where the process changed."
     if bool(chart["trial_limits"].iloc[-1]):
@@ -429,30 +458,3 @@ def xmr_method_note(chart) -> str:
         note += (f" These are trial limits ({reason})." if reason else
                  " These are trial limits (fewer than 12 points).")
     return note
-
-
-# --------------------------------------------------------------------------- rankings
-
-
-def leader_sentence(
-    table: pd.DataFrame,
-    *,
-    name: str,
-    what: str,
-    among: str,
-    highest: bool = True,
-    value: str = "value",
-    lower: str = "lower",
-    upper: str = "upper",
-    not_rankable: str | Sequence[bool] | pd.Series | None = None,
-) -> str:
-    """A title that ranks only what the intervals support: "Rugby has the highest re-referral
-    rate of the districts" when Rugby's interval clears every other district's
-    (:func:`stats.clear_leader`), else "None of the districts stands out for re-referral rate
-    beyond what chance could explain". ``not_rankable`` leaves rows out (a boolean column name
-    or one flag per row: a "Not recorded" group, a suppressed row). No full stop: it is a
-    title."""
-    leader = clear_leader(table, name, value, lower, upper, not_rankable, highest)
-    if leader is None:
-        return f"None of {among} stands out for {what} beyond what chance could explain"
-    return f"{leader} has the {'highest' if highest else 'lowest'} {what} of {among}"

@@ -670,6 +670,39 @@ def _relabel(profile) -> dict[str, str] | None:
     return {d: names[i % len(names)] for i, d in enumerate(DISTRICTS)} if names else {}
 
 
+def _journey(out: Path, root: np.random.SeedSequence, ref: dict, cp: dict,
+             relabel: dict[str, str] | None) -> dict[str, int]:
+    """Annex A Lists 1, 4 and 5 beside the lists, and the CIN census returns of the same
+    children in ``cin_census/`` (a folder of their own: a census and lists of the same source
+    are not read together). See :mod:`.synth_journey`."""
+    from .synth_journey import build, lists, write_census
+
+    rng = np.random.default_rng(root.spawn(1)[0])
+    journey = build(rng, ref, cp)
+    n_broken = max(5, int(round(5 * len(ref["Child Unique ID"]) / 55_000)))
+    breakers = {
+        "contacts": [_impossible_date("Date of Contact"), _text_date("Date of Contact"),
+                     _blank("Child Unique ID")],
+        "assessments": [_impossible_date("Continuous Assessment Start Date"),
+                        _blank("Child Unique ID"),
+                        _end_before_start("Continuous Assessment Start Date",
+                                          "Continuous Assessment Date of Authorisation")],
+        "s47": [_impossible_date("Strategy discussion initiating Section 47 Enquiry Start Date"),
+                _blank("Child Unique ID"),
+                _text_date("Date of Initial Child Protection Conference")],
+    }
+    # Broken and repeated rows on top of the drawn ones, as for the other lists (their own
+    # generator, so the other files stay as they were).
+    rows = {name: _write(out / f"{name}.csv",
+                         _messy_rows(rng, cols, n_broken, breakers[name]), relabel)
+            for name, cols in lists(journey).items()}
+    census = out / "cin_census"
+    census.mkdir(exist_ok=True)
+    (census / SYNTHETIC_MARKER).write_text((out / SYNTHETIC_MARKER).read_text())
+    rows["cin_census_children"] = sum(write_census(census, journey).values())
+    return rows
+
+
 def write_synthetic_extract(out: Path | str, scale: float = 1.0, seed: int = 2017,
                             profile=None) -> SynthSummary:
     """Write referrals.csv, cp_plans.csv, early_help.csv and missing.csv to ``out``.
@@ -694,19 +727,20 @@ def write_synthetic_extract(out: Path | str, scale: float = 1.0, seed: int = 201
     n_broken = max(5, int(round(5 * scale)))
     rows: dict[str, int] = {}
 
-    ref = _referrals(streams[0], scale)
+    ref = clean_ref = _referrals(streams[0], scale)
     ref = _messy_rows(streams[4], ref, n_broken, [
         _impossible_date("Date of referral"), _text_date("Date of referral"),
         _blank("Child Unique ID"), _impossible_date("Date of referral"),
         _blank("Date of referral")])
     rows["referrals"] = _write(out / "referrals.csv", ref, relabel)
 
-    cp = _cp_plans(streams[1], scale)
+    cp = clean_cp = _cp_plans(streams[1], scale)
     cp = _messy_rows(streams[4], cp, n_broken, [
         _end_before_start("Child Protection Plan Start Date", "Child Protection Plan End Date"),
         _text_date("Child Protection Plan End Date"), _blank("Child Unique ID"),
         _impossible_date("Child Protection Plan Start Date")])
     rows["cp_plans"] = _write(out / "cp_plans.csv", cp, relabel)
+    rows.update(_journey(out, root, clean_ref, clean_cp, relabel))
 
     eh = _early_help(streams[2], scale)
     eh = _messy_rows(streams[4], eh, n_broken, [

@@ -250,15 +250,17 @@ def test_older_liia_workbook_with_pivot_header():
     _early_help_expected(extract.sources["early_help"])
 
 
-def test_combined_folder_loads_all_four_sources():
+def test_combined_folder_loads_every_source():
     extract = load_extract(EXTERNAL / "combined-2020-21")
     assert extract.usable
     assert {n: r.rows_kept for n, r in extract.sources.items()} == {
-        "referrals": 6, "cp_plans": 7, "early_help": 5, "missing": 17}
+        "referrals": 6, "cp_plans": 7, "early_help": 5, "missing": 17,
+        # The workbook's Lists 1, 4, 5 and 6: five records each.
+        "contacts": 5, "assessments": 5, "s47": 5, "children_in_need": 5}
     assert all(r.accounts() for r in extract.sources.values())
     hashes = extract.input_hashes()
-    assert set(hashes) == {"Annex_A_2024_Jan.xlsx [List 3]", "Annex_A_2024_Jan.xlsx [List 7]",
-                           "Annex_A_2024_Jan.xlsx [List 2]", "missing.csv"}
-    # The three lists come from one read of the workbook: one hash.
+    assert set(hashes) == {f"Annex_A_2024_Jan.xlsx [List {n}]" for n in (1, 2, 3, 4, 5, 6, 7)
+                           } | {"missing.csv"}
+    # The seven lists come from one read of the workbook: one hash.
     assert len({hashes[k] for k in hashes if k.startswith("Annex")}) == 1
     assert np.all(extract["missing"]["row"].to_numpy() == np.array(RULE_KEPT))

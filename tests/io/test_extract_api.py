@@ -36,7 +36,8 @@ def test_a_name_that_is_no_source_says_what_is_there(extract):
     text = str(err.value)
     assert text.startswith("'performance' is not a source of the extract")
     assert "load_performance(e.data_dir)" in text
-    assert "referrals, cp_plans, early_help, missing (this one holds referrals, missing)" in text
+    assert ("referrals, cp_plans, early_help, missing, contacts, assessments, s47, "
+            "children_in_need (this one holds referrals, missing)") in text
     with pytest.raises(AttributeError, match="did you mean 'referrals'"):
         _ = extract.referals
     assert not hasattr(extract, "nonsense")  # still an AttributeError for hasattr and IPython

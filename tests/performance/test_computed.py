@@ -134,3 +134,23 @@ def test_only_the_latest_quarters_when_asked(extract):
     rows = computed_rows(extract, date(2016, 9, 30), max_quarters=2)
     # Quarters from 2015-16 Q1 (the first event) to 2016-17 Q2: the latest two only.
     assert set(rows["period"]) == {"2016-17 Q1", "2016-17 Q2"}
+
+
+def test_each_quarter_works_out_only_the_blocks_its_indicators_read(extract, monkeypatch):
+    # The same rows as from the whole figures JSON of each quarter; a quarter is asked only
+    # for the blocks of the indicators it holds (here referrals, diversity and missing).
+    import wscb_analysis.figures as figures_module
+
+    real = figures_module.headline_figures
+    end = date(2016, 9, 30)
+    whole = computed_rows(extract, end, figures_for=lambda q: real(extract, q))
+    asked: list[set] = []
+
+    def counting(e, q, **kwargs):
+        asked.append(set(kwargs["blocks"]))
+        return real(e, q, **kwargs)
+
+    monkeypatch.setattr(figures_module, "headline_figures", counting)
+    some = computed_rows(extract, end)
+    assert some.equals(whole) and len(some) > 0
+    assert asked and set().union(*asked) <= {"referrals", "diversity", "missing"}

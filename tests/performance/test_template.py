@@ -122,3 +122,51 @@ def test_the_workbook_is_not_taken_for_an_annex_a_list(template, tmp_path):
 def test_only_xlsx(tmp_path):
     with pytest.raises(ValueError, match=".xlsx"):
         write_template(tmp_path / "t.csv")
+
+
+# --------------------------------------------------------------------------- a chosen set
+
+
+def _listed(path):
+    return [c.value for c in openpyxl.load_workbook(path)["Indicators"]["A"][1:]]
+
+
+def test_the_template_for_a_chosen_set_of_indicators(tmp_path, capsys):
+    from wscb_analysis.cli import main
+
+    chosen = write(tmp_path, "mine.txt", "cse_crimes\ntraining_events\n\ncse_crimes\n")
+    out = tmp_path / "six.xlsx"
+    assert main(["template", "--out", str(out), "--indicators", str(chosen)]) == 0
+    # The file's order, each once; the drop-down lists exactly those.
+    assert _listed(out) == ["cse_crimes", "training_events"]
+    sub = openpyxl.load_workbook(out)["Submissions"]
+    rule = {str(dv.sqref): dv for dv in sub.data_validations.dataValidation}["A2:A5001"]
+    assert rule.formula1 == "=Indicators!$A$2:$A$3"
+    # A column headed "indicator" works too; an id the catalogue lacks is a usage error.
+    column = write(tmp_path, "col.csv", "Indicator\nscr_started\n")
+    assert main(["template", "--out", str(tmp_path / "c.xlsx"), "--indicators",
+                 str(column)]) == 0
+    assert _listed(tmp_path / "c.xlsx") == ["scr_started"]
+    capsys.readouterr()
+    wrong = write(tmp_path, "wrong.txt", "cse_crimes\nno_such_thing\n")
+    assert main(["template", "--out", str(tmp_path / "w.xlsx"), "--indicators",
+                 str(wrong)]) == 2
+    err = capsys.readouterr().err
+    assert "wrong.txt: not in the catalogue: no_such_thing" in err
+    assert not (tmp_path / "w.xlsx").exists()
+
+
+def test_a_catalogue_file_is_the_catalogue_the_template_lists(tmp_path):
+    from .conftest import CATALOGUE
+
+    cat = write(tmp_path, "ours.csv", CATALOGUE)
+    out = write_template(tmp_path / "ours.xlsx", indicators=cat)
+    assert _listed(out) == ["timely", "events", "mase", "lac", "days"]
+    # Filled in and saved as performance.xlsx, it loads with its own catalogue.
+    wb = openpyxl.load_workbook(out)
+    wb["Submissions"].append(["events", "2016-17 Q1", 6])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    wb.save(folder / "performance.xlsx")
+    perf = load_performance(folder)
+    assert perf.usable and perf.performance.data["indicator"].tolist() == ["events"]

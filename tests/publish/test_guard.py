@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import json
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -521,12 +520,9 @@ def test_the_demo_pack_has_no_false_positive(demo):
     root, codes = demo
     assert codes["year"] == 0
     extract = load_extract(root["extract"], use_cache=False)
-    started = time.perf_counter()
     year = pack_dates(root["year"])
     assert {"2016-04-01", "2017-03-31"} <= year
     assert scan_pack(root["year"], extract, year) == []
-    # Measured about 0.4 s on 2 shared cores; the bound only catches a slow regression.
-    assert time.perf_counter() - started < 3
 
 
 def small_leaves(obj, path=""):

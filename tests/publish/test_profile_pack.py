@@ -58,7 +58,7 @@ def test_the_other_partnership_is_named_and_warwickshire_nowhere(coventry_pack):
     assert "no figure is Coventry's own" in index  # the synthetic banner names it too
     rereferrals = html.unescape((coventry_pack / "02_rereferrals.html").read_text())
     assert "Coventry (published)" in rereferrals  # comparators follow the profile's LA code
-    assert "Coventry's re-referral rate is" in rereferrals  # the all-authority funnel
+    assert "Coventry's published re-referral rate is" in rereferrals  # the all-authority funnel
 
 
 def test_profile_without_districts_says_so_and_its_target_is_its_own(coventry_pack):

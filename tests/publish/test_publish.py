@@ -126,11 +126,12 @@ def test_index_tiles_and_provenance(pack):
     assert manifest["parameters"]["period"] == "2016-17"
     figures = json.loads((pack / "figures.json").read_text())
     assert figures["synthetic"] is True and figures["period"]["label"] == "2016-17"
+    # The synthetic extract holds Annex A Lists 1, 4 and 5 too (the journey's lists).
     assert set(figures["coverage"]) == {"referrals", "cp_plans", "early_help", "missing",
-                                        "performance"}
+                                        "performance", "contacts", "assessments", "s47"}
     # The pack carries the disclosed figures: no count from 1 to 5 anywhere in them.
-    counts = [v for block in ("referrals", "cp_plans", "missing", "early_help") for v in
-              _leaves(figures[block])]
+    counts = [v for block in ("referrals", "cp_plans", "missing", "early_help", "journey")
+              for v in _leaves(figures[block])]
     assert counts and not any(isinstance(v, int) and 1 <= v <= 5 for v in counts)
 
 
@@ -267,7 +268,7 @@ def test_an_extract_with_only_some_lists_still_publishes(extract_dir, tmp_path, 
     missing_page = (out / "05_missing.html").read_text()
     # Said once and plainly at the top of the page, and no section below pretends otherwise.
     assert missing_page.count("does not include missing episodes") == 1
-    assert "missing.csv (missing episodes)" in missing_page
+    assert "the suite reads them from missing.csv" in missing_page  # in "About the data"
     assert "went missing" not in missing_page
     assert "does not include early help assessments" in (out / "07_early_help.html").read_text()
     index = (out / "index.html").read_text()

@@ -67,7 +67,7 @@ def test_sections_name_coventry_and_never_warwickshire(coventry):
     assert "Coventry has 80,000 children aged 0-17." in texts["01"]
     assert "Districts of Coventry" in texts["01"]
     assert "Coventry (published)" in texts["02"]
-    assert re.search(r"Coventry's re-referral rate is ", texts["02"])
+    assert re.search(r"Coventry's published re-referral rate is ", texts["02"])
     assert "Locality North" in texts["05"] and "Locality South" in texts["05"]
     # Its own target and baseline: 25% fewer in 2017-18 than in 2014-15.
     assert ("read as 25% fewer children going missing in 2017-18 than in 2014-15"

@@ -98,9 +98,13 @@ def test_one_england_figure_per_measure_of_the_packs_year(prose, year):
                    if year.england(i) is not None}
         found = set(re.findall(r"England's (\d+\.\d%)", text))
         assert found <= allowed, (page, label, found - allowed)
-    # Page 04 no longer sets plans ended after 2 years against a second England figure of
-    # another year (3.8%, England's 2015-16 figure, once given in a note).
-    assert "3.8%" not in page_text(year, "04")
+    # Page 04 sets plans ended after 2 years against England's figure of the pack's year and,
+    # apart, against the comparison the annual report published (3.8%, England's 2015-16
+    # figure): that one is named as the report's, never as "England's 3.8%".
+    text = prose_text(year, "04")
+    assert "England's 3.8%" not in text
+    assert text.count("Against 3.8%, England's 2015-16 figure, which the annual report "
+                      "used, ") == 1
 
 
 def test_a_quarter_beside_englands_annual_figure_says_so(prose):
@@ -178,3 +182,31 @@ def test_index_tile_does_not_call_a_protected_count_too_few(year):
     tile = tile[:tile.index('<div class="tile">')] if '<div class="tile">' in tile else tile
     assert "too few to show" not in tile
 
+
+
+def test_the_published_comparison_is_shown_with_its_test(suppressed_verdict, tmp_path):
+    """Issue 17, item 3: the annual report's 4.8% against England's 3.8% (the profile's
+    published comparison) appears on page 04 beside DfE's figure for the year, with the test.
+
+    545 plans ended in 2016-17 (case 8 above) with 26 of them after 2 years or more: 26/545 =
+    4.8%; Wilson 95% interval (METHODS.md formula, z = 1.959964): centre 2 x 26 + z^2 =
+    55.841459, spread z sqrt(z^2 + 4 x 26 x (1 - 26/545)) = 1.959964 x sqrt(3.841459 +
+    99.038532) = 1.959964 x 10.142977 = 19.879868, denominator 2 (545 + 3.841459) =
+    1,097.682918: 3.27% to 6.90%, which holds 3.8%: similar. Score test: z = (0.047706 -
+    0.038) / sqrt(0.038 x 0.962 / 545) = 0.009706 / 0.008190 = 1.185, p = 0.24."""
+    folder = tmp_path / "published"
+    plans = [plan(f"C{i}", date(2015, 11, 1), date(2016, 6, 1)) for i in range(519)]
+    plans += [plan(f"L{i}", date(2014, 1, 1), date(2016, 6, 1)) for i in range(26)]
+    plans += [plan(f"O{i}", date(2017, 3, 15)) for i in range(10)]
+    write_csv(folder, "cp_plans.csv", PLAN_COLUMNS, plans)
+    ctx = r.context(folder, "2016-17", use_cache=False)
+    text = page_text(ctx, "04")
+    england = next(x for x in text.splitlines() if x.startswith("26 of 545 plans"))
+    assert "similar to England's 3.4%" in england  # DfE's own figure for 2016-17
+    assert ("Against 3.8%, England's 2015-16 figure, which the annual report used, 4.8% is "
+            "similar to it: the difference is within what chance alone could produce.") in text
+    assert ("The published comparison's 3.8% lies inside it; the matching score test gives "
+            "p = 0.24 (not below 0.05).") in text
+    # The comparison is tested too when the count is hidden: no share, no verdict.
+    hidden = r.context(suppressed_verdict, "2016-17", use_cache=False)
+    assert "Too few to set against 3.8%, England's 2015-16 figure" in page_text(hidden, "04")

@@ -1,5 +1,5 @@
-"""A change between two counts, and a leader among areas, against hand-worked values and R's
-published poisson.test output.
+"""A change between two counts, against hand-worked values and R's published poisson.test
+output.
 
 R reference (stats::poisson.test, two counts; its documentation example and a worked
 example of the same function):
@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wscb_analysis.stats import clear_leader, count_change_test
+from wscb_analysis.stats import count_change_test
 
 # ------------------------------------------------------------------ review case 5
 
@@ -93,38 +92,3 @@ def test_case5_bad_counts(current, previous, message):
 def test_case5_p_value_and_interval_never_disagree(x, y, level):
     out = count_change_test(x, y, level=level)
     assert (out["p_value"] < 1 - level) == (out["verdict"] != "similar")
-
-
-# ------------------------------------------------------------------ titles that rank
-
-
-def _areas(rows):
-    return pd.DataFrame(rows, columns=["district", "value", "lower", "upper"])
-
-
-def test_case5_leader_only_when_its_interval_clears_every_other():
-    clear = _areas([("Rugby", 0.30, 0.27, 0.33), ("Warwick", 0.22, 0.20, 0.25),
-                    ("Stratford", 0.20, 0.17, 0.23)])
-    # Rugby's lower limit 0.27 is above every other upper limit (0.25, 0.23).
-    assert clear_leader(clear, "district") == "Rugby"
-    # Lowest: Stratford's upper 0.23 is not below Warwick's lower 0.20: no clear lowest.
-    assert clear_leader(clear, "district", highest=False) is None
-    overlap = _areas([("Rugby", 0.30, 0.24, 0.36), ("Warwick", 0.22, 0.20, 0.25),
-                      ("Stratford", 0.20, 0.17, 0.23)])
-    # Rugby is highest, but 0.24 < Warwick's 0.25: the intervals overlap, no leader.
-    assert clear_leader(overlap, "district") is None
-    touching = _areas([("Rugby", 0.30, 0.25, 0.36), ("Warwick", 0.22, 0.20, 0.25)])
-    assert clear_leader(touching, "district") is None
-
-
-def test_case5_not_rankable_rows_are_left_out_and_gaps_are_errors():
-    t = _areas([("Rugby", 0.30, 0.27, 0.33), ("Not recorded", 0.60, 0.20, 0.90),
-                ("Warwick", 0.22, 0.20, 0.25), ("Nuneaton", None, None, None)])
-    with pytest.raises(ValueError, match=r"row 4 \('Nuneaton'\): column 'value' is missing"):
-        clear_leader(t, "district")
-    t["skip"] = [False, True, False, True]
-    assert clear_leader(t, "district", not_rankable="skip") == "Rugby"
-    assert clear_leader(t, "district", not_rankable=[False, True, False, True]) == "Rugby"
-    # Left to compete, the wide "Not recorded" interval would stop Rugby leading.
-    assert clear_leader(t.iloc[:3], "district") is None
-    assert clear_leader(t.iloc[:1], "district") is None  # nothing to rank against

@@ -120,3 +120,128 @@ def test_case11_firm_limits_from_twelve_points_and_reasons_per_segment():
 def test_case11_baseline_needs_a_moving_range():
     with pytest.raises(ValueError, match="baseline_points must be 2 or more"):
         xmr([1, 2, 3, 4], baseline_points=1)
+
+
+# ------------------------------------------------------------------ NHSRplotthedots' examples
+#
+# Reference: nhs-r-community/NHSRplotthedots (the NHS-R Community's implementation of Making
+# Data Count), its own tests. Its defaults: screen_outliers = TRUE, improvement "increase".
+
+# tests/testthat/test-ptd_spc_standard.R: set.seed(123); y = rnorm(20) (R's values, to the 8
+# decimals R prints them).
+RNORM_123 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499,
+             0.46091621, -1.26506123, -0.68685285, -0.44566197, 1.22408180, 0.35981383,
+             0.40077145, 0.11068272, -0.55584113, 1.78691314, 0.49785048, -1.96661716,
+             0.70135590, -0.47279141]
+
+
+def test_nhsr_rnorm_20_limits_and_common_cause():
+    # tests/testthat/_snaps/ptd_spc.md, "it outputs expected content": mean 0.142,
+    # lpl -3.01, upl 3.29, n 20, common_cause 20 (printed to 3 significant figures).
+    out = xmr(RNORM_123, screen_outliers=True, improvement="increase")
+    assert round(out["mean"].iloc[0], 3) == 0.142
+    assert (round(out["lpl"].iloc[0], 2), round(out["upl"].iloc[0], 2)) == (-3.01, 3.29)
+    assert (out["variation"] == "common cause").sum() == 20
+
+
+def test_nhsr_rnorm_20_in_two_groups_of_ten():
+    # The same snapshot with facet_field: the first ten and the last ten, each its own limits
+    # (NHSRplotthedots groups by facet and rebase group alike): 0.0746 (-2.60 to 2.75) and
+    # 0.209 (-3.28 to 3.70), all common cause. A rebase at the eleventh point does the same.
+    out = xmr(RNORM_123, screen_outliers=True, rebase_at=[10])
+    first, second = out.iloc[0], out.iloc[10]
+    assert (round(first["mean"], 4), round(first["lpl"], 2), round(first["upl"], 2)) == (
+        0.0746, -2.60, 2.75)
+    assert (round(second["mean"], 3), round(second["lpl"], 2), round(second["upl"], 2)) == (
+        0.209, -3.28, 3.70)
+    assert not out["special_cause"].any()
+
+
+def test_nhsr_two_close_points_on_opposite_sides_are_common_cause():
+    # test-ptd_spc_standard.R, "it only reports special cause for 2 of 3 points close to
+    # limits when they are on the same side of the mean": 1, -1 repeated 8 times, then the
+    # 15th and 16th set to 5.5 and -5.5. By hand: mean 0; moving ranges 2 x 13, 6.5, 11 ->
+    # AMR 43.5 / 15 = 2.9; limits -/+ 7.714, 2-sigma lines -/+ 5.143: both points are close
+    # to a limit, on opposite sides. Expected: the last two points common_cause.
+    values = [1, -1] * 8
+    values[14], values[15] = 5.5, -5.5
+    out = xmr(values, screen_outliers=True, improvement="increase")
+    assert out["upl"].iloc[0] == pytest.approx(2.66 * 32.5 / 14)
+    assert out["variation"].tolist()[-2:] == ["common cause", "common cause"]
+
+
+@pytest.mark.parametrize("values,flagged,direction", [
+    # test-ptd_calculate_point_type.R, ptd_seven_point_trend and ptd_part_of_seven_trend:
+    # 1:7 is a trend ending at the 7th point, and all 7 are part of it; c(2, 1:7, 3) flags the
+    # 2nd to 8th; a tie (1:3, 3:6) breaks it. Here the limits are wide enough (checked below)
+    # for the trend rule to be the one that flags them.
+    ([2, 1, 2, 3, 4, 5, 6, 7, 3], [1, 2, 3, 4, 5, 6, 7], "high"),
+    ([2, 7, 6, 5, 4, 3, 2, 1, 3], [1, 2, 3, 4, 5, 6, 7], "low"),
+    ([1, 2, 3, 3, 4, 5, 6, 5, 4], [], ""),
+])
+def test_nhsr_seven_point_trends(values, flagged, direction):
+    out = xmr(values)
+    # [2, 1, 2, ..., 7, 3]: mean 33/9 = 3.667, AMR 11/8 = 1.375, limits -0.03 to 7.32; the
+    # falling case mirrors it.
+    assert not flagged or not (out["rule"] == "outside limits").any()
+    assert [i for i, r in enumerate(out["rule"]) if r == "trend"] == flagged
+    assert set(out.loc[out["rule"] == "trend", "direction"]) == ({direction} - {""})
+
+
+# A baseline that fixes wide limits, so only the points after it are judged: 0, 10 x 6 ->
+# mean 5, AMR 10, process limits 5 -/+ 26.6 (-21.6 to 31.6), 2-sigma lines 5 -/+ 17.733
+# (-12.733 to 22.733).
+BASE = [0, 10] * 6
+
+
+def test_two_of_three_counts_only_points_between_the_two_sigma_line_and_the_limit():
+    # NHSRplotthedots (R/ptd_spc_standard.R): close_to_limits = !outside_limits & beyond the
+    # 2-sigma line. 25 and 24 are close (above 22.733, below 31.6), with 6 above the mean: a
+    # 2-of-3 pattern, and only the close points are flagged.
+    two = xmr(BASE + [25, 6, 24], baseline_points=12)
+    assert two["rule"].tolist()[12:] == ["two of three", "", "two of three"]
+    assert two["direction"].tolist()[12:] == ["high", "", "high"]
+    # 35 is beyond the limit (outside limits), so it is not "close": with one close point
+    # (25) there is no 2-of-3, and 25 stays common cause.
+    one = xmr(BASE + [35, 25, 6], baseline_points=12)
+    assert one["rule"].tolist()[12:] == ["outside limits", "", ""]
+    # Two close points with the third on the other side of the mean: no pattern.
+    split = xmr(BASE + [25, 4, 24], baseline_points=12)
+    assert split["rule"].tolist()[12:] == ["", "", ""]
+
+
+def test_a_trend_is_judged_by_its_direction_even_across_the_mean():
+    # NHSRplotthedots since 0.2 (issue #171, pull request #180, as NHS England's spreadsheet):
+    # a point of a 7-point trend is improvement or concern by the trend's direction, not by
+    # the side of the mean it lies on. Seven points rising from 1 to 7 all lie below the mean
+    # 5 (and inside the limits): each is "high" (rising), so an improvement where higher is
+    # better, a concern where lower is.
+    rising = BASE + [1, 2, 3, 4, 5, 6, 7]
+    up = xmr(rising, baseline_points=12, improvement="increase")
+    assert up["rule"].tolist()[12:] == ["trend"] * 7
+    assert up["direction"].tolist()[12:] == ["high"] * 7
+    assert up["variation"].tolist()[12:] == ["improvement"] * 7
+    down = xmr(rising, baseline_points=12, improvement="decrease")
+    assert down["variation"].tolist()[12:] == ["concern"] * 7
+    # Crossing the mean (3 to 9 around 5) changes nothing: rising is rising.
+    across = xmr(BASE + [3, 4, 5, 6, 7, 8, 9], baseline_points=12, improvement="increase")
+    assert across["variation"].tolist()[12:] == ["improvement"] * 7
+
+
+def test_where_a_falling_run_meets_a_rising_one_the_point_takes_the_run_to_its_right():
+    # 9 down to 3 (7 falling) then 3 up to 9 (7 rising): the 3 belongs to both runs, and
+    # NHSRplotthedots gives it the direction of the step to its right (rising).
+    values = BASE + [9, 8, 7, 6, 5, 4, 3, 4, 5, 6, 7, 8, 9]
+    out = xmr(values, baseline_points=12)
+    assert out["rule"].tolist()[12:] == ["trend"] * 13
+    assert out["direction"].tolist()[12:] == ["low"] * 6 + ["high"] * 7
+
+
+def test_shift_and_outside_limits_by_the_side_of_the_mean():
+    # Seven points at 6 (above the mean 5) then 40 (beyond 31.6): shift "high" and outside
+    # limits "high"; seven at 4 then -30 (below -21.6): "low" for both.
+    high = xmr(BASE + [6] * 7 + [40], baseline_points=12)
+    assert high["rule"].tolist()[12:] == ["shift"] * 7 + ["outside limits"]
+    assert set(high["direction"].iloc[12:]) == {"high"}
+    low = xmr(BASE + [4] * 7 + [-30], baseline_points=12)
+    assert set(low["direction"].iloc[12:]) == {"low"}

@@ -11,7 +11,8 @@ Measures (keys ``measure|period|dim=value``; periods are months "Oct 2016", quar
 
 * referrals: ``referrals``, ``rereferrals`` (DfE C1, referral level); ``referrals_nfa`` and
   ``referrals_nfa_known``; ``ethnicity_not_recorded``, ``first_language_not_recorded``,
-  ``religion_not_recorded``; ``referrals_bme``, ``referrals_ethnicity_known``; by ``district``
+  ``religion_not_recorded``; ``referrals_bme``, ``referrals_ethnicity_known`` and the distinct
+  children of each (``children_bme``, ``children_ethnicity_known``); by ``district``
   and ``referral_source`` in the period; ``children_referred``, ``children_rereferred``
   (distinct children);
 * child protection plans: ``plans_started`` (by ``category`` x ``plan`` number in the period),
@@ -29,7 +30,7 @@ Measures (keys ``measure|period|dim=value``; periods are months "Oct 2016", quar
 Counts of distinct children do not add up exactly (a child can fall in two districts): their
 sums get the "never one hidden cell" rule only. Beside the sums, the plan holds the bounds an
 attacker knows from the definitions (interviews offered within Missing episodes, each
-group's children within all children, ...: :mod:`wscb_analysis.plan_bounds`), and no hidden
+group's children within all children, ...: :mod:`.bounds`), and no hidden
 figure is left pinned by sums and bounds together.
 """
 
@@ -283,8 +284,13 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("referrals_nfa", nfa.fillna(False).to_numpy(bool), label)
             c.total("referrals_nfa_known", nfa.notna().to_numpy(), label)
         if cov.has("ethnicity"):
+            bme = known & ~eth.isin(WHITE_BRITISH).to_numpy()
             c.total("referrals_ethnicity_known", known, label)
-            c.total("referrals_bme", known & ~eth.isin(WHITE_BRITISH).to_numpy(), label)
+            c.total("referrals_bme", bme, label)
+            # Children, not referrals (a child referred twice is one child): page 06 sets
+            # them against the school population, which counts each pupil once.
+            c.total("children_ethnicity_known", known, label, distinct=True)
+            c.total("children_bme", bme, label, distinct=True)
         c.total("children_referred", allr, label, distinct=True)
         c.total("children_rereferred", rer, label, distinct=True)
         if cov.has("referrals_last_12_months"):

@@ -8,8 +8,9 @@ from .formats import SUPPRESSED, is_small
 from .measures import NOT_RECORDED, make_key
 from .plan import PackPlan, PlanBuilder
 
-#: The blocks of the figures JSON that hold counts.
-BLOCKS = ("referrals", "cp_plans", "missing", "early_help", "diversity")
+#: The blocks of the figures JSON that hold counts. The journey block is not planned yet:
+#: its counts get primary suppression, so no count of 1 to 5 reaches a pack through it.
+BLOCKS = ("referrals", "cp_plans", "missing", "early_help", "diversity", "journey")
 
 #: The figures JSON's keys as plan figures: (block, key) -> (measure, dims).
 FIGURE_KEYS: dict[tuple[str, str], tuple[str, dict]] = {
@@ -102,6 +103,8 @@ def disclosed_figures(figures: dict, plan: PackPlan) -> dict:
         return SUPPRESSED if is_small(value) else value
 
     for block in BLOCKS:
+        if block not in figures:
+            continue
         src = figures.get(block) or {}
         shown = {}
         for key, value in src.items():

@@ -101,6 +101,11 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
     # Each child referred had at least one referral; each re-referred child one re-referral.
     Measure("children_referred", _D, "referrals", ("referrals",)),
     Measure("children_rereferred", _D, "referrals", ("children_referred", "rereferrals")),
+    # Children, not referrals, of a known and of a minority ethnicity (page 06 sets them
+    # against the school population, which counts each pupil once).
+    Measure("children_ethnicity_known", _D, "referrals",
+            ("children_referred", "referrals_ethnicity_known")),
+    Measure("children_bme", _D, "referrals", ("children_ethnicity_known", "referrals_bme")),
     # Child protection plans (DfE D3, D7, D5): started, ended, open at the period's end.
     Measure("plans_started", _E, "cp_plans"),
     Measure("plans_second_or_subsequent", _E, "cp_plans", ("plans_started",)),

@@ -20,10 +20,22 @@ START_END = {
     "cp_plans": ("start_date", "end_date"),
     "missing": ("start_date", "end_date"),
     "early_help": ("assessment_start", "assessment_completion"),
+    "assessments": ("assessment_start", "assessment_authorised"),
+    "s47": ("s47_start", "icpc_date"),
+    "children_in_need": ("cin_start", "cin_closure"),
+}
+#: Why an end before its start sets a row aside, where DfE's census validation names it
+#: (the rule that makes the record one that cannot be counted); else the plain words.
+END_BEFORE_START = {
+    "assessments": "authorised on {end}, before the assessment started on {start} (an "
+                   "assessment cannot start after it is authorised: DfE validation rule 8608)",
+    "s47": "conference on {end}, before the section 47 enquiry started on {start} (DfE "
+           "validation rule 8615)",
 }
 #: The event date of each source (checked against the date of birth where it must follow it).
 EVENT = {"referrals": "referral_date", "cp_plans": "start_date", "missing": "start_date",
-         "early_help": "assessment_start"}
+         "early_help": "assessment_start", "contacts": "contact_date",
+         "assessments": "assessment_start", "s47": "s47_start", "children_in_need": "cin_start"}
 
 
 def duplicates(table: pa.Table, child: pa.Array, dates: list[np.ndarray]) -> np.ndarray:
@@ -113,8 +125,10 @@ def cross_field(dates: dict[str, np.ndarray], source: Source, mapping: dict[str,
         s, e = dates[start], dates[end]
         idx = np.flatnonzero(~np.isnat(s) & ~np.isnat(e) & (e < s))
         if len(idx):
+            words = END_BEFORE_START.get(source.name,
+                                         "end date {end} is before start date {start}")
             out.append((idx, mapping.get(end, end), np.array(
-                [f"end date {_dmy(e[i])} is before start date {_dmy(s[i])}" for i in idx],
+                [words.format(end=_dmy(e[i]), start=_dmy(s[i])) for i in idx],
                 dtype=object)))
     event = EVENT[source.name]
     if "dob" in mapping and source.name in ("missing", "early_help"):

@@ -53,7 +53,14 @@ from .read import (
     read_text_table,
 )
 from .result import SET_ASIDE_COLUMNS, SourceResult, empty_frame
-from .schemas import SOURCES, all_field_names, header_score, map_headers, normalise_header
+from .schemas import (
+    JOURNEY_SOURCES,
+    SOURCES,
+    all_field_names,
+    header_score,
+    map_headers,
+    normalise_header,
+)
 from .validate import PLAUSIBLE_FROM, PLAUSIBLE_TO, validate_table
 from .workbook import Workbook
 
@@ -112,13 +119,14 @@ class Extract:
     wscb_analysis.io.load.SourceNotHeld: 'performance' is not a source of the extract: the
     partners' performance dataset is read by
     wscb_analysis.performance.load_performance(e.data_dir). The extract's sources are
-    referrals, cp_plans, early_help, missing (this one holds referrals).
+    referrals, cp_plans, early_help, missing, contacts, assessments, s47, children_in_need
+    (this one holds referrals).
     >>> e.misssing
     Traceback (most recent call last):
     ...
     wscb_analysis.io.load.NoSuchSource: 'misssing' is not a source of the extract: did you
-    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing (this
-    one holds referrals).
+    mean 'missing'? The extract's sources are referrals, cp_plans, early_help, missing,
+    contacts, assessments, s47, children_in_need (this one holds referrals).
     """
 
     data_dir: Path
@@ -128,6 +136,11 @@ class Extract:
     #: -> SHA-256 of their bytes when the extract was loaded, for the manifest; the files
     #: themselves are read by :mod:`wscb_analysis.performance`.
     partner_hashes: dict[str, str] = field(default_factory=dict)
+    #: The ``--map`` the sources were read with, and whether the cache was used: whatever
+    #: else reads this folder for the same pack (the partners' dataset, the scorecard's
+    #: computed indicators) reads it the same way.
+    column_map: dict[str, str] = field(default_factory=dict)
+    use_cache: bool = True
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in SOURCES:
@@ -329,6 +342,7 @@ def load_extract(
         if authority is None:
             raise ExtractError(f"--la {la}: not a local authority in DfE's tables; give the "
                                "authority's DfE code (e.g. E10000031)")
+    census, census_files = _census(data_dir)
     workbooks: dict[Path, Workbook | str] = {}
     for path in find_annex_a_workbooks(data_dir):
         # Read and checked once, before the sources load in parallel.
@@ -340,6 +354,8 @@ def load_extract(
     def one(name: str) -> SourceResult:
         spec = SOURCES[name]
         path = find_source_file(data_dir, spec)
+        if census_files and name in census_sources():
+            return _from_census(name, census, census_files, path, workbooks)
         try:
             if path is not None:
                 return load_source(path, name, column_map, use_cache=use_cache,
@@ -365,18 +381,69 @@ def load_extract(
     for wb in workbooks.values():
         if isinstance(wb, Workbook):
             wb.raw.release()
-    sources = {name: loaded[name] for name in SOURCES}
+    # The journey's lists are reported only where supplied, so other extracts read as before.
+    sources = {name: loaded[name] for name in SOURCES
+               if name not in JOURNEY_SOURCES or loaded[name].file}
     if not any(r.file for r in sources.values()):
+        from .cin import find_census_returns
+
+        notes = "".join(f"; {n}" for n in find_census_returns(data_dir)[1])
         raise ExtractError(
             f"{data_dir}: holds none of referrals.csv, cp_plans.csv, early_help.csv, "
-            "missing.csv or an Annex A workbook")
+            "missing.csv, contacts.csv, assessments.csv, s47.csv, an Annex A workbook or a "
+            f"CIN census return (.xml){notes}")
     _check_map_headers(column_map, sources)
     extract = Extract(data_dir=data_dir, sources=sources,
                       synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
-                      partner_hashes=_partner_hashes(data_dir))
+                      partner_hashes=_partner_hashes(data_dir),
+                      column_map=dict(column_map or {}), use_cache=use_cache)
     if strict and not extract.usable:
         raise ExtractError("\n".join(extract.problems()))
     return extract
+
+
+def census_sources() -> tuple[str, ...]:
+    from .cin_load import CENSUS_SOURCES
+
+    return CENSUS_SOURCES
+
+
+def _census(data_dir: Path) -> tuple[dict[str, SourceResult] | str, str]:
+    """The folder's CIN census returns, read and merged (:mod:`.cin_load`), or the message
+    saying why they could not be; and the files' names ("" when there are none)."""
+    from .cin import find_census_returns
+
+    paths, notes = find_census_returns(data_dir)
+    if not paths:
+        return {}, ""
+    from .cin_load import load_census
+
+    files = ", ".join(p.name for p in paths)
+    try:
+        return load_census(paths, notes), files
+    except (ExtractError, OSError) as exc:
+        return str(exc), files
+
+
+def _from_census(name: str, census: dict[str, SourceResult] | str, files: str,
+                 path: Path | None, workbooks: dict) -> SourceResult:
+    """A source the census returns hold. A list of the same source in the folder (its own
+    file or a workbook's sheet) is refused beside them: the two cannot be told apart record
+    by record, and adding them would count every child twice (docs/assumptions.md)."""
+    spec = SOURCES[name]
+    listed = path.name if path is not None else next(
+        (f"{p.name} [{_match_sheet(wb.sheet_names, spec)}]" for p, wb in workbooks.items()
+         if isinstance(wb, Workbook) and _match_sheet(wb.sheet_names, spec)), None)
+    if listed is not None:
+        return SourceResult(source=name, file=f"{listed}; {files}", data=empty_frame(name),
+                            problems=[f"{listed} and the CIN census returns ({files}) both hold "
+                                      f"{spec.noun.removeprefix('the ')}: a folder holds one or "
+                                      "the other for a source, never both (each child would "
+                                      "count twice). Move one of them to another folder."])
+    if isinstance(census, str):
+        return SourceResult(source=name, file=files, data=empty_frame(name),
+                            problems=[census])
+    return census[name]
 
 
 def _partner_hashes(data_dir: Path) -> dict[str, str]:

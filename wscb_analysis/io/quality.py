@@ -84,8 +84,10 @@ def quality_report(extract: Extract, max_rows: int = 50) -> str:
             lines.append(f"  columns not used: {', '.join(map(visible, r.columns_ignored))}")
         shown = r.set_aside.head(max_rows)
         for rec in shown.itertuples(index=False):
-            lines.append(f"  set aside: {rec.file} row {rec.row}, column '{rec.column}': "
-                         f"{rec.reason}")
+            # A census return's records are named by their element path (and line).
+            where = (f"{rec.column}" if str(rec.file).lower().endswith(".xml")
+                     else f"row {rec.row}, column '{rec.column}'")
+            lines.append(f"  set aside: {rec.file} {where}: {rec.reason}")
         if len(r.set_aside) > max_rows:
             lines.append(f"  ... and {len(r.set_aside) - max_rows:,} more reasons "
                          f"(wscb validate --all lists them)")

@@ -7,6 +7,7 @@ without importing the loader that calls it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
@@ -43,6 +44,12 @@ class SourceResult:
     #: SHA-256 (hex) of the bytes read and parsed.
     input_hash: str | None = None
     from_cache: bool = False
+    #: The first day the source holds every record of (None: judged from its records). A
+    #: CIN census return holds the cases still open when its year began, so the records
+    #: before the first year held are not all of them (see :mod:`.cin`).
+    held_from: date | None = None
+    #: The last day it holds (a census: the latest return's reference date).
+    held_to: date | None = None
     #: Rows of a pooled file that name another authority than the one asked for (``--la``).
     rows_other_authorities: int = 0
 
@@ -52,7 +59,10 @@ class SourceResult:
 
     @property
     def rows_set_aside(self) -> int:
-        return int(self.set_aside["row"].nunique()) if len(self.set_aside) else 0
+        if not len(self.set_aside):
+            return 0
+        # Rows of several files (the CIN census returns of several years) share numbers.
+        return len(self.set_aside[["file", "row"]].drop_duplicates())
 
     @property
     def rows_kept(self) -> int:

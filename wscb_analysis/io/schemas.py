@@ -156,6 +156,8 @@ _DOB = Field("dob", DATE, (r"date of birth", r"dob", r"birth date", r"d o b"),
              label="Date of Birth")
 _DISTRICT = Field("district", TEXT, (r"district", r"district borough", r"borough",
                                      r"locality", r"area"), label="District")
+_DISABILITY = Field("disability", YN, (r"does the child have a disability", r"disability",
+                                        r"disabled"), label="Does the Child have a Disability")
 #: Pivot-table exports put "Sum of " before a number's header.
 _SUM = r"(?:sum of )?"
 
@@ -192,8 +194,7 @@ CP_PLANS = Source(
     "Annex A List 7: child protection plans",
     (
         _CHILD_ID, _GENDER, _ETHNICITY, _DOB,
-        Field("disability", YN, (r"does the child have a disability", r"disability",
-                                 r"disabled"), label="Does the Child have a Disability"),
+        _DISABILITY,
         Field("start_date", DATE, (r"child protection plan start date", r"cp plan start date",
                                    r"cpp start date", r"plan start date", r"start date"),
               required=True, mandatory_value=True, label="Child Protection Plan Start Date"),
@@ -275,7 +276,105 @@ MISSING = Source(
          "MIS_START, MIS_END; or a local extract)",
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (REFERRALS, CP_PLANS, EARLY_HELP, MISSING)}
+CONTACTS = Source(
+    "contacts",
+    "contacts",
+    "Annex A List 1: contacts",
+    (
+        _CHILD_ID, _GENDER, _ETHNICITY, _DOB,
+        Field("contact_date", DATE, (r"date of contact", r"contact date",
+                                     r"date contact (received|made)", r"contact received date"),
+              required=True, mandatory_value=True, label="Date of Contact"),
+        Field("contact_source", CODE, (r"contact source", r"source of contact", r"source"),
+              label="Contact Source", annex_a=True, upper=True),
+        _DISTRICT,
+    ),
+    sheet_patterns=(r"list 1\b", r"^contacts?$"),
+    noun="the contacts list (Annex A List 1)",
+)
+
+ASSESSMENTS = Source(
+    "assessments",
+    "assessments",
+    "Annex A List 4: social care assessments",
+    (
+        _CHILD_ID, _GENDER, _ETHNICITY, _DOB, _DISABILITY,
+        Field("assessment_start", DATE, (r"continuous assessment start date",
+                                         r"assessment (actual )?start date", r"start date"),
+              required=True, mandatory_value=True, label="Continuous Assessment Start Date"),
+        Field("assessment_authorised", DATE, (
+            r"continuous assessment date of authorisation", r"assessment date of authorisation",
+            r"date of authorisation", r"assessment authorisation date", r"authorisation date",
+            r"assessment (completion|end) date", r"date (assessment )?(completed|authorised)"),
+              label="Continuous Assessment Date of Authorisation"),
+        _DISTRICT,
+    ),
+    sheet_patterns=(r"list 4\b", r"^(social care |continuous )?assessments?$"),
+    noun="the assessments list (Annex A List 4)",
+)
+
+S47 = Source(
+    "s47",
+    "s47",
+    "Annex A List 5: section 47 enquiries and initial child protection conferences",
+    (
+        _CHILD_ID, _GENDER, _ETHNICITY, _DOB, _DISABILITY,
+        Field("s47_start", DATE, (
+            r"strategy discussion initiating section 47 enquiry start date",
+            r"section 47 (enquiry )?start date", r"s47 (enquiry |actual )?start date",
+            r"start date"),
+              required=True, mandatory_value=True,
+              label="Strategy discussion initiating Section 47 Enquiry Start Date"),
+        Field("icpc_not_required", YN, (
+            r"was an initial child protection conference deemed unnecessary",
+            r"(initial child protection conference|icpc) (deemed unnecessary|not required)"),
+              label="Was an Initial Child Protection Conference deemed unnecessary?"),
+        Field("icpc_date", DATE, (r"date of (the )?initial child protection conference",
+                                  r"initial child protection conference date",
+                                  r"date of icpc", r"icpc date"),
+              label="Date of Initial Child Protection Conference"),
+        Field("led_to_plan", YN, (
+            r"did the initial child protection conference result in a child protection plan",
+            r"(icpc|conference) result(ed)? in a (child protection|cp) plan"),
+              label="Did the Initial Child Protection Conference Result in a Child Protection "
+                    "Plan"),
+        _DISTRICT,
+    ),
+    sheet_patterns=(r"list 5\b", r"section 47", r"s47"),
+    noun="the section 47 enquiries list (Annex A List 5)",
+)
+
+CHILDREN_IN_NEED = Source(
+    "children_in_need",
+    "children_in_need",
+    "Annex A List 6: children in need",
+    (
+        _CHILD_ID, _GENDER, _ETHNICITY, _DOB, _DISABILITY,
+        Field("cin_start", DATE, (r"cin start date", r"child in need start date",
+                                  r"episode start date", r"start date"),
+              required=True, mandatory_value=True, label="CIN Start Date"),
+        Field("primary_need", TEXT, (r"primary need code", r"primary need"),
+              label="Primary Need Code", annex_a=True),
+        Field("cin_closure", DATE, (r"cin closure date", r"closure date", r"end date"),
+              label="CIN Closure Date"),
+        Field("closure_reason", TEXT, (r"reason for closure", r"closure reason"),
+              label="Reason for Closure", annex_a=True),
+        _DISTRICT,
+    ),
+    sheet_patterns=(r"list 6\b", r"^children in need$"),
+    noun="the children in need list (Annex A List 6)",
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (REFERRALS, CP_PLANS, EARLY_HELP, MISSING,
+                                                  CONTACTS, ASSESSMENTS, S47, CHILDREN_IN_NEED)}
+#: The child's journey beyond referrals and plans (Annex A Lists 1, 4, 5, 6): listed in an
+#: extract's reports only where supplied, so an extract without them reads as before.
+JOURNEY_SOURCES = ("contacts", "assessments", "s47", "children_in_need")
+
+#: CIN census disability codes (DEFINITIONS.md): NONE is no disability, the rest disabled.
+DISABILITY_CODES = {"NONE": False, "MOB": True, "HAND": True, "PC": True, "INC": True,
+                    "COMM": True, "LD": True, "HEAR": True, "VIS": True, "BEH": True,
+                    "CON": True, "AUT": True, "DDA": True}
 
 #: Y/N fields may read "a) Yes", "b) No", "c) Unknown" in Annex A (compared normalised, with
 #: any "a) " prefix dropped).

@@ -124,6 +124,14 @@ class Workbook:
         """The sheet's records as text columns; the header is the best-scoring of its first
         rows (see :func:`.read.choose_header`)."""
         name = self.sheet_names[sheet] if isinstance(sheet, int) else sheet
+        rows, start_row, start_col = self.read_grid(name)
+        return _sheet_table(rows, start_row, start_col, f"{self.label} [{name}]", score)
+
+    def read_grid(self, sheet: str | int = 0) -> tuple[list[list], int, int]:
+        """The sheet's cells as the reader gives them (values, not text), from its first
+        value to its last, checked against the budget first; with the sheet row and column
+        (0-based) of the grid's first cell."""
+        name = self.sheet_names[sheet] if isinstance(sheet, int) else sheet
         label = f"{self.label} [{name}]"
         ext = self.extent(name)
         if ext is not None and ext.cells > MAX_SHEET_CELLS:
@@ -142,7 +150,7 @@ class Workbook:
                 start_row, start_col = sh.start if rows else (0, 0)
         except Exception as exc:
             raise _refuse(label, f"could not be read ({_first_line(exc)})") from None
-        return _sheet_table(rows, start_row, start_col, label, score)
+        return rows, start_row, start_col
 
 
 def _sheet_table(rows: list[list], start_row: int, start_col: int, label: str,

@@ -4,7 +4,8 @@
   ``indicators.csv`` (row accounting as for the other sources);
 * :func:`scorecard` judges every indicator, partners' and the suite's own (computed each
   quarter from the extract), with Making Data Count's variation and assurance summaries;
-* :mod:`.page` holds the scorecard page's sections and the index tile;
+* :mod:`.page` is the scorecard page (its sections, display, words and index tile), which
+  reads this package's data and is never read by it;
 * :func:`write_template` writes the workbook partners fill in;
 * :func:`write_performance_demo` writes the synthetic demo files (``wscb synth``).
 
@@ -21,10 +22,12 @@ _WHERE = {
     "PerformanceData": ".load", "load_performance": ".load",
     "assurance_state": ".mdc", "summarise": ".mdc", "variation_state": ".mdc",
     "ScorecardData": ".scorecard", "build_scorecard": ".scorecard", "scorecard": ".scorecard",
+    "load_scorecard": ".scorecard", "performance_coverage": ".load",
 }
 
 __all__ = ["COMPUTED", "COMPUTED_IDS", "PerformanceData", "ScorecardData", "assurance_state",
-           "build_scorecard", "load_performance", "scorecard", "summarise", "variation_state"]
+           "build_scorecard", "load_performance", "load_scorecard", "performance_coverage",
+           "scorecard", "summarise", "variation_state"]
 
 
 def __getattr__(name: str):

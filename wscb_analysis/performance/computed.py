@@ -19,13 +19,9 @@ Percentages are 0-100 here (the dataset's scale), with their numerator and denom
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -196,7 +192,13 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
     """
     from ..figures import headline_figures
 
-    figures_for = figures_for or (lambda q: headline_figures(extract, q))
+    def figures(q: Period, blocks: set[str]) -> dict:
+        # Only the blocks the quarter's indicators read: a quarter held by one source (plans
+        # from years before the other lists begin) costs that source's figures alone.
+        if figures_for is not None:
+            return figures_for(q)
+        return headline_figures(extract, q, blocks=blocks)
+
     # What each source holds is coverage's to say (an inspection list of plans holds nothing
     # whole before its window, though its plans started earlier).
     coverage = extract_coverage(extract)
@@ -213,9 +215,9 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
                   and set(c.fields) <= set(extract.sources[c.extract_source].columns_used)]
         if not wanted:
             continue
-        figures = figures_for(q)
+        held_figures = figures(q, {c.block for c in wanted})
         for c in wanted:
-            value, num, den = c.read(figures)
+            value, num, den = c.read(held_figures)
             if value is None:
                 continue
             rows.append({"indicator": c.indicator, "period": q.label, "kind": "quarter",
@@ -226,107 +228,32 @@ def computed_rows(extract, end: date, figures_for=None, max_quarters: int | None
     return pd.DataFrame(rows, columns=columns)
 
 
-#: Bump when the way computed rows are worked out changes in a way the code digest below
-#: cannot see.
+#: Bump when the way computed rows are worked out changes in a way the code digest of the
+#: store (every module this one imports) cannot see.
 ROWS_VERSION = "1"
-#: The modules whose code decides the computed rows: a saved result is only reused with them
-#: unchanged (with the extract's files, by their SHA-256).
-_CODE = ("figures.py", "coverage.py", "periods.py", "metrics", "io/schemas.py",
-         "io/validate.py", "performance/computed.py")
-#: Seconds a process waits for another that is working out the same rows.
-WAIT_SECONDS = 120
-
-
-def _code_digest() -> str:
-    import hashlib
-
-    here = Path(__file__).resolve().parents[1]
-    h = hashlib.blake2b(digest_size=16)
-    for name in _CODE:
-        path = here / name
-        for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            h.update(f.relative_to(here).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
 
 
 def saved_computed_rows(extract, end: date, max_quarters: int | None = None) -> pd.DataFrame:
     """:func:`computed_rows`, worked out once for the same extract (its files' SHA-256 and
-    the columns used), quarter end and number of quarters, and the same code, and saved under
-    ``data/processed/scorecard/``: the pack's index tile (in the publishing process) and the
-    scorecard page (in a notebook's kernel) ask for the same rows at the same moment, and a
-    second publish of an extract asks again. A process that finds another working out the
-    same rows waits for it (at most :data:`WAIT_SECONDS`). The rows hold counts of children:
-    they stay in the analyst's processed folder, never in a pack."""
-    import hashlib
-    import pickle
-
-    from .. import config
+    the columns used), quarter end and number of quarters, and the same code, and kept in
+    the one store of derived results (:mod:`wscb_analysis.cache`): the pack's index tile (in
+    the publishing process) and the scorecard page (in a notebook's kernel) ask for the same
+    rows at the same moment, and a second publish of an extract asks again; one process works
+    them out while the others wait. The rows hold counts of children: they stay in the
+    analyst's processed folder, never in a pack."""
+    from .. import cache
     from ..io.cache import LOADER_VERSION
 
     hashes = extract.input_hashes()
-    if not hashes:  # not from files: nothing to key the rows by
+    # Not from files (nothing to key the rows by), or read with --no-cache: worked out afresh.
+    if not hashes or not getattr(extract, "use_cache", True):
         return computed_rows(extract, end, max_quarters=max_quarters)
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{ROWS_VERSION}|{LOADER_VERSION}|{_code_digest()}|{end}|{max_quarters}|".encode())
-    for name, digest in sorted(hashes.items()):
-        h.update(f"{name}={digest};".encode())
-    for name, r in sorted(extract.sources.items()):
-        h.update(f"{name}:{r.usable}:{sorted(r.columns_used.items())};".encode())
-    path = config.PROCESSED_DIR / "scorecard" / f"{h.hexdigest()}.pickle"
-
-    def saved() -> pd.DataFrame | None:
-        try:
-            with open(path, "rb") as fh:
-                rows = pickle.load(fh)
-            return rows if isinstance(rows, pd.DataFrame) else None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-
-    rows = saved()
-    if rows is not None:
-        return rows
-    with _only_one(path.with_suffix(".lock")):
-        rows = saved()  # worked out by the process that held the lock
-        if rows is not None:
-            return rows
-        rows = computed_rows(extract, end, max_quarters=max_quarters)
-        try:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)  # whole or not at all
-        except OSError:
-            pass  # the file only saves time
-    return rows
-
-
-@contextmanager
-def _only_one(lock: Path):
-    """Hold an exclusive lock on ``lock`` while working (waiting at most WAIT_SECONDS for
-    another holder; then working anyway). Without file locks (Windows, a read-only folder)
-    every process works for itself."""
-    try:
-        import fcntl
-
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock, "a+")  # noqa: SIM115 - closed below
-    except (ImportError, OSError):
-        yield
-        return
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        held_lock = False
-        while not held_lock:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                held_lock = True
-            except OSError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-        yield
-    finally:
-        fh.close()  # closing the file releases the lock
+    inputs = (ROWS_VERSION, LOADER_VERSION, str(end), max_quarters, tuple(sorted(hashes.items())),
+              tuple((name, r.usable, tuple(sorted(r.columns_used.items())))
+                    for name, r in sorted(extract.sources.items())))
+    return cache.cached("scorecard", __name__, inputs,
+                        lambda: computed_rows(extract, end, max_quarters=max_quarters),
+                        accept=lambda v: isinstance(v, pd.DataFrame), exclusive=True)
 
 
 __all__ = ["COMPUTED", "COMPUTED_IDS", "ComputedIndicator", "computed_catalogue",

@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import ExtractError
 from ..io.load import SourceResult
 from ..periods import Period
-from .read import find_file, read_table
+from .read import find_file, open_workbook, read_table
 from .schema import CATALOGUE, PERFORMANCE
 from .validate import CAT_COLUMNS, PERF_COLUMNS, validate_catalogue, validate_performance
 
@@ -107,6 +107,7 @@ class PerformanceData:
             lines.extend(f"  UNUSABLE: {p}" for p in r.problems)
             if not r.usable:
                 continue
+            lines.extend(f"  warning: {w}" for w in r.warnings)
             lines.append(f"  rows in {r.rows_in:,} = kept {r.rows_kept:,} + duplicates "
                          f"{r.duplicates:,} + set aside {r.rows_set_aside:,}"
                          + ("" if r.accounts() else "  (DOES NOT ADD UP)"))
@@ -137,12 +138,15 @@ def load_performance(data_dir: Path | str, column_map: Mapping[str, str] | None 
         raise ExtractError(f"{folder}: no such folder")
     perf_path = find_file(folder, "performance")
     cat_path = find_file(folder, "indicators")
+    books: dict = {}  # a workbook is read and checked once, whichever sheets are read
 
     def read(path, patterns, source, first_if_none=True):
         if path is None:
             return None, None
         try:
-            return read_table(path, patterns, first_if_none), None
+            if path.suffix.lower() != ".csv" and path not in books:
+                books[path] = open_workbook(path)
+            return read_table(path, patterns, first_if_none, books.get(path)), None
         except ExtractError as exc:
             return None, SourceResult(source=source.name, file=path.name,
                                       problems=[str(exc)], data=_empty_frame(
@@ -161,9 +165,22 @@ def load_performance(data_dir: Path | str, column_map: Mapping[str, str] | None 
     return PerformanceData(performance=performance, catalogue=catalogue, data_dir=folder)
 
 
+def performance_coverage(data_dir: Path | str, period: Period,
+                         column_map: Mapping[str, str] | None = None) -> dict:
+    """The partners' dataset's entry of the figures JSON's ``coverage`` block (CONTRACT.md):
+    ``supplied, first_date, last_date, period_covered, fields_absent``, read with the same
+    column map as the extract. A folder that cannot be listed gives ``problem`` (a broken
+    dataset must not stop the figures; the scorecard page says what is wrong)."""
+    try:
+        return load_performance(data_dir, column_map).coverage(period)
+    except (ExtractError, OSError) as exc:
+        return {"supplied": True, "first_date": None, "last_date": None,
+                "period_covered": "none", "fields_absent": [], "problem": str(exc)}
+
+
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-__all__ = ["PerformanceData", "load_performance", "validate_catalogue",
+__all__ = ["PerformanceData", "load_performance", "performance_coverage", "validate_catalogue",
            "validate_performance", "find_file"]

@@ -17,6 +17,20 @@ Assurance (against a target in the indicator's better direction)
     the upper limit); "consistently missed" when it lies outside them on the other side;
     "hit and miss" when it lies between the limits (or on one): either can happen by chance
     alone. "no target" without one; "too few points" where variation has too few.
+    Assurance reads the limits as a forecast. Under a special cause the process has changed
+    since the limits were set, so the judgement describes the old process:
+    ``process_changed`` is True and the page says so beside it, and no summary lists such an
+    indicator as consistently meeting or missing its target without saying so.
+    ``latest_meet_target`` says whether the latest values (the run of points flagged by the
+    rule that flags the latest, or the latest alone under common cause) all meet the target:
+    an indicator whose latest values all meet it is never summarised as consistently missing
+    it.
+
+Where this departs from NHSRplotthedots: NHSRplotthedots gives no assurance for an indicator
+with no better direction ("neutral"); here a target carries its own direction ("at least",
+"at most"), so an indicator with no better direction but a target is judged against it.
+Icons need 6 points (METHODS.md), with trial limits said below 12; NHSRplotthedots draws them
+from any number of points and warns below 12.
 
 Sources: NHS England, Making Data Count (2019) and its SPC tool; NHSRplotthedots
 (``ptd_calculate_assurance_type``: strict comparisons with the limits of the last point).
@@ -36,6 +50,8 @@ VARIATION_STATES = ("common cause", "special cause improving", "special cause co
                     "special cause neither", "too few points")
 ASSURANCE_STATES = ("consistently met", "consistently missed", "hit and miss", "no target",
                     "too few points")
+#: Assurance states that judge the target against the limits.
+ASSURANCE_JUDGED = ("consistently met", "consistently missed", "hit and miss")
 #: No icon from fewer points than this (METHODS.md).
 MIN_POINTS = 6
 #: Fewer points than this give trial limits.
@@ -65,6 +81,15 @@ class Summary:
     upl: float = np.nan
     #: xmr output (one row per point), None below MIN_POINTS
     chart: pd.DataFrame | None = None
+    #: the latest point is a special cause: the limits describe the process before a change
+    process_changed: bool = False
+    #: the latest values (see the module notes) all meet the target; None without a target
+    latest_meet_target: bool | None = None
+
+    @property
+    def assurance_qualified(self) -> bool:
+        """Assurance judged against limits the process has since left (say so beside it)."""
+        return self.process_changed and self.assurance in ASSURANCE_JUDGED
 
 
 def variation_state(special: bool, direction: str, polarity: str) -> str:
@@ -93,6 +118,25 @@ def assurance_state(lpl: float, upl: float, target: float | None,
     return "hit and miss"
 
 
+def meets(value: float, target: float, target_direction: str) -> bool:
+    """Whether one value meets a target of at least (or at most) ``target``."""
+    return value >= target if target_direction == "at least" else value <= target
+
+
+def _latest_values(chart: pd.DataFrame) -> np.ndarray:
+    """The values of the pattern that flags the latest point: the run of points flagged by
+    the same rule, up to and including the latest (the latest alone under common cause)."""
+    rules = chart["rule"].to_numpy(object)
+    values = chart["value"].to_numpy(float)
+    segment = chart["segment"].to_numpy()
+    if not rules[-1]:
+        return values[-1:]
+    start = len(rules) - 1
+    while start > 0 and rules[start - 1] == rules[-1] and segment[start - 1] == segment[-1]:
+        start -= 1
+    return values[start:]
+
+
 def summarise(values: Sequence[float], polarity: str, target: float | None = None,
               target_direction: str | None = None,
               rebase_at: Sequence[int] | None = None,
@@ -112,6 +156,9 @@ def summarise(values: Sequence[float], polarity: str, target: float | None = Non
                 improvement=improvement_direction(polarity))
     last = chart.iloc[-1]
     special = bool(last["special_cause"])
+    latest_meet = (bool(all(meets(v, float(target), target_direction)
+                            for v in _latest_values(chart)))
+                   if has_target and target_direction in ("at least", "at most") else None)
     return Summary(
         variation=variation_state(special, str(last["direction"]), polarity),
         assurance=assurance_state(float(last["lpl"]), float(last["upl"]),
@@ -120,8 +167,10 @@ def summarise(values: Sequence[float], polarity: str, target: float | None = Non
         rule=str(last["rule"]) if special else "", points=latest,
         # Limits from fewer than 12 points (the segment, or its fixed baseline) are trial limits.
         trial_limits=min(latest, baseline_points or latest) < TRIAL_BELOW,
-        mean=float(last["mean"]), lpl=float(last["lpl"]), upl=float(last["upl"]), chart=chart)
+        mean=float(last["mean"]), lpl=float(last["lpl"]), upl=float(last["upl"]), chart=chart,
+        process_changed=special, latest_meet_target=latest_meet)
 
 
-__all__ = ["ASSURANCE_STATES", "MIN_POINTS", "Summary", "TRIAL_BELOW", "VARIATION_STATES",
-           "assurance_state", "improvement_direction", "summarise", "variation_state"]
+__all__ = ["ASSURANCE_JUDGED", "ASSURANCE_STATES", "MIN_POINTS", "Summary", "TRIAL_BELOW",
+           "VARIATION_STATES", "assurance_state", "improvement_direction", "meets", "summarise",
+           "variation_state"]

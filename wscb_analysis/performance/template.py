@@ -6,6 +6,12 @@ period column stored as text so Excel does not turn "2016-12" into a date), **In
 (the catalogue) and a hidden **Lists** sheet behind the period drop-down. Saved into the data
 folder as ``performance.xlsx``, the filled workbook loads with no mapping: the loader reads the
 Submissions sheet, and the Indicators sheet stands in for ``indicators.csv``.
+
+The catalogue the template lists is the partnership's own (``indicators.csv`` of a data
+folder) or the starter catalogue, cut to a chosen set of indicators when one is given
+(``wscb template --indicators FILE``): a partner who reports six indicators gets a workbook of
+six, not the whole catalogue. FILE is a list of indicator ids (one a line, or a column headed
+``indicator``), or a catalogue in ``indicators.csv``'s columns, which is then the catalogue.
 """
 
 from __future__ import annotations
@@ -59,6 +65,18 @@ def template_periods(first: str = "2012-13", last: str | None = None) -> list[st
     return out
 
 
+def _rows_of(catalogue) -> list[dict]:
+    """A validated catalogue's rows in the template's columns."""
+    rows = []
+    for rec in catalogue.data.to_dict("records"):
+        rec = dict(rec)
+        rec["target"] = "" if rec["target"] != rec["target"] else f"{rec['target']:g}"
+        rec["target_direction"] = rec["target_direction"] or ""
+        rec["about_children"] = "yes" if rec["about_children"] else "no"
+        rows.append(rec)
+    return rows
+
+
 def _catalogue_rows(data_dir: str | Path | None) -> list[dict]:
     """The partnership's own catalogue when a data folder has one, else the starter
     catalogue (the demo's indicators, without values)."""
@@ -67,21 +85,62 @@ def _catalogue_rows(data_dir: str | Path | None) -> list[dict]:
 
         cat = load_performance(data_dir).catalogue
         if cat.file is not None and len(cat.data):
-            rows = []
-            for r in cat.data.to_dict("records"):
-                r = dict(r)
-                r["target"] = "" if r["target"] != r["target"] else f"{r['target']:g}"
-                r["target_direction"] = r["target_direction"] or ""
-                r["about_children"] = "yes" if r["about_children"] else "no"
-                rows.append(r)
-            return rows
+            return _rows_of(cat)
     return starter_catalogue()
 
 
+def chosen_indicators(path: str | Path, catalogue: list[dict]) -> list[dict]:
+    """The rows of ``catalogue`` that the file at ``path`` chooses, in the file's order; or,
+    when the file is itself a catalogue (it has ``title``, ``unit`` and ``polarity``
+    columns), its own rows. Raises ValueError naming the file for an id the catalogue does
+    not have, a catalogue row that cannot be used, or a file that chooses nothing."""
+    from ..errors import ExtractError
+    from ..io.schemas import normalise_header
+    from .computed import COMPUTED_IDS
+    from .read import read_table
+    from .schema import CATALOGUE
+    from .validate import validate_catalogue
+
+    path = Path(path)
+    try:
+        table = read_table(path, (r"indicators?", r"catalogue"))
+    except (ExtractError, OSError) as exc:
+        raise ValueError(f"--indicators {path}: {exc}") from None
+    if table is None or not table.header:
+        raise ValueError(f"--indicators {path}: the file is empty: list the indicator ids, "
+                         "one a line")
+    names = {f.name for f in CATALOGUE.fields
+             if any(f.matches(normalise_header(h)) for h in table.header)}
+    if {"indicator", "title", "unit", "polarity"} <= names:
+        cat = validate_catalogue(table, path, reserved=set(COMPUTED_IDS))
+        problems = cat.problems + [f"row {r.row}, column '{r.column}': {r.reason}"
+                                   for r in cat.set_aside.itertuples(index=False)]
+        if problems:
+            raise ValueError(f"--indicators {path}: " + "; ".join(problems[:5]))
+        return _rows_of(cat)
+    first = table.header[0].strip()
+    ids = [] if CATALOGUE.fields[0].matches(normalise_header(first)) else [first]
+    ids += [row[0].strip() for row in table.rows if row and row[0].strip()]
+    ids = list(dict.fromkeys(i for i in ids if not i.startswith("#")))
+    if not ids:
+        raise ValueError(f"--indicators {path}: no indicator id is listed: give one a line")
+    known = {r["indicator"]: r for r in catalogue}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(f"--indicators {path}: not in the catalogue: "
+                         f"{', '.join(unknown[:10])}"
+                         + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+                         + " (the ids the template can list are those of the catalogue's "
+                           "Indicators sheet)")
+    return [known[i] for i in ids]
+
+
 def write_template(path: str | Path, data_dir: str | Path | None = None,
-                   first_period: str = "2012-13", last_period: str | None = None) -> Path:
+                   first_period: str = "2012-13", last_period: str | None = None,
+                   indicators: str | Path | None = None) -> Path:
     """Write the partners' workbook to ``path`` (``.xlsx``). ``data_dir``: take the
-    catalogue from that folder's ``indicators.csv`` (default: the starter catalogue).
+    catalogue from that folder's ``indicators.csv`` (default: the starter catalogue);
+    ``indicators``: a file choosing the indicators to list (:func:`chosen_indicators`).
     Periods run from ``first_period`` to ``last_period`` (financial years)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -91,6 +150,8 @@ def write_template(path: str | Path, data_dir: str | Path | None = None,
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"{path}: the template is an Excel workbook: give a name ending .xlsx")
     catalogue = _catalogue_rows(data_dir)
+    if indicators is not None:
+        catalogue = chosen_indicators(indicators, catalogue)
     periods = template_periods(first_period, last_period)
     wb = Workbook()
     info = wb.active
@@ -150,4 +211,4 @@ def write_template(path: str | Path, data_dir: str | Path | None = None,
     return path
 
 
-__all__ = ["template_periods", "write_template"]
+__all__ = ["chosen_indicators", "template_periods", "write_template"]

@@ -12,6 +12,12 @@ percentage outside 0-100), a target direction that contradicts the polarity, a t
 direction where the polarity gives none, an unreadable rebase period, an id reserved for a
 figure the suite computes itself, and two different rows for one id.
 
+Partners' text is read as :mod:`.text` says: invisible and text-direction characters are
+removed from every cell (each removal reported, with the rows and column, as a warning), and a
+row whose indicator id holds such a character, or any character outside plain ASCII (a look-alike
+of another id's), is set aside. A workbook cell holding a formula with no saved value sets its
+row aside with that reason (:meth:`.read.Table.formula_reasons`).
+
 Performance rows are set aside for: an indicator not in the catalogue, a period that cannot be
 read, a value (or numerator, denominator) that is not a number, a percentage outside 0-100, a
 negative or fractional count, a numerator above its denominator (percentages and rates), a
@@ -49,6 +55,7 @@ from .schema import (
     parse_period,
     period_candidates,
 )
+from .text import clean, key_problem
 
 PERF_COLUMNS = ["indicator", "period", "kind", "start", "end", "value", "numerator",
                 "denominator", "agency", "note", "row"]
@@ -115,6 +122,34 @@ def _get(table: Table, mapping: dict, i: int, name: str) -> str:
     return table.rows[i][table.header.index(header)] if header else ""
 
 
+class _Cleaner:
+    """Cells cleaned of hidden characters (:func:`.text.clean`), each removal remembered by
+    column and characters for one warning naming the rows."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.removed: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
+
+    def row(self, get: dict[str, str], row: int, col: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for name, value in get.items():
+            cleaned, removed = clean(value)
+            if removed:
+                self.removed[(col[name], tuple(removed))].append(row)
+            out[name] = cleaned
+        return out
+
+    def warnings(self) -> list[str]:
+        out = []
+        for (column, chars), rows in self.removed.items():
+            shown = ", ".join(str(r) for r in rows[:10]) + (" and others" if len(rows) > 10
+                                                           else "")
+            out.append(f"{self.label}: column '{column}', row{'s' if len(rows) > 1 else ''} "
+                       f"{shown}: invisible or text-direction characters removed "
+                       f"({', '.join(chars)}); check the text reads as the partner meant")
+        return out
+
+
 # --------------------------------------------------------------------------- catalogue
 
 
@@ -131,10 +166,20 @@ def validate_catalogue(table: Table | None, path: Path | None = None,
     col = {f.name: mapping.get(f.name, f.name) for f in CATALOGUE.fields}
     records = []
     aside_ids: set[str] = set()
+    cleaner = _Cleaner(table.label)
     for i in firsts:
         row = table.rownums[i]
         get = {f.name: _get(table, mapping, i, f.name) for f in CATALOGUE.fields}
-        record, reasons = _catalogue_row(get, reserved)
+        formulas = table.formula_reasons(i)
+        if formulas:
+            for where, reason in formulas:
+                why.add(row, where, reason)
+            continue
+        bad_key = key_problem(get["indicator"])
+        if bad_key:
+            why.add(row, col["indicator"], bad_key)
+            continue
+        record, reasons = _catalogue_row(cleaner.row(get, row, col), reserved)
         for name, reason in reasons:
             why.add(row, col[name], reason)
         if reasons and get["indicator"]:
@@ -156,6 +201,7 @@ def validate_catalogue(table: Table | None, path: Path | None = None,
             why.add(r["row"], col["indicator"], f"indicator '{ident}' is described in rows "
                                                 f"{rows}: keep one row per indicator")
     result.set_aside = why.frame()
+    result.warnings.extend(cleaner.warnings())
     result.data = pd.DataFrame(kept, columns=CAT_COLUMNS) if kept else _empty(CAT_COLUMNS)
     # Performance rows of these ids are told their catalogue row was set aside.
     result.data.attrs["set_aside_ids"] = sorted(aside_ids - {r["indicator"] for r in kept})
@@ -259,10 +305,21 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
     cat_label = catalogue.file or "indicators.csv"
     candidates: dict[int, list[PerfPeriod]] = {}
     good: list[dict] = []
+    cleaner = _Cleaner(table.label)
     for i in firsts:
         row = table.rownums[i]
         values = table.rows[i]
         get = {f.name: values[at[f.name]] if f.name in at else "" for f in PERFORMANCE.fields}
+        formulas = table.formula_reasons(i)
+        if formulas:
+            for where, reason in formulas:
+                why.add(row, where, reason)
+            continue
+        bad_key = key_problem(get["indicator"])
+        if bad_key:
+            why.add(row, col["indicator"], bad_key)
+            continue
+        get = cleaner.row(get, row, col)
         reasons: list[tuple[str, str]] = []
         ident = get["indicator"]
         unit = None
@@ -316,6 +373,7 @@ def validate_performance(table: Table | None, catalogue: SourceResult,
                      "agency": get["agency"], "note": get["note"], "row": row})
     kept = _periods_and_clashes(good, candidates, why, col)
     result.set_aside = why.frame()
+    result.warnings.extend(cleaner.warnings())
     result.data = (pd.DataFrame(kept, columns=PERF_COLUMNS) if kept else _empty(PERF_COLUMNS))
     if kept:
         result.data["start"] = pd.to_datetime(result.data["start"])

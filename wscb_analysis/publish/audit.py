@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..disclosure.plan import parse_key
+from ..disclosure.measures import make_key, parse_key
 from ..disclosure.suppress import PROTECTION, Line, exposed, pinned, ranges
 from .audit_read import (
     BOUND_WORDS,
@@ -179,6 +179,18 @@ def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
     return out
 
 
+def _canonical(key: str | None) -> str | None:
+    """A key in the registry's one form (an alias written as its measure's breakdown); a
+    key that does not parse is kept as written."""
+    if not key:
+        return key
+    try:
+        measure, period, dims = parse_key(key)
+    except ValueError:
+        return key
+    return make_key(measure, period, dims)
+
+
 def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
     """key -> texts shown for it ("c" for hidden), the keys said to be "fewer than 6", and
     the findings of a figure hidden in one place and shown in another (or shown twice with
@@ -190,11 +202,11 @@ def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
         for t in r.tables:
             for row in t.rows:
                 for c in row:
-                    k = c.attrs.get("data-key")
+                    k = _canonical(c.attrs.get("data-key"))
                     if k:
                         seen[k].add(c.text)
                         where.setdefault(k, name)
-        for k, text in r.spans:
+        for k, text in ((_canonical(k), text) for k, text in r.spans):
             # A sentence says "fewer than 6" or "a number not shown" for a hidden figure;
             # the first tells the attacker it is at most 5.
             if SMALL_WORDS in text.lower():
@@ -217,7 +229,9 @@ def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
 
 
 def knowledge(pack: Pack) -> Knowledge:
-    """What the pack tells an attacker about each figure tied to its disclosure plan."""
+    """What the pack tells an attacker about each figure tied to its disclosure plan (keys
+    read in the registry's one form, whatever name a page wrote: ``missing_episodes|P|`` is
+    ``episodes|P|type=Missing``)."""
     seen, small, _ = _keyed(pack)
     shown, hidden = {}, set()
     for k, texts in seen.items():
@@ -463,11 +477,11 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
 
     * ``spc_limits``, the process-control check (:func:`_spc_limits`), on by default: the
       scorecard leaves the average and limits out of any table that hides a point
-      (performance/page.py, ``_chart_table``).
+      (performance/page/sections.py, ``_chart_table``).
     * ``unplanned_bounds``, on by default: the bounds between figures (subsets such as
       interviews offered within missing episodes, children going missing plus those missing
       more than once within the episodes, distinct children within their total). The
-      disclosure plan protects them too (:mod:`wscb_analysis.plan_bounds`); turn it off only
+      disclosure plan protects them too (:mod:`wscb_analysis.disclosure.bounds`); turn it off only
       to see what exact sums alone give away.
     :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)

@@ -148,7 +148,9 @@ def tiles_html(plan: PackPlan, coverage: dict, period: Period, england: dict,
                     lines.append("no England figure for this year")
         else:
             value = _count_words(plan, kx)
-            lines.append(f"{t.what}")
+            # Said whose period it is: the scorecard beside it shows quarters' counts.
+            lines.append(f"{t.what} in {period.label}"
+                         + ("" if period.quarter else " (the whole year)"))
         held_prev = coverage[t.source].period_covered(previous) == "full"
         if held == "part":
             lines.append("only part of the period is held: no change given")
@@ -231,43 +233,86 @@ def index_body(*, partnership: str, period: Period, tiles: str, pages: list[tupl
 
 
 GLOSSARY = [
+    ("Absent", "Police term (2013): a child not where they should be, with no apparent risk. "
+     "Counted beside children missing, never inside."),
+    ("Annex A", "Ofsted's lists of the records a council keeps about each child, which "
+     "inspectors ask for (List 2 early help, List 3 referrals, List 7 child protection "
+     "plans). The partnership's extract follows their layout; the pages name them only in "
+     "their notes on the data."),
+    ("Assurance", "On the scorecard: whether an indicator's target is likely to be met, read "
+     "from its process limits (consistently met, hit and miss, or consistently missed)."),
+    ("Authority's average", "On a district funnel plot: the authority's own figure, from all "
+     "its records (every district's, and those with no district recorded). Each district is "
+     "compared with it, never ranked against the others."),
     ("Away from placement", "A looked-after child away from their placement without "
      "permission whose whereabouts are known (SSDA903 type A). Counted beside children "
      "missing, never inside."),
-    ("Absent", "Police term (2013): a child not where they should be, with no apparent risk. "
-     "Counted beside children missing, never inside."),
-    ("BME", "Black and minority ethnic: any census ethnicity code other than White "
-     "British."),
-    ("c", "A count from 1 to 5, or a figure hidden so that one cannot be worked out from the "
-     "others."),
+    ("BME", "Black and minority ethnic: the annual report's term for any census ethnicity "
+     "other than White British. The pages say \"ethnic minority groups\"."),
+    ("c", "In a table: a count from 1 to 5, or a figure hidden so that one cannot be worked "
+     "out from the others."),
     ("Child protection (CP) plan", "A plan for a child judged at a child protection "
      "conference to be at continuing risk of significant harm."),
+    ("Common cause variation", "The usual ups and downs of a process, which an XmR chart "
+     "expects: no point outside the process limits and no unusual run."),
     ("Confidence interval", "The range a figure is likely to lie in, given the numbers it "
      "rests on: 95 times in 100 such a range holds the true value. Shown as \"likely between "
-     "... and ...\"."),
-    ("Funnel plot", "Each area's figure against the size of its population, with limits that "
-     "narrow as numbers grow: points outside the limits differ from the average by more than "
-     "chance would explain."),
+     "... and ...\". Shares use the Wilson score method; counts and rates exact Poisson "
+     "limits below 10 events and Byar's approximation from 10."),
+    ("DfE", "The Department for Education, which publishes each authority's and England's "
+     "figures (children in need, child protection plans, looked-after children) in numbered "
+     "tables such as C1, D3, D5 and D7."),
+    ("Ethnic minority groups", "Children of any recorded ethnicity other than White British."),
+    ("Funnel plot", "Each area's figure against its size, with limits that narrow as numbers "
+     "grow: 95% of areas would lie inside the inner (dashed) limits and 99.8% inside the "
+     "outer (dotted) ones by chance alone. A point beyond the outer limits differs from the "
+     "average by more than chance would explain."),
+    ("Inner and outer limits", "A funnel plot's 95% (inner, dashed) and 99.8% (outer, "
+     "dotted) limits."),
+    ("low", "In a table: a figure that rounds to zero but is not zero."),
     ("MASH", "Multi-Agency Safeguarding Hub: where referrals from partner agencies are "
      "received and assessed together."),
     ("Missing", "A child whose whereabouts are not known (SSDA903 type M; police \"missing\"). "
      "Children going missing are children with at least one Missing episode in the period."),
     ("NFA", "No further action: a referral closed without services from children's social "
      "care."),
+    ("Odds ratio", "How the odds of something change: 1.40 means odds 40% higher (used for a "
+     "share's trend or its change at an event)."),
     ("p-value", "How often a difference at least this large would arise by chance alone if "
-     "there were no real difference; below 0.05 is taken as a real difference."),
+     "there were no real difference; below 0.05 is taken as a real difference. The score "
+     "test's p-value matches the Wilson interval; a change between two counts uses a "
+     "conditional binomial test."),
     ("Poisson model", "A model for counts (here, children going missing each month) used to "
-     "estimate the yearly trend with a term for each calendar month (seasonality)."),
+     "estimate the yearly trend with a term for each calendar month (seasonality). "
+     "Quasi-Poisson (and quasi-binomial, for shares) allows the counts to vary more than "
+     "chance alone would give, and widens the interval to match."),
+    ("Process limits", "On an XmR chart, the range a stable process stays within: the "
+     "average plus or minus 2.66 times the average moving range. Trial limits are set from "
+     "fewer than 12 points and are provisional."),
     ("Rate ratio", "The yearly change as a multiplier: 0.85 means 15% fewer each year."),
     ("Re-referral", "A referral within 12 months of the same child's previous referral (DfE "
      "table C1)."),
     ("RHI", "Return home interview: offered to a child after they have been missing."),
     ("Second or later plan", "A child protection plan for a child who had been on a plan "
      "before, however long ago (DfE table D3)."),
+    ("Special cause variation", "On an XmR chart, a point or run the usual ups and downs "
+     "would rarely give (outside the process limits, 7 in a row rising or falling or on one "
+     "side of the average, or 2 of 3 near a limit): worth looking into. Improving or "
+     "concerning where the indicator has a better direction."),
+    ("SSDA903", "The looked-after children return each council sends to DfE; its missing "
+     "table records each missing or away episode of a looked-after child."),
     ("Statistical neighbours", "The authorities DfE judges most similar to this one."),
+    ("Widened limits", "Where authorities differ from each other by far more than chance "
+     "allows, a funnel plot's limits are widened for those real differences, as Public "
+     "Health England's funnel plots do (Spiegelhalter's method: an extra between-authority "
+     "variation estimated from the authorities' scores with the most extreme 10% at each "
+     "end pulled in). A figure outside them is further from the average than authorities "
+     "usually differ."),
+    ("x", "In a table: not available (not held, or not published)."),
     ("XmR chart", "A statistical process control chart (NHS England's Making Data Count): "
      "points outside the process limits, or in unusual runs, are special causes worth "
-     "looking into; the rest is usual variation."),
+     "looking into; the rest is common cause variation."),
+    ("z", "In a table: not applicable."),
 ]
 
 

@@ -36,6 +36,7 @@ from ..disclosure.figures_json import disclosed_figures
 from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
+from ..performance.load import performance_coverage
 from ..periods import Period, financial_year
 from ..profile import load_profile
 from . import install
@@ -152,15 +153,17 @@ def _scorecard_tile(carried: dict[str, dict], run: Run, per: Period, reporter) -
     for its page (see ``performance.page.summary``), taken only from that notebook, only
     when it ran to the end and only in the tile's own shape; worked out here otherwise (a
     local copy no longer shows the summary, or another notebook's output claims the key)."""
-    from ..performance.tile import PAGE, TILE_KEY, tile_html, valid_tile
+    from ..performance.page.tile import PAGE, TILE_KEY, tile_html, valid_tile
 
     try:
         summary = carried.get(Path(PAGE).stem, {}).get(TILE_KEY)
         if not valid_tile(summary):
             from ..performance.page import tile_summary
+            from ..report.context import context
 
-            summary = tile_summary(str(run.data_dir), per.year_label, per.quarter,
-                                   run.profile)
+            summary = tile_summary(context(run.data_dir, per.year_label, per.quarter,
+                                           run.benchmarks_dir, run.profile, run.column_map,
+                                           run.use_cache))
         return tile_html(summary)
     except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
         reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
@@ -291,7 +294,9 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         with ThreadPoolExecutor(max_workers=1) as background:
             running = background.submit(execute_all, books, parameters, tmp / "notebooks",
                                         pool.workers, run.timeout, finished, pool)
-            figures = disclosed_figures(headline_figures(extract, per), plan)
+            figures = disclosed_figures(headline_figures(
+                extract, per, performance=performance_coverage(run.data_dir, per,
+                                                               run.column_map)), plan)
             reference = load_reference(run.benchmarks_dir)
             england = {}
             for tile in TILES:

@@ -111,6 +111,21 @@ class MethodNote:
 
 
 @dataclass
+class DataNote(MethodNote):
+    """The "About the data" note: which files and returns the page's figures come from
+    (return names, file names), folded away like the method note, so a board page's prose
+    names no return."""
+
+    def _repr_html_(self) -> str:
+        kept = list(dict.fromkeys(t.strip() for t in self.texts if t and t.strip()))
+        if not kept:
+            return ""
+        body = " ".join(html.escape(t) for t in kept)
+        return ('<details class="method"><summary>About the data</summary>'
+                f'<p>{body} <a href="glossary.html">Glossary</a>.</p></details>')
+
+
+@dataclass
 class Block:
     """A section: an optional heading and introduction, then findings, charts and tables.
     A block with nothing in it shows nothing (a section whose source is absent)."""
@@ -161,4 +176,4 @@ class Block:
         return f"[{self.heading or 'section'}: shown as HTML]" if self.items else "[nothing]"
 
 
-__all__ = ["Finding", "RowsFinding", "Note", "MethodNote", "Block"]
+__all__ = ["Finding", "RowsFinding", "Note", "MethodNote", "DataNote", "Block"]

@@ -14,7 +14,7 @@ from ..charts import funnel_chart
 from ..disclosure import disclose
 from ..disclosure.measures import NOT_RECORDED
 from ..periods import Period, financial_year, financial_years
-from ..stats import count_change_test, wilson_ci
+from ..stats import proportion_funnel, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note
 from .context import Context
 
@@ -120,25 +120,6 @@ def keys_like(table: pd.DataFrame, columns: dict[str, pd.Series | list]) -> pd.D
     return out
 
 
-def rate_change_title(frame: pd.DataFrame, what: str, first: int = 0, last: int = -1
-                      ) -> str:
-    """"The re-referral rate rose from 24.2% in 2012-13 Q1 to 33.4% in 2016-17 Q3" only when
-    a test supports a change (the conditional binomial test of the numerators given the
-    denominators) and both values are shown; else a title that claims no change."""
-    shown = frame[~frame["hidden"]]
-    if len(shown) < 2:
-        return f"{say._cap(what)} by period"
-    a, b = shown.iloc[first], shown.iloc[last]
-    test = count_change_test(int(b["numerator"]), int(a["numerator"]), int(b["denominator"]),
-                             int(a["denominator"]))
-    pa, pb = say.pct(a["value"]), say.pct(b["value"])
-    if test["verdict"] == "similar":
-        return (f"{say._cap(what)} was about the same in {b['period']} ({pb}) as in "
-                f"{a['period']} ({pa})")
-    word = "rose" if test["verdict"] == "higher" else "fell"
-    return f"{say._cap(what)} {word} from {pa} in {a['period']} to {pb} in {b['period']}"
-
-
 #: Where an authority falls in a funnel plot, in plain words (the limits are named in the
 #: "How this was worked out" note, not in the title or the table).
 FUNNEL_WORDS = {
@@ -152,13 +133,26 @@ FUNNEL_WORDS = {
                  "explain",
     "Low (99.8%)": "well below the average of English authorities, by more than chance "
                    "would explain"}
+#: The same against limits widened for real differences between authorities (overdispersion):
+#: the limits then say how far authorities usually differ, not what chance alone gives.
+FUNNEL_WORDS_WIDENED = {
+    "High (99.8%)": "well above the average of English authorities, further than "
+                    "authorities usually differ",
+    "High (95%)": "above the average of English authorities, towards the edge of how far "
+                  "authorities usually differ",
+    "Not significant": "within the usual range of English authorities",
+    "Low (95%)": "below the average of English authorities, towards the edge of how far "
+                 "authorities usually differ",
+    "Low (99.8%)": "well below the average of English authorities, further than "
+                   "authorities usually differ"}
 FUNNEL_ROWS = {"High (99.8%)": "Well above average", "High (95%)": "Above average",
                "Not significant": "Within the range chance would give",
                "Low (95%)": "Below average", "Low (99.8%)": "Well below average"}
+FUNNEL_ROWS_WIDENED = {**FUNNEL_ROWS, "Not significant": "Within the usual range"}
 
 
-def funnel_words(label: str) -> str:
-    return FUNNEL_WORDS.get(label, label)
+def funnel_words(label: str, widened: bool = False) -> str:
+    return (FUNNEL_WORDS_WIDENED if widened else FUNNEL_WORDS).get(label, label)
 
 
 #: A month at either end of a source counts as whole when its records start within this many
@@ -239,42 +233,62 @@ def plain_missing(shown, columns, words: str) -> None:
             shown.display[c] = shown.display[c].replace(NOT_AVAILABLE, words)
 
 
+#: What each indicator's funnel counts along its axis.
+SIZE_LABELS = {"rereferral_rate": "Referrals", "second_or_subsequent_rate": "Plans started",
+               "cp_ended_2_years_plus_rate": "Plans that ended"}
+
+
 def funnel_all_authorities(ctx: Context, indicator: str, what: str,
                            heading: str = "Among all English authorities") -> Block:
     """The profile's authority among every English authority in a funnel plot of DfE's
-    published figures for the year (a quarter pack shows the year's published figures)."""
+    published figures for the year (a quarter pack shows the year's published figures).
+    Where many more authorities lie outside the 99.8% limits than chance allows, the limits
+    are widened for real differences between authorities (Spiegelhalter 2005,
+    :func:`stats.proportion_funnel`), the page says so, and the words follow the limits
+    drawn."""
     try:
-        limits, areas, average = bm.la_funnel(ctx.reference, indicator, ctx.year.label,
-                                              ctx.area_code)
+        _, plain, _ = bm.la_funnel(ctx.reference, indicator, ctx.year.label, ctx.area_code)
     except (ValueError, KeyError):
-        areas = pd.DataFrame()
-    if areas.empty:
+        plain = pd.DataFrame()
+    if plain.empty:
         return Block([Note(f"DfE has published no {what} by authority for "
                            f"{ctx.year.label}.")], heading=heading)
+    left_out = plain.attrs.get("left_out", 0)
+    limits, areas, average, od = proportion_funnel(plain, "numerator", "denominator")
+    widened = od.adjusted
+    rows = FUNNEL_ROWS_WIDENED if widened else FUNNEL_ROWS
     mine = areas[areas["highlight"]]
     counts = areas["significance"].value_counts()
     order = ["High (99.8%)", "High (95%)", "Not significant", "Low (95%)", "Low (99.8%)"]
-    table = pd.DataFrame({"significance": [FUNNEL_ROWS[s] for s in order],
+    table = pd.DataFrame({"significance": [rows[s] for s in order],
                           "authorities": [int(counts.get(s, 0)) for s in order]})
     # Counts of authorities, from DfE's published figures: nothing about a child to suppress.
     shown = disclose(table, counts=[], kind="published",
                      caption=f"English authorities by where they fall, "
-                     f"{what}, {ctx.year.label}", labels={"significance": "Where they fall",
-                                                          "authorities": "Authorities"})
+                     f"{what}, {ctx.year.label}" + (" (against the widened limits)"
+                                                   if widened else ""),
+                     labels={"significance": "Where they fall", "authorities": "Authorities"})
     label = mine["significance"].iloc[0] if len(mine) else None
     name = ctx.authority
-    title = (f"{name}'s {what} is {funnel_words(label)}" if label
+    where = funnel_words(label, widened) if label else ""
+    title = (f"{name}'s published {what} is {where}" if label
              else f"{what.capitalize()} among English authorities ({name}'s is not "
              "published)")
+    limits_words = "widened for real differences between authorities" if widened else ""
     chart = funnel_chart(
         limits, areas, average, title=title,
-        alt=(f"Funnel plot of {what} for {len(areas)} English authorities in "
-             f"{ctx.year.label} around the pooled average {say.pct(average)}; " +
-             (f"{name} is at {say.pct(mine['value'].iloc[0])}: {funnel_words(label)}."
-              if len(mine) else f"{name}'s figure is not published.")),
-        subtitle=f"{what.capitalize()} by size, {ctx.year.label}, published DfE figures",
-        source=bm.SOURCE_NOTE, table=shown)
-    left_out = areas.attrs.get("left_out", 0)
+        alt=(f"Funnel plot of DfE's published {what} for {len(areas)} English authorities in "
+             f"{ctx.year.label} around their pooled average of {say.pct(average)}, with "
+             + ("limits widened for real differences between authorities" if widened else
+                "the limits chance alone would give")
+             + "; " + (f"DfE's published figure for {name} is {say.pct(mine['value'].iloc[0])}"
+                       f": {where}." if len(mine) else f"{name}'s figure is not published.")),
+        subtitle=f"{what.capitalize()} by size, {ctx.year.label}, published DfE figures"
+                 + ("; limits widened for real differences between authorities"
+                    if widened else ""),
+        source=bm.SOURCE_NOTE, table=shown, limits_label=limits_words,
+        size_label=SIZE_LABELS.get(indicator, "Number of cases"),
+        others_label="Other authorities")
     items: list = [chart]
     if left_out:
         noun = "authority" if left_out == 1 else "authorities"
@@ -282,13 +296,39 @@ def funnel_all_authorities(ctx: Context, indicator: str, what: str,
     if ctx.is_quarter:
         items.append(Note(f"These are DfE's published figures for the whole year "
                           f"{ctx.year.label}, not for the quarter."))
-    items.append(MethodNote([
-        "A funnel plot sets each authority's figure against the pooled average of all "
-        "authorities, with limits that narrow as the number of cases grows: 95% of "
-        "authorities would fall inside the dashed lines, and 99.8% inside the dotted ones, "
-        "by chance alone. \"Above average\" means beyond the 95% limits, \"well above\" "
-        "beyond the 99.8% limits (and likewise below)."]))
+    if widened:
+        plain_label = mine["plain_significance"].iloc[0] if len(mine) else None
+        items.append(Note(
+            f"Authorities differ from each other by far more than chance alone would give "
+            f"({od.outside} of {od.areas} lie outside the plain outer limits, where chance "
+            f"alone would put {_about(od.expected_outside)}), so the limits drawn are "
+            "widened to allow for the real differences between them."
+            + (f" Against the plain limits, {name} would be "
+               f"{funnel_words(plain_label)}." if plain_label and plain_label != label
+               else "")))
+    note = ("A funnel plot sets each authority's figure against the pooled average of all "
+            "authorities, with limits that narrow as the number of cases grows: 95% of "
+            "authorities would fall inside the dashed lines, and 99.8% inside the dotted ones, "
+            "by chance alone. \"Above average\" means beyond the 95% limits, \"well above\" "
+            "beyond the 99.8% limits (and likewise below).")
+    if widened:
+        note += (f" Here {od.outside} of {od.areas} authorities lie outside the plain 99.8% "
+                 f"limits, where chance alone would put about {od.expected_outside:.1f} "
+                 f"(a binomial test gives {say.p_value_text(od.p_outside)}): the spread is "
+                 "overdispersed. As Public Health England's funnel-plot guidance does, the "
+                 "limits drawn are widened by an additive random-effects term (Spiegelhalter "
+                 "2005): z-scores winsorised at 10% at each end give a dispersion of "
+                 f"{od.phi:.1f} and a between-authority variance of {od.tau2:.5f} (on the "
+                 "proportion scale), added to each authority's own. Against the widened "
+                 "limits, \"above average\" means further from the average than authorities "
+                 "usually differ, not merely more than chance.")
+    items.append(MethodNote([note]))
     return Block(items, heading=heading)
+
+
+def _about(expected: float) -> str:
+    """An expected number of authorities in words: "fewer than one", "about 2"."""
+    return "fewer than one" if expected < 1 else f"about {expected:.0f}"
 
 
 def finding_of(text: str, ctx: Context, *keys: str | None, **numbers: str | None) -> Finding:
@@ -302,10 +342,11 @@ def finding_of(text: str, ctx: Context, *keys: str | None, **numbers: str | None
 
 
 __all__ = ["subtitle", "years_held", "quarters_held", "period_of", "source_order",
-           "ordered_groups", "shown_pct", "rate_frame", "keys_like", "rate_change_title",
+           "ordered_groups", "shown_pct", "rate_frame", "keys_like",
            "funnel_words", "funnel_all_authorities", "finding_of", "count_words", "why_not",
            "month_words", "plain_missing", "whole_months", "months_held_words",
-           "FUNNEL_WORDS", "FUNNEL_ROWS", "unusual_words", "RULE_WORDS"]
+           "FUNNEL_WORDS", "FUNNEL_WORDS_WIDENED", "FUNNEL_ROWS", "unusual_words",
+           "RULE_WORDS"]
 
 
 def count_words(ctx: Context, key: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -27,9 +28,11 @@ from ..figures import headline_figures
 from ..io.load import Extract, load_extract
 from ..periods import Period, financial_year
 from ..profile import Profile, check_la, load_profile
-from .blocks import Block, Note
+from .blocks import Block, DataNote, Note
 
-EXTRACT_SOURCE = "Source: the partnership's extract (Annex A lists and local records)"
+T = TypeVar("T")
+
+EXTRACT_SOURCE = "Source: the partnership's own records"
 
 
 @dataclass
@@ -43,6 +46,17 @@ class Context:
     plan: PackPlan
     reference: pd.DataFrame
     neighbours: list[str]
+    #: What a page works out once from this context and its sections share (see
+    #: :meth:`derived`); a new context (the next notebook, another period) starts afresh.
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, name: str, make: Callable[[], T]) -> T:
+        """``make()``, worked out once for this context: a page whose sections share more
+        than the context holds (the scorecard's judgements) keeps it here, not in a cache
+        of its own keyed by hand."""
+        if name not in self._derived:
+            self._derived[name] = make()
+        return self._derived[name]
 
     @property
     def area_code(self) -> str:
@@ -301,9 +315,8 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
         words = SOURCE_WORDS[source]
         held = cov.period_covered(ctx.period)
         if not cov.supplied:
-            items.append(Note(f"This extract does not include {words} ({SOURCE_FILES[source]}):"
-                              " they are not supplied, so the sections that need them are left "
-                              "out."))
+            items.append(Note(f"This extract does not include {words}: they are not "
+                              "supplied, so the sections that need them are left out."))
             continue
         if cov.first_date is None:
             items.append(Note(f"The extract's {words} hold no dated record."))
@@ -335,7 +348,41 @@ def coverage_note(ctx: Context, *sources: str, fields: Mapping[str, tuple] | Non
                     "figures that need it are left out"))
             items.append(Note(f"{what} {verb} not recorded in this extract's {words}, so "
                               f"{then}."))
+    items.append(DataNote([data_words(ctx, s) for s in sources]))
     return Block(items)
+
+
+#: The returns and lists an extract's layout follows, in words for the "About the data" note.
+LAYOUT_WORDS = {"SSDA903 Missing": "the missing table of the looked-after children return "
+                                   "(SSDA903), which covers looked-after children only",
+                "local missing extract": "a local record of missing episodes"}
+
+
+#: Where the suite looks for a source that was not supplied, for the "About the data" note.
+NOT_SUPPLIED_FILES = {"referrals": "referrals.csv (Ofsted's Annex A List 3)",
+                      "cp_plans": "cp_plans.csv (Ofsted's Annex A List 7)",
+                      "early_help": "early_help.csv (Ofsted's Annex A List 2)",
+                      "missing": "missing.csv (a local record of missing episodes, or the "
+                                 "looked-after children return's missing table, SSDA903)"}
+
+
+def data_words(ctx: Context, source: str) -> str:
+    """Where a page's figures of ``source`` come from: the file, and the return or list its
+    layout follows (Ofsted's Annex A lists, the SSDA903 return), for the "About the data"
+    note, never a board page's prose."""
+    words = SOURCE_WORDS[source]
+    cov = ctx.coverage[source]
+    if not cov.supplied:
+        return (f"{words.capitalize()} were not supplied: the suite reads them from "
+                f"{NOT_SUPPLIED_FILES.get(source, SOURCE_FILES[source])}.")
+    result = ctx.extract.sources[source]
+    layout = result.layout or ""
+    if layout.startswith("Annex A"):
+        kind = f"Ofsted's {layout} (the list inspectors ask for)"
+    else:
+        kind = LAYOUT_WORDS.get(layout, layout)
+    return (f"{words.capitalize()} come from the partnership's extract, {result.file}"
+            + (f", laid out as {kind}" if kind else "") + ".")
 
 
 def months_between(first: date, last: date) -> int:
@@ -343,4 +390,4 @@ def months_between(first: date, last: date) -> int:
 
 
 __all__ = ["Context", "context", "needs", "coverage_note", "resolve_data_dir",
-           "EXTRACT_SOURCE", "FIELD_WORDS", "FIELD_CONSEQUENCES", "dates_words"]
+           "EXTRACT_SOURCE", "FIELD_WORDS", "FIELD_CONSEQUENCES", "dates_words", "data_words"]

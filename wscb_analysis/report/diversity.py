@@ -9,7 +9,7 @@ from .. import narrative as say
 from ..charts import line_chart
 from ..disclosure import disclose
 from ..io.schemas import REFERRAL_SOURCES
-from ..stats import count_change_test
+from ..stats import MIN_SERIES_POINTS, proportion_trend
 from .blocks import Block, Finding, MethodNote, Note
 from .common import keys_like, quarters_held, source_order, subtitle, why_not
 from .context import Context, needs
@@ -83,21 +83,26 @@ def diversity_by_quarter(ctx: Context) -> Block:
         return Block([shown, Note("Only one quarter is held, so no change between quarters "
                                   "can be shown.")], heading=heading)
     worse, better = [], []
+    labels = list(t["quarter"])
+    tested = len(labels) >= MIN_SERIES_POINTS
     for f in fields:
-        if shown.suppressed[f].iloc[[0, -1]].any():
+        keep = ~shown.suppressed[f].to_numpy()
+        if not tested or keep.sum() < MIN_SERIES_POINTS:
             continue
-        a, b = t.iloc[0], t.iloc[-1]
-        test = count_change_test(int(b[f"{f}_nr"]), int(a[f"{f}_nr"]), int(b["referrals"]),
-                                 int(a["referrals"]))
-        if test["verdict"] == "higher":
+        # A test over every quarter shown, not the first against the last.
+        test = proportion_trend(t.loc[keep, f"{f}_nr"], t.loc[keep, "referrals"],
+                                [i / 4 for i in range(len(labels)) if keep[i]])
+        if test.verdict == "higher":
             worse.append(FIELDS[f])
-        elif test["verdict"] == "lower":
+        elif test.verdict == "lower":
             better.append(FIELDS[f])
     first, last = quarters[0], quarters[-1]
     if worse and not better:
-        title = f"Recording of {_and(worse)} worsened between {first} and {last}"
+        title = (f"Recording of {_and(worse)} worsened over the {len(labels)} quarters "
+                 f"from {first} to {last}")
     elif better and not worse:
-        title = f"Recording of {_and(better)} improved between {first} and {last}"
+        title = (f"Recording of {_and(better)} improved over the {len(labels)} quarters "
+                 f"from {first} to {last}")
     else:
         title = f"Referrals not recording each field, {first} to {last}"
     long = pd.concat([
@@ -113,8 +118,10 @@ def diversity_by_quarter(ctx: Context) -> Block:
                                          ctx.year.label), source=ctx.source, table=shown,
                        suppressed=long["hide"].to_numpy())
     return Block([chart, MethodNote([
-        "A field is said to have worsened or improved only when a test of the first and last "
-        "quarters' counts (a conditional binomial test, p below 0.05) supports it."])],
+        "A field is said to have worsened or improved only when a test over every quarter "
+        "shown supports it (a logistic trend of the counts not recorded, quasi-binomial where "
+        "the quarters vary more than chance would give, its 95% interval excluding no "
+        f"change); with fewer than {MIN_SERIES_POINTS} quarters no change is claimed."])],
         heading=heading)
 
 
@@ -163,30 +170,41 @@ def diversity_by_source(ctx: Context) -> Block:
 
 @needs("referrals")
 def bme_share(ctx: Context) -> Block:
-    """Referrals of black and minority ethnic children, of those with a known ethnicity (a
-    census code other than REFU and NOBT), against the school population's share from the
-    profile."""
-    heading = "Black and minority ethnic children"
+    """Children referred in the period who are from ethnic minority groups (a census code
+    other than White British), of the children referred with a known ethnicity, against the
+    school population's share from the profile; counted by child, not by referral, and said
+    plainly where the two populations differ."""
+    heading = "Children from ethnic minority groups"
     if not ctx.has_field("referrals", "ethnicity"):
         return Block([], heading=heading)
-    kx, kn = ctx.key("referrals_bme"), ctx.key("referrals_ethnicity_known")
+    kx, kn = ctx.key("children_bme"), ctx.key("children_ethnicity_known")
     x, n = ctx.say_key(kx), ctx.say_key(kn)
     p = ctx.profile
     items: list = [Finding(say.proportion_sentence(
-        x, n, of_what="referrals with a known ethnicity",
-        which="were of black and minority ethnic children", period_label=ctx.period.label,
+        x, n, of_what="children referred with a known ethnicity",
+        which="were from ethnic minority groups (any ethnicity other than White British)",
+        period_label=ctx.period.label,
         benchmark=p.school_bme_share, benchmark_label="the school population",
         benchmark_when=f"({p.school_bme_as_at})" if p.school_bme_as_at else "",
         missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx), (say.count_text(n), kn)])]
     if p.school_bme_share is None:
         items.append(Note("The partnership profile gives no school population share to "
                           "compare with."))
+    else:
+        items.append(Note(
+            "The two groups are not alike: the school population is pupils of school age "
+            "(about 5 to 16), while the children referred are aged 0 to 17 and include "
+            "children who are not at school. The comparison is a guide to whether referrals "
+            "reach ethnic minority children in proportion, not a like-for-like test."))
     items.append(MethodNote([
         say.proportion_method_note(x, n, benchmark=p.school_bme_share,
                                    benchmark_label="the school population"),
-        "Black and minority ethnic means any CIN census ethnicity code other than White "
-        "British (WBRI); refusals (REFU), codes not yet obtained (NOBT) and values that are "
-        "no census code (the validation report lists them) are left out of both counts."]))
+        "Each child referred in the period counts once, however many times they were "
+        "referred (the school population counts each pupil once). Ethnic minority groups "
+        "means any census ethnicity code other than White British (WBRI), the annual report's "
+        "\"black and minority ethnic\" (BME); refusals (REFU), codes not yet obtained (NOBT) "
+        "and values that are no census code are left out of both counts. A child recorded "
+        "with more than one known ethnicity in the period counts in each."]))
     return Block(items, heading=heading)
 
 

@@ -85,7 +85,8 @@ def early_help_by_agency(ctx: Context) -> Block:
         return Block([shown], heading=heading)
     top = data.iloc[0]
     unique = data["assessments"].iloc[1] < top["assessments"]
-    title = (f"{top['organisation']} completed the most early help assessments shown"
+    title = (f"{top['organisation']} completed more early help assessments than any other "
+             "organisation shown"
              if unique and not hide.any() else f"Early help assessments by organisation, "
              f"{current}")
     chart = bar_chart(data, "organisation", "assessments", title=title,

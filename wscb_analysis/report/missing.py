@@ -9,16 +9,17 @@ episodes are reported beside it, never inside it; looked-after (SSDA903) and fro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from .. import benchmarks as bm
 from .. import narrative as say
-from ..charts import bar_chart, line_chart, xmr_chart
+from ..charts import line_chart, xmr_chart
 from ..coverage import long_date
 from ..disclosure import disclose
-from ..disclosure.measures import NOT_RECORDED, POPULATIONS, TYPES
-from ..stats import rate_ci
+from ..disclosure.measures import POPULATIONS, TYPES
 from ..stats import xmr as xmr_data
 from .blocks import Block, Finding, MethodNote, Note
 from .common import (
@@ -35,6 +36,7 @@ from .common import (
     years_held,
 )
 from .context import Context, needs
+from .districts import DistrictMeasure, district_comparison
 from .missing_target import missing_trend_and_target
 
 LA, NLA = POPULATIONS[0], POPULATIONS[1]
@@ -69,8 +71,8 @@ def missing_headline(ctx: Context) -> Block:
     if none_missing:
         items.append(Finding(f"No child had a Missing episode (whereabouts not known) in "
                              f"{ctx.period.label}." + (
-                                 " The extract is the looked-after children return (SSDA903),"
-                                 " which covers no one else." if _only_looked_after(ctx)
+                                 " The extract is the looked-after children return, which "
+                                 "covers no one else." if _only_looked_after(ctx)
                                  else "")))
     else:
         children = count_words(ctx, kc)
@@ -80,12 +82,12 @@ def missing_headline(ctx: Context) -> Block:
                 f"{ctx.period.label}, in {episodes} missing episodes")
         if _split(ctx):
             said += [k("missing_children", population=LA), k("missing_children", population=NLA)]
-            text += (f": {count_words(ctx, said[2])} looked-after children and "
-                     f"{count_words(ctx, said[3])} children "
-                     "missing from home (a child can be both in a year).")
+            text += (f": {_counted(ctx, said[2], 'looked-after children')} and "
+                     f"{_counted(ctx, said[3], 'children missing from home')} (a child can "
+                     "be both in a year).")
         elif _only_looked_after(ctx):
             text += (". All are looked-after children: the looked-after children return "
-                     "(SSDA903) covers no one else.")
+                     "covers no one else.")
         else:
             text += "."  # the coverage note says the extract does not say who was looked after
         items.append(finding_of(text, ctx, *said))
@@ -119,6 +121,14 @@ def missing_headline(ctx: Context) -> Block:
                  "apart. An episode belongs to the period its start date falls in.")
     items.append(MethodNote(notes))
     return Block(items, heading="Headline")
+
+
+def _counted(ctx: Context, key: str, noun: str) -> str:
+    """"71 looked-after children", or "looked-after children, whose number is not shown"
+    where the plan hides the count to protect another."""
+    words = count_words(ctx, key)
+    return (f"{noun}, whose number is not shown" if words == "a number not shown" else
+            f"{words} {noun}")
 
 
 def _cap(text: str) -> str:
@@ -279,9 +289,10 @@ def missing_by_group(ctx: Context) -> Block:
                 labels={"group": "Children", "missing_episodes": "Missing episodes"},
                 caption="Return home interviews offered and accepted, per missing episode"))
     if _split(ctx):  # (an SSDA903 table: the headline says all are looked after)
-        items.append(Note("Looked-after children (SSDA903) and children missing from home "
-                          "(police) are different groups: they are shown apart and never "
-                          "added together without a label."))
+        items.append(Note("Looked-after children (from the looked-after children return) "
+                          "and children missing from home (from police records) are different "
+                          "groups: they are shown apart and never added together without a "
+                          "label."))
     return Block(items, heading=heading)
 
 
@@ -326,86 +337,25 @@ def missing_xmr(ctx: Context) -> Block:
                   MethodNote([say.xmr_method_note(data)])], heading=heading)
 
 
+MISSING_BY_DISTRICT = DistrictMeasure(
+    numerator="missing_children", denominator=None, what="rate of children going missing",
+    counted="Children going missing", base="Children aged 0-17",
+    value_label="Children going missing per 10,000 aged 0-17",
+    of_what="children going missing", counted_words="children going missing",
+    caption="Children going missing by district")
+
+
 @needs("missing")
 def missing_by_district(ctx: Context) -> Block:
     """Children going missing per 10,000 children aged 0-17 in each district the profile
-    lists; other district values shown as counts; "Not recorded" apart; never ranked unless
-    an interval clears every other."""
+    lists, against the authority's own rate on a funnel plot (:mod:`.districts`); other
+    district values shown as counts; "Not recorded" apart."""
     heading = "By district"
     if not ctx.has_field("missing", "district"):
         return Block([], heading=heading)  # the page's coverage note has said so
-    prefix = ctx.key("missing_children") + "district="
-    from urllib.parse import unquote
-
-    found = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
-    pops = ctx.profile.populations()
-    listed = [d for d in ctx.profile.district_names if d in found]
-    others = sorted((d for d in found if d not in listed and d != NOT_RECORDED), key=str.lower)
-    # The profile's districts are planned with a 0 where the period has none; when no record
-    # names any of them and the file holds other values (a regional file's authorities), the
-    # profile's names are not the file's: listing them at 0 would say something false.
-    none_listed = not any(ctx.plan.value(ctx.key("missing_children", district=d))
-                          for d in listed)
-    unlisted_note = none_listed and bool(others)
-    if unlisted_note:
-        listed = []
-    order = listed + others + ([NOT_RECORDED] if NOT_RECORDED in found else [])
-    rows = []
-    for d in order:
-        k = ctx.key("missing_children", district=d)
-        x = int(ctx.plan.value(k))
-        pop = pops.get(d)
-        rate = x / pop * 10_000 if pop else np.nan
-        lo, hi = rate_ci(x, pop) if pop else (np.nan, np.nan)
-        rows.append({"district": d, "children": x, "population": pop, "rate": rate,
-                     "lower": lo, "upper": hi, "key": k})
-    t = pd.DataFrame(rows)
-    table = t[["district", "children", "population", "rate"]]
-    shown = disclose(table, counts=["children"], rates={"rate": ("children", None)},
-                     keys=keys_like(table, {"children": t["key"]}), plan=ctx.plan,
-                     labels={"children": "Children going missing",
-                             "population": "Children aged 0-17",
-                             "rate": "Per 10,000 children"},
-                     caption=f"Children going missing by district, {ctx.period.label}")
-    shown.display["population"] = [
-        f"{int(v):,}" if pd.notna(v) else "not a district" if d == NOT_RECORDED else
-        "not in the profile" for d, v in zip(t["district"], t["population"], strict=True)]
-    plain_missing(shown, ["rate"], "no rate")
-    hide = shown.suppressed["rate"].to_numpy()
-    ok = ~hide & t["district"].isin(pops).to_numpy()
-    items: list = []
-    if ok.sum() >= 2 and (t.loc[ok, "children"] > 0).sum() >= 2:
-        data = t[ok].reset_index(drop=True)
-        title = say.leader_sentence(data, name="district", value="rate", what="rate of "
-                                    "children going missing", among="the districts")
-        items.append(bar_chart(
-            data, "district", "rate", lower="lower", upper="upper", fmt="rate", title=title,
-            alt="Bar chart of children going missing per 10,000 children aged 0-17 by district: "
-            + "; ".join(f"{d} {say.format_rate(v)} per 10,000" for d, v in
-                        zip(data["district"], data["rate"], strict=True)) + ".",
-            subtitle=subtitle(ctx, "Children going missing per 10,000 aged 0-17"),
-            source=ctx.source + "; " + (ctx.profile.population_source or "partnership profile"),
-            table=shown))
-    else:
-        items.append(shown)
-    if unlisted_note:
-        items.append(Note("None of the district values in the extract is one of the "
-                          "partnership profile's districts: they are shown as they are, as "
-                          "counts with no rate, and never ranked."))
-    elif others:
-        items.append(Note("District values the partnership profile does not list ("
-                          + ", ".join(others) + ") are shown as counts, with no rate."))
-    if NOT_RECORDED in order:
-        items.append(Note("Children with no district recorded are shown apart and never "
-                          "ranked."))
-    if (~ok & t["district"].isin(pops).to_numpy()).any():
-        items.append(Note("Districts with too few children to show have no rate and are left "
-                          "out of the chart."))
-    items.append(MethodNote(["Rates per 10,000 children aged 0-17 use the profile's "
-                             "populations; their 95% intervals are exact Poisson below 10 "
-                             "children and Byar's from 10. A district is named highest only "
-                             "when its interval clears every other district's."]))
-    return Block(items, heading=heading)
+    m = MISSING_BY_DISTRICT
+    return district_comparison(ctx, replace(m, caption=f"{m.caption}, {ctx.period.label}"),
+                               heading)
 
 
 @needs("missing")
@@ -451,8 +401,8 @@ def missing_looked_after_against_dfe(ctx: Context) -> Block:
         shown.display[c] = t[c].map(lambda v: f"{int(v):,}" if pd.notna(v) else
                                     "not published")
     plain_missing(shown, ["children", "incidents"], "not held")
-    note = ("DfE counts looked-after children with a missing incident (the looked-after "
-            "children return, SSDA903).")
+    note = ("DfE counts looked-after children with a missing incident, from the "
+            "looked-after children return.")
     if any(y <= "2016-17" for y in years):
         note += (" It says its figures up to 2016-17 are experimental and not comparable "
                  "with each other.")

@@ -12,7 +12,7 @@ from ..disclosure import disclose
 from ..periods import financial_year, financial_years
 from ..stats import MIN_TREND_MONTHS, seasonal_trend, target_progress
 from .blocks import Block, Finding, MethodNote, Note
-from .common import keys_like, subtitle, whole_months, years_held
+from .common import keys_like, month_words, subtitle, whole_months, years_held
 from .context import Context, needs
 
 
@@ -43,18 +43,43 @@ def missing_trend_and_target(ctx: Context) -> Block:
     trend = seasonal_trend(monthly, count="children")
     notes = [say.trend_method_note(trend)]
     progress = _progress(ctx, trend, target)[0] if target is not None else None
+    span = (f"the {len(months)} months from {month_words(months[0])} to "
+            f"{month_words(months[-1])}")
     if progress is None or isinstance(progress, str):
         items.append(Finding(say.trend_sentence(trend,
-                                                what="children going missing each month")))
+                                                what="children going missing each month",
+                                                span=span)))
         if isinstance(progress, str):
             items.append(Note(progress))
     else:
         # The target sentence leads with the trend, so the trend is said once, there.
-        items.append(Finding(say.target_sentence(progress, what="children going missing")))
+        items.append(Finding(say.target_sentence(progress, what="children going missing",
+                                                 span=span)))
+        items.append(Note(_assumptions(ctx, target, months, span)))
         notes.append(say.target_method_note(progress))
-        items.insert(0, _target_chart(ctx, progress, target))
+        items.insert(0, _target_chart(ctx, progress, target, months))
     items.append(MethodNote(notes))
     return Block(items, heading=heading)
+
+
+def _after_baseline(target, months: list[str]) -> int:
+    """How many of the fitted months fall after the target's baseline year."""
+    end = pd.Timestamp(financial_year(target.baseline_year).end)
+    return sum(pd.to_datetime(m, format="%b %Y") > end for m in months)
+
+
+def _assumptions(ctx: Context, target, months: list[str], span: str) -> str:
+    """What the projection assumes, in plain words (METHODS.md, "Counts over time")."""
+    text = (f"The projection assumes that the trend of {span} carries on unchanged to "
+            f"{target.target_year}, and that the number of children going missing in a year "
+            "changes at the same rate as the number going missing each month (the trend is "
+            "fitted to monthly counts; the target is of the year's count, in which a child "
+            "missing in several months counts once).")
+    if not _after_baseline(target, months):
+        text += (f" None of those months falls after {target.baseline_year}, the target's "
+                 "baseline year, so this is a forecast from the years before the target "
+                 "applied, not a measure of progress since.")
+    return text
 
 
 def _progress(ctx: Context, trend, target):
@@ -74,7 +99,7 @@ def _progress(ctx: Context, trend, target):
                            target.reduction), base
 
 
-def _target_chart(ctx: Context, progress: dict, target):
+def _target_chart(ctx: Context, progress: dict, target, months: list[str]):
     """Children going missing each year held, the path the target needs, and the trend."""
     first = int(target.baseline_year[:4])
     years = years_held(ctx, "missing")
@@ -94,18 +119,24 @@ def _target_chart(ctx: Context, progress: dict, target):
     for k, y in enumerate(financial_years(target.baseline_year, target.target_year)):
         lines.append({"year": y, "series": "Path to the target",
                       "value": base * progress["required_ratio"] ** k})
-        lines.append({"year": y, "series": "On the current trend",
+        lines.append({"year": y, "series": "If the trend carried on",
                       "value": base * progress["rate_ratio"] ** k})
     lines = pd.DataFrame(lines)
     word = {"ahead": "ahead of", "behind": "behind",
             "inconclusive": "not clearly on"}[progress["verdict"]]
     chart = line_chart(
         lines, "year", "value", series="series", fmt="count",
-        title=f"Children going missing: {word} the path to "
-              f"{say.pct_short(progress['reduction'])} fewer by {target.target_year}",
-        alt=(f"Line chart of children going missing each year, the path from the "
+        title=(f"Children going missing: {word} the path to "
+               f"{say.pct_short(progress['reduction'])} fewer by {target.target_year}"
+               if _after_baseline(target, months) else
+               f"If the trend to {month_words(months[-1])} carried on, children going missing "
+               f"would be {word} the path to {say.pct_short(progress['reduction'])} fewer by "
+               f"{target.target_year}"),
+        alt=(f"Line chart of children going missing each year held, the path from the "
              f"{target.baseline_year} figure to {say.pct_short(progress['reduction'])} fewer "
-             f"in {target.target_year}, and the current trend, which is {word} that path."),
+             f"in {target.target_year}, and where the trend of {month_words(months[0])} to "
+             f"{month_words(months[-1])} would lead if it carried on unchanged, which is "
+             f"{word} that path."),
         subtitle=subtitle(ctx, "Children going missing per financial year",
                           f"{years[0] if years else first} to {target.target_year}"),
         source=ctx.source, table=shown)

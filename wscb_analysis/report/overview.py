@@ -14,7 +14,7 @@ from ..disclosure import disclose
 from ..io.quality import quality_summary, set_aside_reasons
 from ..metrics.referrals import lookback_held
 from ..stats import benchmark_verdict, wilson_ci
-from .blocks import Block, Finding, MethodNote, Note, RowsFinding
+from .blocks import Block, DataNote, Finding, MethodNote, Note, RowsFinding
 from .common import keys_like, plain_missing
 from .context import FIELD_WORDS, Context, dates_words
 
@@ -263,12 +263,16 @@ def data_quality(ctx: Context) -> Block:
                 f"{'was' if rep == 1 else 'were'} counted once")
     aside_words = ("no row had to be set aside" if aside == 0 else
                    f"{_rows(aside)} that could not be used {'was' if aside == 1 else 'were'} "
-                   "set aside (the data team can list them with wscb validate)")
+                   "set aside (the data team can list each one, with its file, row and "
+                   "reason)")
     items.append(RowsFinding(
         f"{_rows(n_in)} {'was' if n_in == 1 else 'were'} read; {repeated}, and "
         f"{aside_words}."))
     items.append(Note("These counts are of rows in the files, not of children, so they are "
                       "shown in full."))
+    items.append(DataNote(["The suite's data-quality report (the command wscb validate, run on "
+                           "the extract's folder) lists every row set aside, with its file, "
+                           "row, column and reason."]))
     return Block(items, heading="Data quality",
                  intro="Every row read is accounted for: kept, counted once as a repeat, or "
                        "set aside with a reason.")

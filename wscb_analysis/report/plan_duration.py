@@ -3,20 +3,17 @@ and, apart, plans still open past two years (D5)."""
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 import numpy as np
 import pandas as pd
 
 from .. import narrative as say
-from ..charts import bar_chart, funnel_chart
+from ..charts import bar_chart
 from ..disclosure import disclose
-from ..disclosure.measures import NOT_RECORDED
 from ..metrics.cp_plans import DURATION_BANDS
-from ..stats import funnel
 from .blocks import Block, Finding, MethodNote, Note
 from .common import funnel_all_authorities, keys_like, subtitle, why_not
 from .context import Context, needs
+from .districts import DistrictMeasure, district_comparison
 
 BAND_WORDS = {
     "3 months or less": "3 months or less",
@@ -59,9 +56,14 @@ def duration_bands(ctx: Context) -> Block:
                                   "length.")], heading=heading)
     if not hide.any():
         top = visible.sort_values("plans", ascending=False)
-        title = (f"Most plans that ended had lasted {top['length'].iloc[0]}"
-                 if top["plans"].iloc[1] < top["plans"].iloc[0]
-                 else "Plans that ended, by how long they lasted")
+        # "Most" only for more than half (METHODS.md); else the largest group.
+        if top["plans"].iloc[0] * 2 > total:
+            title = f"Most plans that ended had lasted {top['length'].iloc[0]}"
+        elif top["plans"].iloc[1] < top["plans"].iloc[0]:
+            title = (f"The largest group of plans that ended had lasted "
+                     f"{top['length'].iloc[0]}")
+        else:
+            title = "Plans that ended, by how long they lasted"
     else:
         title = "Plans that ended, by how long they lasted"
     chart = bar_chart(body, "length", "plans", title=title,
@@ -97,14 +99,15 @@ def two_year_plans(ctx: Context) -> Block:
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
             [(say.count_text(x), kx), (say.count_text(n), kn)]))
         notes.append(say.proportion_method_note(x, n, benchmark=england))
+        items.extend(_published_comparison(ctx, x, n, kx, kn, notes))
     ko, kt = ctx.key("plans_open_2_years_plus"), ctx.key("plans_open_at_end")
     if ctx.plan.has(ko):
         o, t = ctx.say_key(ko), ctx.say_key(kt)
         england_open = ctx.england("cp_open_2_years_plus_rate")
         items.append(Finding(say.proportion_sentence(
             o, t, of_what="plans open at the end of the period",
-            which="had been open 2 years or more (DfE's D5 measure, "
-                  "which is not comparable with plans that ended)",
+            which="had been open 2 years or more (a different measure from plans that "
+                  "ended, not comparable with it)",
             period_label=ctx.period.label, benchmark=england_open, benchmark_when=when,
             missing_reason=why_not(ctx, ko, kt),
             benchmark_missing_reason=f"not published for {ctx.year.label}"),
@@ -119,10 +122,31 @@ def two_year_plans(ctx: Context) -> Block:
     return Block(items, heading=heading)
 
 
+#: The profile's name for the measure of plans that ended after 2 years or more.
+PUBLISHED_MEASURE = ("ended_2_years_plus_rate", "cp_ended_2_years_plus_rate")
+
+
+def _published_comparison(ctx: Context, x, n, kx: str, kn: str, notes: list[str]) -> list:
+    """The comparison the partnership has published for this measure (its annual report's
+    4.8% against England's 3.8%), beside DfE's own figure, with the same test."""
+    comparison = next((c for m in PUBLISHED_MEASURE
+                       if (c := ctx.profile.comparison_for(m)) is not None), None)
+    if comparison is None:
+        return []
+    described = ctx.plain(comparison.label)
+    notes.append(say.proportion_method_note(x, n, benchmark=comparison.value,
+                                            benchmark_label="the published comparison"))
+    return [Finding(say.published_comparison_sentence(
+        x, n, value=comparison.value, described=described,
+        missing_reason=why_not(ctx, kx, kn)), [(say.count_text(x), kx),
+                                               (say.count_text(n), kn)])]
+
+
 @needs("cp_plans")
 def duration_funnel(ctx: Context) -> Block:
-    """Where DfE publishes D7 by authority for the year, the authority among all of them;
-    otherwise the districts of the extract against its own average."""
+    """Where DfE publishes plans that ended by length for each authority for the year, the
+    authority among all of them; otherwise each district against the authority's own share
+    (:mod:`.districts`)."""
     heading = "Compared fairly"
     la = ctx.reference[(ctx.reference["indicator"] == "cp_ended_2_years_plus_rate")
                        & (ctx.reference["year"] == ctx.year.label)
@@ -139,61 +163,20 @@ def duration_funnel(ctx: Context) -> Block:
         # The page's coverage note has said no district is recorded.
         return Block([Note(f"{unpublished}, so no fair comparison can be drawn here.")],
                      heading=heading)
-    # Every district value the plan holds (a table lists the whole breakdown, so its rows
-    # add up to the total shown elsewhere); only the profile's districts go in the plot.
-    prefix = ctx.key("plans_ended") + "district="
-    found = [unquote(k[len(prefix):]) for k in ctx.plan.keys if k.startswith(prefix)]
-    listed = [d for d in ctx.profile.district_names if d in found]
-    order = listed + sorted((d for d in found if d not in listed and d != NOT_RECORDED),
-                            key=str.lower) + ([NOT_RECORDED] if NOT_RECORDED in found else [])
-    rows = []
-    for d in order:
-        kx, kn = (ctx.key("plans_ended_2_years_plus", district=d),
-                  ctx.key("plans_ended", district=d))
-        rows.append({"district": d, "numerator": int(ctx.plan.value(kx)),
-                     "denominator": int(ctx.plan.value(kn)), "kx": kx, "kn": kn})
-    g = pd.DataFrame(rows, columns=["district", "numerator", "denominator", "kx", "kn"])
-    if g.empty or (g["denominator"] > 0).sum() < 2:
-        return Block([Note("Too few districts have plans that ended to compare.")],
-                     heading=heading)
-    table = g[["district", "numerator", "denominator"]].copy()
-    table["value"] = table["numerator"] / table["denominator"].where(table["denominator"] > 0)
-    shown = disclose(table, counts=["numerator", "denominator"],
-                     percents={"value": ("numerator", "denominator")},
-                     keys=keys_like(table, {"numerator": g["kx"], "denominator": g["kn"]}),
-                     plan=ctx.plan, labels={"numerator": "Ended after 2 years or more",
-                                            "denominator": "Plans ended",
-                                            "value": "Share"},
-                     caption=f"Plans ended after 2 years or more by district, "
-                             f"{ctx.period.label}")
-    ok = (~shown.suppressed["value"].to_numpy() & (table["denominator"] > 0).to_numpy()
-          & table["district"].isin(listed).to_numpy())
-    if ok.sum() < 2:
-        return Block([shown, Note("Too few districts can be shown for a funnel plot.")],
-                     heading=heading)
-    limits, areas, average = funnel(table[ok], "numerator", "denominator")
-    areas["area_name"] = areas["district"]
-    areas["highlight"] = areas["significance"] != "Not significant"
-    out = int(areas["highlight"].sum())
-    chart = funnel_chart(
-        limits, areas, average,
-        title=("No district differs from the authority's average beyond chance" if not out
-               else f"{out} district(s) differ from the authority's average beyond chance"),
-        alt=(f"Funnel plot of the share of ended plans lasting 2 years or more by district "
-             f"around the average of the districts shown, {say.pct(average)}; " + "; ".join(
-                 f"{d}: {s}" for d, s in zip(areas["district"], areas["significance"],
-                                             strict=True)) + "."),
-        subtitle=subtitle(ctx, "Share of ended plans that lasted 2 years or more, by district"),
-        source=ctx.source, table=shown)
-    chart.constants = [say.pct(average)]  # the average of the shown districts
-    items: list = [chart, Note(f"{unpublished}, so the districts are compared with each "
-                               "other here.")]
-    if (~ok & table["district"].isin(listed).to_numpy()).any():
-        items.append(Note("Districts with too few plans to show are left out of the plot."))
-    if (~table["district"].isin(listed)).any():
-        items.append(Note("Plans whose district is not recorded, or is not one the partnership "
-                          "profile lists, are in the table but not the plot."))
-    return Block(items, heading=heading)
+    block = district_comparison(ctx, DistrictMeasure(
+        numerator="plans_ended_2_years_plus", denominator="plans_ended",
+        what="share of ended plans lasting 2 years or more",
+        counted="Ended after 2 years or more", base="Plans ended",
+        value_label="Share of ended plans lasting 2 years or more",
+        of_what="plans that ended", which="had lasted 2 years or more",
+        counted_words="plans that had lasted 2 years or more",
+        caption=f"Plans ended after 2 years or more by district, {ctx.period.label}"),
+        heading)
+    drawn = any(hasattr(i, "png") for i in block.items)
+    block.items.insert(1 if drawn else 0, Note(
+        f"{unpublished}, so each district is compared with the authority's own figure "
+        "instead." if drawn else f"{unpublished}."))
+    return block
 
 
 __all__ = ["duration_bands", "two_year_plans", "duration_funnel", "BAND_WORDS"]

@@ -131,7 +131,7 @@ def repeat_plans_by_category(ctx: Context) -> Block:
     data = data.sort_values("repeat", ascending=False)
     top = data.iloc[0]
     unique_top = data["repeat"].iloc[1] < top["repeat"]
-    title = (f"{top['category']} accounts for the most second or later plans"
+    title = (f"{top['category']} is the largest group of second or later plans"
              if unique_top and not hide.any() else
              "Second or later plans started, by category of abuse")
     chart = bar_chart(data, "category", "repeat", title=title,
@@ -185,10 +185,12 @@ def cp_trend(ctx: Context) -> Block:
     chart = line_chart(
         lines, "year", "value", series="series",
         title="The share of second or later plans, this extract against England",
-        alt="Line chart of the share of plans that were second or later, by year, for this "
-            "extract (" + "; ".join(f"{y} {say.pct(v)}" for y, v in
+        alt="Line chart of the share of plans that were second or later, by year. This "
+            "extract: " + "; ".join(f"{y} {say.pct(v)}" for y, v in
                                     zip(f["period"][~hide], f["value"][~hide], strict=True))
-            + ") and England.",
+            + ". England (DfE's published figures): " + "; ".join(
+                f"{y} {say.pct(v)}" for y, v in zip(table["year"], table["england"],
+                                                    strict=True) if pd.notna(v)) + ".",
         subtitle=subtitle(ctx, "Second or later plans as a share of plans started",
                           f"{years[0]} to {years[-1]}"),
         source=ctx.source, table=shown)

@@ -25,7 +25,6 @@ from .common import (
     month_words,
     months_held_words,
     quarters_held,
-    rate_change_title,
     rate_frame,
     source_order,
     subtitle,
@@ -34,7 +33,9 @@ from .common import (
     years_held,
 )
 from .context import Context, needs
+from .districts import DistrictMeasure, district_comparison
 from .front_door import _event_month_words, _months_held, front_door_note, referral_step
+from .series_words import series_words
 
 
 def _lookback(ctx: Context) -> date | bool:
@@ -86,11 +87,15 @@ def rereferral_headline(ctx: Context) -> Block:
     if ctx.plan.has(rk):
         rx, rn = ctx.sayable("rereferrals_recorded"), ctx.sayable("referrals_recorded_known")
         items.append(Finding(
-            "As a cross-check, the return's own column \"Number of Referrals in Last 12 "
-            f"Months\", which can see referrals from before the extract starts, marks "
+            "As a cross-check, the extract's own count of each child's referrals in the last "
+            "12 months, which can see referrals from before the extract starts, marks "
             f"{say.count_text(rx, 'a number not shown')} of the "
             f"{say.count_text(rn, 'referrals it fills in (a number not shown)')} referrals "
             "it fills in as re-referrals.", [(say.count_text(rx), rk), (say.count_text(rn), nk)]))
+        notes.append("The cross-check reads the list's own column \"Number of Referrals in "
+                     "Last 12 Months\" (Ofsted's Annex A List 3), read as the child's earlier "
+                     "referrals in the 12 months before this one: a referral counts as a "
+                     "re-referral there when the column is 1 or more.")
     notes.append("DfE's headline re-referral rate counts referrals: a referral is a "
                  "re-referral when the same child was referred in the 12 months before it "
                  "(DfE table C1). The child-level rate counts each child once.")
@@ -134,17 +139,17 @@ def rereferrals_by_quarter(ctx: Context) -> Block:
     if len(visible) < 3:
         return Block([shown, Note("Too few quarters can be shown for a chart.")],
                      heading=heading)
+    words = series_words(ctx, f, "The re-referral rate")
     chart = line_chart(
-        f, "period", "value", title=rate_change_title(f, "the re-referral rate"),
+        f, "period", "value", title=words.title,
         alt=(f"Line chart of the quarterly re-referral rate from {visible['period'].iloc[0]} "
              f"({say.pct(visible['value'].iloc[0])}) to {visible['period'].iloc[-1]} "
-             f"({say.pct(visible['value'].iloc[-1])})."),
+             f"({say.pct(visible['value'].iloc[-1])}). {words.title}."),
         subtitle=subtitle(ctx, "Re-referrals within 12 months as a share of referrals, by "
                           "quarter", f"{quarters[0]} to {quarters[-1]}"),
         source=ctx.source, table=shown, suppressed=shown.suppressed["value"].to_numpy())
-    return Block([chart, MethodNote([
-        "A title says the rate rose or fell only when a test of the two quarters' counts "
-        "(a conditional binomial test, p below 0.05) supports it."])], heading=heading)
+    return Block([chart, *[Finding(t) for t in words.sentences], MethodNote([words.method])],
+                 heading=heading)
 
 
 @needs("referrals")
@@ -206,9 +211,12 @@ def rereferral_trend(ctx: Context) -> Block:
         title = "The re-referral rate against England and statistical neighbours"
     chart = line_chart(
         lines, "period", "value", series="series", title=title,
-        alt=("Line chart of the yearly re-referral rate of this extract, England and the "
-             "statistical neighbours pooled, " + "; ".join(
-                 f"{r.period} {say.pct(r.value)}" for r in local[~hide].itertuples()) + "."),
+        alt=("Line chart of the yearly re-referral rate. This extract: " + "; ".join(
+                 f"{r.period} {say.pct(r.value)}" for r in local[~hide].itertuples()) + ". "
+             + " ".join(f"{series} (DfE's published figures): " + "; ".join(
+                 f"{y} {say.pct(v)}" for y, v in zip(g["year"], g["value"], strict=True)
+                 if pd.notna(v)) + "." for series, g in published.groupby("series", sort=False)
+                 if g["value"].notna().any())),
         subtitle=subtitle(ctx, "Re-referrals within 12 months as a share of referrals",
                           f"{years[0]} to {years[-1]}"),
         source=ctx.source + "; " + bm.SOURCE_NOTE, table=shown)
@@ -327,16 +335,22 @@ def referrals_xmr(ctx: Context) -> Block:
 
 @needs("referrals")
 def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
-    """Referrals and re-referrals in the period by district or referral source. Districts the
-    profile lists come first, then other values as they are, then "Not recorded" apart; a
-    district is named as highest only when its interval clears every other's."""
+    """Referrals and re-referrals in the period by district or referral source. By district,
+    each district the profile lists against the authority's own re-referral rate on a funnel
+    plot (:mod:`.districts`), other values as they are, "Not recorded" apart."""
     heading = f"By {label}"
     if not ctx.has_field("referrals", by):
         # The page's coverage note has said the field is not recorded in this extract.
         return Block([], heading=heading)
+    counted = ctx.planned("rereferrals")
+    if by == "district" and counted:
+        return district_comparison(ctx, DistrictMeasure(
+            numerator="rereferrals", denominator="referrals", what="re-referral rate",
+            counted="Re-referrals", base="Referrals", value_label="Re-referral rate",
+            of_what="referrals", which="were re-referrals", counted_words="re-referrals",
+            caption=f"Referrals and re-referrals by district, {ctx.period.label}"), heading)
     groups = _groups(ctx, by)
     rows = []
-    counted = ctx.planned("rereferrals")
     for g in groups:
         kx, kn = ctx.key("rereferrals", **{by: g}), ctx.key("referrals", **{by: g})
         n = ctx.plan.value(kn)
@@ -355,41 +369,7 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
                      keys=keys_like(table, {"referrals": t["nk"], "rereferrals": t["rk"]}),
                      plan=ctx.plan, labels={"value": "Re-referral rate"},
                      caption=f"Referrals and re-referrals by {label}, {ctx.period.label}")
-    if by != "district":
-        return Block([shown], heading=heading)
-    listed = set(ctx.profile.district_names)
-    hide = shown.suppressed["value"].to_numpy()
-    ok = (t["referrals"] > 0).to_numpy() & ~hide & t["value"].notna().to_numpy()
-    t["lower"], t["upper"] = np.nan, np.nan
-    if ok.any():
-        lo, hi = wilson_ci(t.loc[ok, "rereferrals"].to_numpy(), t.loc[ok, "referrals"].to_numpy())
-        t.loc[ok, "lower"], t.loc[ok, "upper"] = lo, hi
-    rankable = ok & t[by].isin(listed).to_numpy()
-    items: list = []
-    if rankable.sum() >= 2:
-        data = t[rankable].reset_index(drop=True)
-        title = say.leader_sentence(data, name=by, what="re-referral rate", among="the "
-                                    "districts")
-        chart = bar_chart(data, by, "value", lower="lower", upper="upper", fmt="percent",
-                          title=title,
-                          alt="Bar chart of re-referral rates by district with 95% intervals: "
-                          + "; ".join(f"{d} {say.pct(v)}" for d, v in
-                                      zip(data[by], data["value"], strict=True)) + ".",
-                          subtitle=subtitle(ctx, "Re-referral rate by district"),
-                          source=ctx.source, table=shown)
-        items.append(chart)
-    else:
-        items.append(shown)
-    others = [g for g in t[by] if g not in listed and g != NOT_RECORDED]
-    if others:
-        items.append(Note("Values the partnership profile does not list as districts ("
-                          + ", ".join(others) + ") are shown as they are and not ranked."))
-    if NOT_RECORDED in set(t[by]):
-        items.append(Note("Referrals with no district recorded are shown apart and never "
-                          "ranked."))
-    items.append(MethodNote(["A district is named highest only when its 95% confidence "
-                             "interval does not overlap any other district's."]))
-    return Block(items, heading=heading)
+    return Block([shown], heading=heading)
 
 
 def _groups(ctx: Context, by: str) -> list[str]:

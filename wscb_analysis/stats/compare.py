@@ -1,4 +1,4 @@
-"""Is a change between two counts real, and does any area clearly lead the others?
+"""Is a change between two counts real?
 
 * ``count_change_test``: the conditional binomial test for two Poisson counts (Przyborowski &
   Wilenski 1940; Breslow & Day 1987, section 2.5; R ``poisson.test`` with two counts). Given
@@ -11,18 +11,14 @@
   intervals for discrete data", R Journal 2(1), explains the mismatch.) The rate ratio's
   interval is the Clopper-Pearson interval for s, mapped by s / (1 - s) x previous exposure /
   current exposure.
-* ``clear_leader``: the top (or bottom) area only when its interval does not overlap any
-  other's; otherwise no area stands out beyond chance. Non-overlap is stricter than a test of
-  the difference, so a named leader is a safe claim.
+Areas are never ranked by overlapping intervals (METHODS.md): districts are compared with
+their authority on a funnel plot (:mod:`.funnels`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
-import numpy as np
-import pandas as pd
 from scipy import special
 
 from .intervals import _check_level
@@ -80,56 +76,3 @@ def count_change_test(current, previous, current_exposure: float = 1,
     verdict = "higher" if lower > 1 else "lower" if upper < 1 else "similar"
     return out | {"p_value": p, "rate_ratio": rr, "lower": lower, "upper": upper,
                   "verdict": verdict}
-
-
-def clear_leader(
-    table: pd.DataFrame,
-    name: str,
-    value: str = "value",
-    lower: str = "lower",
-    upper: str = "upper",
-    not_rankable: str | Sequence[bool] | pd.Series | None = None,
-    highest: bool = True,
-) -> str | None:
-    """The area with the highest (``highest=False``: lowest) value, named only when its
-    interval does not overlap any other rankable area's interval; else None (no area stands
-    out beyond chance). Touching intervals count as overlapping.
-
-    ``name`` is the column naming the areas; ``value``, ``lower`` and ``upper`` the figure and
-    its interval. ``not_rankable`` leaves rows out of the ranking: the name of a boolean
-    column, or a boolean sequence one per row (True = leave out), for a "Not recorded" group
-    or a suppressed row. A rankable row without a value or interval is an error, not dropped.
-    Fewer than two rankable rows: None.
-    """
-    for col in (name, value, lower, upper):
-        if col not in table.columns:
-            raise ValueError(f"the table has no column {col!r} (its columns: "
-                             f"{', '.join(map(str, table.columns))})")
-    if not_rankable is None:
-        skip = np.zeros(len(table), dtype=bool)
-    elif isinstance(not_rankable, str):
-        skip = table[not_rankable].fillna(False).astype(bool).to_numpy()
-    else:
-        skip = np.asarray(not_rankable, dtype=bool)
-        if skip.shape != (len(table),):
-            raise ValueError(f"not_rankable has {skip.size} flags for {len(table)} rows")
-    ranked = table.loc[~skip, [name, value, lower, upper]]
-    for col in (value, lower, upper):
-        gap = ranked[col].isna()
-        if gap.any():
-            i = int(np.flatnonzero(~skip)[int(np.flatnonzero(gap.to_numpy())[0])])
-            raise ValueError(
-                f"row {i + 1} ({table[name].iloc[i]!r}): column {col!r} is missing; flag the "
-                "row with not_rankable= if its figure is suppressed or not recorded")
-    if len(ranked) < 2:
-        return None
-    v = ranked[value].astype(float).to_numpy()
-    lo = ranked[lower].astype(float).to_numpy()
-    hi = ranked[upper].astype(float).to_numpy()
-    best = int(np.argmax(v) if highest else np.argmin(v))
-    others = np.arange(len(v)) != best
-    if highest:
-        clear = lo[best] > hi[others].max()
-    else:
-        clear = hi[best] < lo[others].min()
-    return str(ranked[name].iloc[best]) if clear else None

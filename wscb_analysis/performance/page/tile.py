@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from .mdc import ASSURANCE_STATES, VARIATION_STATES
+from ..mdc import ASSURANCE_STATES, MIN_POINTS, VARIATION_STATES
 
 PAGE = "08_scorecard.html"
 #: The key of the index tile's counts in the summary's output metadata (under "wscb").
@@ -30,6 +30,7 @@ def valid_tile(summary: object) -> bool:
 
     return (count(summary.get("indicators")) and count(summary.get("judged"))
             and summary["judged"] <= summary["indicators"]
+            and count(summary.get("changed", 0))
             and isinstance(summary.get("supplied"), bool)
             and all(isinstance(summary.get(k), dict) and set(summary[k]) <= states
                     and all(count(v) for v in summary[k].values())
@@ -48,7 +49,7 @@ def tile_html(summary: dict) -> str:
     if judged == 0:
         value = "none judged yet" if n else "no indicators"
         lines = [f"{n} {'indicator' if n == 1 else 'indicators'} with a value; none has the "
-                 "6 points a judgement needs" if n else
+                 f"{MIN_POINTS} points a judgement needs" if n else
                  "no performance dataset supplied and no quarter computed from the extract"]
     else:
         value = f"{v.get('special cause concerning', 0)} concerning"
@@ -58,7 +59,9 @@ def tile_html(summary: dict) -> str:
             f"{v.get('special cause neither', 0)} changed with no better direction",
             f"Targets: {a.get('consistently met', 0)} consistently met, "
             f"{a.get('consistently missed', 0)} consistently missed, "
-            f"{a.get('hit and miss', 0)} hit and miss",
+            f"{a.get('hit and miss', 0)} hit and miss"
+            + (f"; {summary['changed']} judged on limits the process has since left"
+               if summary.get("changed") else ""),
             f"{judged} of {n} indicators judged",
         ]
     if n and not summary.get("supplied", True):  # with none, the line above has said so

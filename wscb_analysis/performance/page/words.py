@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..disclosure import NOT_AVAILABLE, format_percent
-from .scorecard import ScorecardData
+from ...disclosure import NOT_AVAILABLE, format_percent
 
 
 def kind_word(kind: str, plural: bool = False) -> str:
     word = {"quarter": "quarter", "month": "month", "year": "year"}.get(kind, "period")
     return word + "s" if plural else word
+
+
+def period_words(label: object, kind: str) -> str:
+    """A period as a sentence says it: a month's label "2017-03" as "March 2017"; a quarter's
+    ("2016-17 Q4") and a year's ("2016-17") as they are."""
+    if kind == "month":
+        try:
+            return pd.Period(str(label), "M").strftime("%B %Y")
+        except ValueError:
+            return str(label)
+    return str(label)
 
 
 def target_text(row: pd.Series) -> str:
@@ -63,12 +73,32 @@ def names(rows: pd.DataFrame) -> str:
     return ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def flag_sentence(d: ScorecardData, info: pd.Series, shown: str, suppressed_any: bool) -> str:
+def limits_words(info: pd.Series, kind: str) -> str:
+    """"process limits from all 20 quarters held", "trial limits from the 3 quarters since
+    2016-17 Q2": what the limits of the latest segment rest on."""
+    limits = "trial limits" if info["trial_limits"] else "process limits"
+    n = int(info["points"])
+    many = kind_word(kind, n != 1)
+    if info.get("limits_from"):
+        return f"{limits} from the {n} {many} since {info['limits_from']}"
+    return f"{limits} from all {n} {many} held"
+
+
+def join_words(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def count_words(k: int, one: str, many: str) -> str:
+    return f"{k} {one if k == 1 else many}"
+
+
+def flag_sentence(series: dict[str, pd.DataFrame], info: pd.Series, shown: str,
+                  suppressed_any: bool) -> str:
     """What a flagged indicator's chart shows, in words: the latest value (as disclosed), the
     rule, the average and limits (left out when small numbers are suppressed: they would
     reveal them), the judgement by polarity, and a trial-limits warning."""
-    kind = d.series[info["indicator"]]["kind"].iloc[-1]
-    text = (f"{info['title']}: {shown} in {info['period']}, "
+    kind = series[info["indicator"]]["kind"].iloc[-1]
+    text = (f"{info['title']}: {shown} in {period_words(info['period'], kind)}, "
             f"{rule_phrase(info['rule'], info['direction'], kind)}")
     if not suppressed_any:
         text += (f" (average {stat_text(info['unit'], info['mean'])}, process limits "
@@ -80,11 +110,14 @@ def flag_sentence(d: ScorecardData, info: pd.Series, shown: str, suppressed_any:
     else:
         text += (f": a change chance alone would rarely produce, and {info['polarity']} for this "
                  f"indicator, so it is {judgement(info['variation'])}.")
+    if info.get("limits_from"):
+        text += (f" The limits are recalculated from {info['limits_from']}, after "
+                 f"{info['rebase_why']}.")
     if info["trial_limits"]:
         text += (f" The limits are trial limits from {int(info['points'])} "
                  f"{kind_word(kind, True)} and may move as more arrive.")
     return text
 
 
-__all__ = ["flag_sentence", "judgement", "kind_word", "names", "rule_phrase", "stat_text",
-           "target_text"]
+__all__ = ["count_words", "flag_sentence", "join_words", "judgement", "kind_word",
+           "limits_words", "names", "period_words", "rule_phrase", "stat_text", "target_text"]

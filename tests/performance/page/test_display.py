@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from wscb_analysis.performance.display import sparkline
+from wscb_analysis.performance.page.display import sparkline
 
 
 def svg(img: str) -> str:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..charts import PALETTE
-from ..disclosure import (
+from ...charts import PALETTE
+from ...disclosure import (
     LOW,
     NOT_AVAILABLE,
     SUPPRESSED,
@@ -30,6 +30,7 @@ from ..disclosure import (
     format_text,
     is_small,
 )
+from ..mdc import MIN_POINTS
 
 #: Shown after a count from 1 to 5 that is not about children (and so not suppressed).
 NOT_CHILDREN_MARK = "*"
@@ -170,6 +171,32 @@ def _icon(fill: str, ink: str, letter: str, outline: str | None = None) -> str:
             f'fill="{ink}">{html.escape(letter)}</text></svg>')
 
 
+def short_text(text: object, limit: int) -> str:
+    """Partners' text cut for a page: at most ``limit`` characters, at a space where one is
+    near, ending "..." when cut (the data table keeps the whole text)."""
+    t = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    if len(t) <= limit:
+        return t
+    cut = t[:limit - 3]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "..."
+
+
+def period_text(label: object, kind: str, up_to_date: bool) -> str:
+    """A row's period with what kind of period it is ("2016-17 Q4 (quarter)"), so a quarter's
+    figure is never read as the year's; "(not updated)" when it is older than the period
+    asked."""
+    if label is None or (isinstance(label, float) and np.isnan(label)):
+        return "none held"
+    word = {"quarter": "quarter", "month": "month", "year": "year"}.get(kind, "")
+    if kind == "month":
+        label = pd.Period(str(label), "M").strftime("%B %Y")
+    text = f"{label} ({word})" if word else str(label)
+    return text if up_to_date else f"{text}, not updated"
+
+
 def variation_icon(state: str, direction: str = "") -> str:
     letter = {"high": "H", "low": "L"}.get(direction, "")
     if state == "special cause improving":
@@ -183,21 +210,58 @@ def variation_icon(state: str, direction: str = "") -> str:
     return _icon("#FFFFFF", _GREY, "?", outline=_GREY)
 
 
-def assurance_icon(state: str) -> str:
+def assurance_icon(state: str, qualified: bool = False) -> str:
+    """The assurance symbol; none where the process has changed since the limits were set
+    and the judgement is "consistently met" or "missed" (a P or F beside values that say
+    otherwise would mislead: the words say why)."""
+    if qualified and state in ("consistently met", "consistently missed"):
+        return ""
     return {"consistently met": _icon(_BLUE, "#FFFFFF", "P"),
             "consistently missed": _icon(_ORANGE, "#0B0C0C", "F"),
             "hit and miss": _icon(_GREY, "#FFFFFF", "?")}.get(state, "")
 
 
+#: Said beside a target judgement made from limits the process has since left (METHODS.md).
+CHANGED = "this describes the old process until its limits are recalculated from the change"
+
+
+def assurance_words(state: str, qualified: bool = False, latest_meet: bool | None = None,
+                    latest_value_meets: bool | None = None) -> str:
+    """The assurance in words. Where the process has changed since the limits were set
+    (special cause) the judgement is said to be of the process before the change, beside
+    what the latest values do, so an indicator whose latest values meet the target is never
+    said to miss it now."""
+    if not qualified:
+        return ASSURANCE_WORDS[state]
+    lead = {"consistently met": "Met the target", "consistently missed": "Missed the target",
+            "hit and miss": "Hit and miss"}.get(state, ASSURANCE_WORDS[state])
+    if latest_meet:
+        now = "; its latest values all meet it"
+    elif latest_value_meets is None:
+        now = ""
+    else:
+        now = f"; the latest value {'meets' if latest_value_meets else 'does not meet'} it"
+    return f"{lead} before the process changed{now}: {CHANGED}."
+
+
 def variation_words(state: str, direction: str = "", points: int = 0,
-                    trial: bool = False) -> str:
+                    trial: bool = False, rule: str = "", limits_from: str | None = None
+                    ) -> str:
+    """The variation in words: the direction of a special cause (higher or lower; rising or
+    falling for a trend), and how many points the limits rest on."""
     words = VARIATION_WORDS[state]
     if direction and state.startswith("special cause"):
-        words += f" ({'higher' if direction == 'high' else 'lower'})"
+        if rule == "trend":
+            words += f" ({'rising' if direction == 'high' else 'falling'})"
+        else:
+            words += f" ({'higher' if direction == 'high' else 'lower'})"
+    since = f" since the limits were recalculated from {limits_from}" if limits_from else ""
     if state == "too few points":
-        words += f" ({points} of 6 needed)"
+        words += f" ({points} of {MIN_POINTS} needed{since})"
     elif trial:
-        words += f"; trial limits from {points} points"
+        words += f"; trial limits from {points} points{since}"
+    elif limits_from:
+        words += f"; limits recalculated from {limits_from}"
     return words
 
 
@@ -276,6 +340,23 @@ def sparkline(values: list[float], hide: list[bool], alt: str, target: float | N
 
 
 @dataclass
+class Html:
+    """Markup the page shows as it is (headings, lists, details)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+def _period_cell(text: str) -> str:
+    """A period's label kept on one line, what kind of period it is free to wrap below."""
+    label, sep, rest = str(text).partition(" (")
+    return (f'<span class="nowrap">{html.escape(label)}</span>'
+            + (f" ({html.escape(rest)}" if sep else ""))
+
+
+@dataclass
 class ScorecardTable:
     """The scorecard for one board priority: values from a :class:`DisclosedTable`, with the
     trend line and the two symbols (and their words) beside them."""
@@ -305,7 +386,7 @@ class ScorecardTable:
             cells = [
                 f'<th scope="row">{html.escape(d.at[i, "title"])}</th>',
                 f'<td class="text">{html.escape(d.at[i, "agency"])}</td>',
-                f'<td class="text nowrap">{html.escape(d.at[i, "period"])}</td>',
+                f'<td class="text">{_period_cell(d.at[i, "period"])}</td>',
                 f"<td{unit}>{html.escape(d.at[i, 'value'])}</td>",
                 f"<td{unit}>{html.escape(d.at[i, 'previous_year_value'])}</td>",
                 f"<td>{self.trends[i]}</td>",
@@ -320,7 +401,7 @@ class ScorecardTable:
         style = ('<style>table.scorecard td.text, table.scorecard th[scope=row] '
                  "{ text-align: left; } table.scorecard svg.mdc-icon { vertical-align: middle; "
                  "} table.scorecard img.sparkline { display: block; } "
-                 "table.scorecard td.nowrap { white-space: nowrap; }</style>")
+                 "table.scorecard .nowrap { white-space: nowrap; }</style>")
         return (f'{style}<div class="table-scroll" role="region" tabindex="0" aria-label="'
                 f'{html.escape(self.caption, quote=True)}"><table class="scorecard"><caption>'
                 f"{html.escape(self.caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
@@ -330,6 +411,7 @@ class ScorecardTable:
         return self._repr_html_()
 
 
-__all__ = ["ASSURANCE_WORDS", "MEANINGS", "NOT_CHILDREN_NOTE", "ScorecardTable",
-           "VARIATION_WORDS", "assurance_icon", "disclose_values", "sparkline", "value_text",
-           "variation_icon", "variation_words"]
+__all__ = ["ASSURANCE_WORDS", "CHANGED", "Html", "MEANINGS", "NOT_CHILDREN_NOTE", "ScorecardTable",
+           "VARIATION_WORDS", "assurance_icon", "assurance_words", "disclose_values",
+           "period_text", "short_text", "sparkline", "value_text", "variation_icon",
+           "variation_words"]
