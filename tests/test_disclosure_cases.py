@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 from wscb_analysis.disclosure import DisclosedTable, disclose
+from wscb_analysis.disclosure.pack_reader import read_pack
 from wscb_analysis.disclosure.suppress import grid_lines, pinned, primary, ranges
 from wscb_analysis.publish.audit import attacker_view, audit_pack
-from wscb_analysis.publish.audit_read import read_pack
 from wscb_analysis.publish.render import page
 
 CASE_9 = pd.DataFrame({"d": list("abcdeT"), "plans": [1, 40, 60, 50, 1, 152]})

@@ -217,7 +217,8 @@ def test_the_audit_does_not_rely_on_a_bound_the_data_may_break():
     # plan hides (with Q2's 3). By hand: Q1 + Q2 = 24 - 7 - 8 = 9, each at least 1 and Q2 at
     # most 5, so Q1 is 4 to 8 and Q2 1 to 5. Were "accepted at most offered" used, Q1 >= 8
     # would pin Q1 = 8 and Q2 = 1: a false alarm on a sound pack.
-    from wscb_analysis.publish.audit_solve import Knowledge, attacker_ranges, recovered
+    from wscb_analysis.disclosure.published import Knowledge
+    from wscb_analysis.publish.audit_solve import attacker_ranges, recovered
 
     q = [_k("rhi_offered", f"2016-17 Q{i}") for i in range(1, 5)]
     know = Knowledge(shown={_k("rhi_accepted", "2016-17 Q1"): 8, q[2]: 7, q[3]: 8,
@@ -232,7 +233,8 @@ def test_figures_that_contradict_a_bound_are_still_audited_by_their_sums():
     # 6) is pinned by the sum. A page also shows 30 children referred in Q1, more than Q1's
     # referrals can be: the bound "children within referrals" contradicts the shown figures.
     # The audit must still report Q1, from the sum alone.
-    from wscb_analysis.publish.audit_solve import Knowledge, recovered
+    from wscb_analysis.disclosure.published import Knowledge
+    from wscb_analysis.publish.audit_solve import recovered
 
     q = [_k("referrals", f"2016-17 Q{i}") for i in range(1, 5)]
     know = Knowledge(shown={q[1]: 10, q[2]: 10, q[3]: 12, _k("referrals", "2016-17"): 37,

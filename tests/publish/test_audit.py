@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from wscb_analysis.disclosure.figures_json import figure_key
+from wscb_analysis.disclosure.pack_reader import read_pack
 from wscb_analysis.publish.audit import _spc_limits, attacker_view, audit_pack
-from wscb_analysis.publish.audit_read import read_pack
 from wscb_analysis.publish.render import page
 
 QUARTERS = [None, "Q1", "Q2", "Q3", "Q4"]

@@ -36,19 +36,27 @@ figure is left pinned by sums and bounds together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..coverage import extract_coverage
-from ..io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from ..io.schemas import (
+    ETHNICITY_KNOWN,
+    ETHNICITY_NOT_RECORDED,
+    WHITE_BRITISH,
+    referral_source_group,
+)
 from ..metrics import cp_plans as cp
 from ..metrics import early_help as eh
 from ..metrics import referrals as rf
 from ..periods import (
     Period,
+    PeriodError,
     financial_year,
+    grain,
     label_children,
     label_period,
     month_label,
@@ -57,7 +65,7 @@ from ..periods import (
 from .bounds import add_bounds, add_distinct_groups, add_ties, add_time_sums
 from .figures_json import seed_plan
 from .measures import NOT_RECORDED, PLAN_NUMBERS, POPULATIONS, TYPES, make_key
-from .plan import PackPlan, PlanBuilder
+from .plan import PackPlan, PlanBuilder, Published
 
 
 @dataclass(frozen=True)
@@ -109,9 +117,9 @@ class _Counter:
     """Counts one source's records into the builder."""
 
     def __init__(self, b: PlanBuilder, grains: Grains, period: Period, labels: dict,
-                 child: np.ndarray | None = None) -> None:
+                 scope: Iterable[str], child: np.ndarray | None = None) -> None:
         self.b, self.g, self.period, self.labels, self.child = b, grains, period, labels, child
-        self.scope = held_scope(period, grains)
+        self.scope = held_scope(scope, grains)
         # Records of any period a breakdown is planned for: its groups are listed in every
         # one of them (0 where none), so each period's breakdown has the same groups and the
         # quarters' add up to the year's, group by group.
@@ -214,40 +222,48 @@ class _Counter:
                 self.b.total(kc, col, exact)
 
 
-def plan_periods(period: Period) -> list[str]:
-    """The periods whose breakdowns a pack's plan holds: every quarter of the period's
-    financial year that ends by the period's last day, the year itself once it has ended,
-    and the period before (which tiles and change sentences compare). A year and its quarters
-    are planned together, whichever pack is published: the year's groups are the sum of its
-    quarters', and a figure hidden in one is planned with the others it adds up with. Packs
-    of other years are held to what they published by the archive (``publish --archive``)."""
-    year = period.year_label
-    out = [q for q in label_children(year) if label_period(q).end <= period.end]
-    if financial_year(year).end <= period.end:
-        out.append(year)
-    for label in (period.label, period.previous().label):
-        if label not in out:
+def plan_periods(period: Period, published: Iterable[str] = ()) -> list[str]:
+    """The periods whose breakdowns a pack's plan holds: the period and the one before it
+    (tiles and change sentences compare the two), and the quarters and years of their
+    financial years that packs already ``published`` (in the archive) hold, so the new pack
+    is planned with the figures it adds up with. Where the plan holds a year and any of its
+    quarters, it holds all four (the last is the year less the other three, whether or not a
+    pack has printed it yet)."""
+    years = {period.year_label, period.previous().year_label}
+    out = [period.label, period.previous().label]
+    for label in published:
+        try:
+            if grain(label) == "month":
+                continue
+            p = label_period(label)
+        except PeriodError:
+            continue
+        if p.year_label in years and p.end <= period.end and label not in out:
             out.append(label)
+    for year in sorted(years):
+        quarters = label_children(year)
+        if year in out and any(q in out for q in quarters):
+            out += [q for q in quarters if q not in out]
     return out
 
 
-def held_scope(period: Period, grains: Grains) -> list[str]:
-    """:func:`plan_periods` that a source holds (its grains)."""
+def held_scope(scope: Iterable[str], grains: Grains) -> list[str]:
+    """The periods of ``scope`` (:func:`plan_periods`) that a source holds (its grains)."""
     held = set(grains.quarters) | set(grains.years)
-    return [label for label in plan_periods(period) if label in held]
+    return [label for label in scope if label in held]
 
 
 # --------------------------------------------------------------------------- sources
 
 
-def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _referrals(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ref = extract["referrals"]
     if not cov.supplied or len(ref) == 0:
         return
     flagged = rf.flag_rereferrals(ref)
     labels = _labels(flagged["referral_date"])
     g = grains_for(pd.Timestamp(cov.first_date), period)
-    c = _Counter(b, g, period, labels, child=flagged["child_id"].to_numpy(dtype=object))
+    c = _Counter(b, g, period, labels, scope, child=flagged["child_id"].to_numpy(dtype=object))
     allr = np.ones(len(flagged), bool)
     rer = flagged["rereferral"].to_numpy(bool)
     c.time("referrals", allr, months=True)
@@ -263,11 +279,11 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if cov.has(field):
             c.time(measure, flag)
     dims = {"district": _group(flagged["district"]),
-            "referral_source": _group(flagged["referral_source"])}
+            "referral_source": _group(flagged["referral_source"].map(referral_source_group))}
     groups = {"district": tuple(profile.district_names) if profile else ()}
     known = eth.isin(ETHNICITY_KNOWN).to_numpy()  # as metrics.diversity.bme_share
     nfa = flagged["nfa"]
-    for label in plan_periods(period):
+    for label in scope:
         if label not in g.quarters and label not in g.years:
             continue
         for dim, values in dims.items():
@@ -300,14 +316,14 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             b.cell(make_key("referrals_recorded_known", label), rec["recorded"])
 
 
-def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     plans = extract["cp_plans"]
     if not cov.supplied or len(plans) == 0:
         return
     g = grains_for(pd.Timestamp(cov.first_date), period)
     hist = cp.plan_history(plans)
     labels = _labels(hist["start_date"])
-    c = _Counter(b, g, period, labels)
+    c = _Counter(b, g, period, labels, scope)
     allp = np.ones(len(hist), bool)
     number = np.select([hist["plan_number"] == 1, hist["plan_number"] == 2],
                        ["First", "Second"], default="Third or later").astype(object)
@@ -315,7 +331,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     c.time("plans_second_or_subsequent", hist["subsequent"].to_numpy(bool))
     category = _group(hist["initial_category"])
     known_end = (~hist["previous_end"].isna()).to_numpy() & hist["subsequent"].to_numpy(bool)
-    for label in plan_periods(period):
+    for label in scope:
         if label not in g.quarters and label not in g.years:
             continue
         # Plans started by plan number (first, second, third or later) and, apart, by
@@ -333,7 +349,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         return
     ended = plans.loc[plans["end_date"].notna()].reset_index(drop=True)
     e_labels = _labels(ended["end_date"])
-    ce = _Counter(b, g, period, e_labels)
+    ce = _Counter(b, g, period, e_labels, scope)
     alle = np.ones(len(ended), bool)
     band = cp.duration_band(ended["start_date"].to_numpy(), ended["end_date"].to_numpy())
     band = np.asarray(band, dtype=object)
@@ -341,7 +357,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     ce.time("plans_ended", alle)
     ce.time("plans_ended_2_years_plus", two)
     district = _group(ended["district"])
-    for label in plan_periods(period):
+    for label in scope:
         if label not in g.quarters and label not in g.years:
             continue
         ce.by("plans_ended", alle, label, {"band": band}, {"band": tuple(cp.DURATION_BANDS)})
@@ -351,7 +367,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             ce.by("plans_ended_2_years_plus", two, label, {"district": district},
                   {"district": tuple(profile.district_names) if profile else ()})
     # Plans open at the end of every quarter and year held (the scorecard charts them).
-    for label in dict.fromkeys([*plan_periods(period), *g.quarters, *g.years]):
+    for label in dict.fromkeys([*scope, *g.quarters, *g.years]):
         p = label_period(label)
         if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
             continue
@@ -367,14 +383,14 @@ def population_group(episodes: pd.DataFrame) -> np.ndarray:
                     np.where(flag.isna(), POPULATIONS[2], POPULATIONS[1])).astype(object)
 
 
-def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _missing(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ep = extract["missing"]
     if not cov.supplied or len(ep) == 0:
         return
     ep = ep.reset_index(drop=True)
     g = grains_for(pd.Timestamp(cov.first_date), period)
     labels = _labels(ep["start_date"])
-    c = _Counter(b, g, period, labels, child=ep["child_id"].to_numpy(dtype=object))
+    c = _Counter(b, g, period, labels, scope, child=ep["child_id"].to_numpy(dtype=object))
     kind = ep["missing_type"].to_numpy(dtype=object)
     alle = np.ones(len(ep), bool)
     missing = kind == "Missing"
@@ -395,7 +411,7 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if cov.has("looked_after"):
             c.by("missing_children", missing, y, {"population": population}, groups,
                  distinct=True)
-    for label in plan_periods(period):
+    for label in scope:
         if label not in g.quarters and label not in g.years:
             continue
         c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
@@ -416,14 +432,14 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                     c.total(field, flag, label)
 
 
-def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _early_help(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ah = extract["early_help"]
     if not cov.supplied or len(ah) == 0:
         return
     ah = ah.reset_index(drop=True)
     g = grains_for(pd.Timestamp(cov.first_date), period)
     labels = _labels(ah["assessment_start"])
-    c = _Counter(b, g, period, labels)
+    c = _Counter(b, g, period, labels, scope)
     alla = np.ones(len(ah), bool)
     c.time("assessments", alla)
     org = _group(ah["organisation"])
@@ -434,7 +450,7 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     same = recorded & (lead.fillna("").astype(str).str.strip().str.lower()
                        == ah["organisation"].fillna("").astype(str).str.strip().str.lower()
                        ).to_numpy()
-    labels_held = [*g.years] + [p for p in plan_periods(period)
+    labels_held = [*g.years] + [p for p in scope
                                 if p in g.quarters and p not in g.years]
     for label in labels_held:
         c.by("assessments", alla, label, {"organisation": org})
@@ -447,36 +463,47 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("lead_professional_recorded", recorded, label)
 
 
-def build_plan(extract, period: Period, profile=None) -> PackPlan:
-    """The pack's disclosure plan for ``period`` (see the module docstring)."""
+def build_plan(extract, period: Period, profile=None, published: Published | None = None
+               ) -> PackPlan:
+    """The pack's disclosure plan for ``period`` (see the module docstring). ``published``:
+    what packs already published show and hide (an archive's, :mod:`wscb_analysis.publish.
+    archive`): a figure they hid stays hidden, one they showed is not hidden to protect
+    another (a count from 1 to 5 now is hidden all the same), and the plan holds the periods
+    they printed, so the new pack is planned with the figures it adds up with."""
     from ..figures import headline_figures
 
     cov = extract_coverage(extract)
+    scope = plan_periods(period, published.periods() if published else ())
     b = PlanBuilder()
-    for label in plan_periods(period):
+    for label in scope:
         seed_plan(b, headline_figures(extract, label_period(label)), label)
-    _referrals(b, extract, period, cov["referrals"], profile)
-    _cp_plans(b, extract, period, cov["cp_plans"], profile)
-    _missing(b, extract, period, cov["missing"], profile)
-    _early_help(b, extract, period, cov["early_help"], profile)
+    _referrals(b, extract, period, cov["referrals"], profile, scope)
+    _cp_plans(b, extract, period, cov["cp_plans"], profile, scope)
+    _missing(b, extract, period, cov["missing"], profile, scope)
+    _early_help(b, extract, period, cov["early_help"], profile, scope)
     # What the definitions tie and bound, beside the sums counted above (bounds.py).
     add_ties(b)
     add_time_sums(b)
     add_distinct_groups(b)
     add_bounds(b)
+    if published:
+        return b.build(hidden=published.hidden, shown=published.shown)
     return b.build()
 
 
-def cached_plan(extract, period: Period, profile=None) -> PackPlan:
+def cached_plan(extract, period: Period, profile=None, published: Published | None = None
+                ) -> PackPlan:
     """:func:`build_plan`, saved in the processed folder (:mod:`wscb_analysis.cache`) and
-    reused by every process that asks for the same extract (by its files' SHA-256), period
-    and profile under the same rules: a publish plans once and each notebook's kernel reads
-    the plan instead of planning again. The plan holds raw counts: it stays in the analyst's
-    processed folder, never in a pack."""
+    reused by every process that asks for the same extract (by its files' SHA-256), period,
+    profile and published figures under the same rules: a publish plans once and each
+    notebook's kernel reads the plan instead of planning again. The plan holds raw counts: it
+    stays in the analyst's processed folder, never in a pack."""
     from .. import cache
 
-    inputs = (period.label, tuple(sorted(extract.input_hashes().items())), profile)
-    return cache.cached("plans", __name__, inputs, lambda: build_plan(extract, period, profile),
+    inputs = (period.label, tuple(sorted(extract.input_hashes().items())), profile,
+              published.digest() if published else None)
+    return cache.cached("plans", __name__, inputs,
+                        lambda: build_plan(extract, period, profile, published),
                         accept=lambda v: isinstance(v, PackPlan))
 
 

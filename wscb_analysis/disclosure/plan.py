@@ -15,7 +15,7 @@ session and is never written into a pack; only what it shows is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,12 +82,50 @@ class PlanBuilder:
         self.lines.append(Line(cells, t, at_most=True))
         return True
 
-    def build(self) -> PackPlan:
+    def build(self, hidden: Iterable[str] = (), shown: Mapping[str, float] | None = None
+              ) -> PackPlan:
+        """Suppress jointly; ``hidden``: figures already hidden elsewhere (kept hidden),
+        ``shown``: figures already shown elsewhere (not hidden to protect others; a count
+        from 1 to 5 is hidden all the same)."""
         values = np.array(self.values, dtype=float)
-        hidden = suppress(values, self.lines)
+        n = len(values)
+        before = np.zeros(n, bool)
+        before[[self.index[k] for k in hidden if k in self.index]] = True
+        locked = np.zeros(n, bool)
+        locked[[self.index[k] for k in (shown or {}) if k in self.index]] = True
+        locked &= ~primary(values) & ~before
+        hidden = suppress(values, self.lines, hidden=before, locked=locked)
         return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
                         primary_mask=primary(values), index=dict(self.index),
                         lines=list(self.lines))
+
+
+@dataclass(frozen=True)
+class Published:
+    """What packs already published show and hide, read from the packs themselves (never
+    from the extract): ``shown`` figure -> the value printed (the latest edition's), and
+    ``hidden`` figures printed as "c" anywhere. Keys as :func:`make_key` writes them."""
+
+    shown: Mapping[str, float]
+    hidden: frozenset[str]
+
+    def periods(self) -> set[str]:
+        """Every period label a published figure is of."""
+        return {parse_key(k)[1] for k in (*self.shown, *self.hidden)}
+
+    def digest(self) -> str:
+        """A digest of the whole (what a saved plan was planned against)."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for k in sorted(self.shown):
+            h.update(f"{k}={self.shown[k]};".encode())
+        for k in sorted(self.hidden):
+            h.update(f"{k}=c;".encode())
+        return h.hexdigest()
+
+    def __bool__(self) -> bool:
+        return bool(self.shown or self.hidden)
 
 
 @dataclass
@@ -141,4 +179,4 @@ class PackPlan:
                 "bounds": sum(ln.at_most for ln in self.lines)}
 
 
-__all__ = ["PackPlan", "PlanBuilder", "PlanError", "make_key", "parse_key"]
+__all__ = ["PackPlan", "PlanBuilder", "PlanError", "Published", "make_key", "parse_key"]

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..disclosure import measures as reg
 from ..disclosure.measures import make_key, parse_key
+from ..disclosure.published import Knowledge
 from ..disclosure.suppress import exposed
 from ..periods import PeriodError, label_children, label_parent
 
@@ -139,16 +140,6 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
         if _kind(measure) is reg.Kind.DISTINCT and _parent(period) is not None:
             bound((key,), make_key(measure, _parent(period), dims))
     return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
-
-
-@dataclass
-class Knowledge:
-    """What the pack tells about each figure: ``shown`` value, ``hidden`` (with ``small``
-    when it says "fewer than 6")."""
-
-    shown: dict[str, float]
-    hidden: set[str]
-    small: set[str]
 
 
 def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[float, float]]:
