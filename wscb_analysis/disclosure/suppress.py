@@ -86,16 +86,17 @@ def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[
 
 def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
            upper_five: np.ndarray | None = None, memo: dict | None = None,
-           exact: bool = True) -> dict[int, tuple[float, float]]:
+           exact: bool = True, spread: int = 1) -> dict[int, tuple[float, float]]:
     """The least and greatest value each hidden cell can take given the shown cells, the
     exact lines and the bounds (hidden cells are at least 1; at most 5 where ``upper_five``);
     NaN where the shown cells contradict them. ``memo`` keeps each group's answer between
     calls (a group whose hidden cells did not change has the same ranges).
 
-    ``exact`` False: only whether each cell is :func:`exposed` is needed. A cell seen at
-    :data:`PROTECTION` whole numbers among a few solutions is not, and its range is given as
-    those values (within the true range, not all of it): a group of many linked cells then
-    needs two programmes, not two for each cell."""
+    ``exact`` False: only whether each cell's range holds more than ``spread`` whole numbers
+    is needed (1: is it pinned; ``PROTECTION - 1``: is it :func:`exposed`). A cell seen at
+    values ``spread`` apart among a few solutions does, and its range is given as those
+    values (within the true range, not all of it): a group of many linked cells then needs
+    two programmes, not two for each cell."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
@@ -109,14 +110,14 @@ def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
             out.update(memo[token])
             continue
         before = set(out)
-        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact)
+        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact, spread)
         if memo is not None:
             memo[token] = {c: out[c] for c in set(out) - before}
     return out
 
 
 def _group_ranges(group, group_lines, values, upper_five, out, linprog,
-                  exact: bool = True) -> None:
+                  exact: bool = True, spread: int = 1) -> None:
     """Ranges of one group's hidden cells into ``out`` (closed form for one sum or one
     bound, else two linear programmes a cell)."""
     pos = {c: i for i, c in enumerate(group)}
@@ -190,7 +191,7 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog,
                 np.minimum(least, res.x, out=least)
                 np.maximum(most, res.x, out=most)
     for i, c in enumerate(group):
-        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= PROTECTION - 1:
+        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= spread:
             out[c] = (float(least[i]), float(most[i]))  # enough whole numbers fit
             continue
         obj = np.zeros(len(group))
@@ -266,7 +267,12 @@ def exposed(rng: tuple[float, float]) -> bool:
     into counts from 1 to 5 (so the figure could be a small count) and holds fewer than
     :data:`PROTECTION` whole numbers, or it lies wholly at 6 or more and holds one (a figure
     hidden only to protect others must not be given away). Unbounded or contradictory ranges
-    (NaN, reported apart) are not exposed."""
+    (NaN, reported apart) are not exposed.
+
+    The range is the one the sums and bounds leave, knowing only that hidden figures are at
+    least 1 (:func:`ranges` without ``upper_five``): that a pack says a figure is "fewer than
+    6" is a narrowing the pack chose to print, and a figure so marked must then only not be
+    pinned (:func:`pinned`, over ranges that know it is at most 5)."""
     lo, hi = rng
     if np.isnan(lo) or np.isnan(hi) or not np.isfinite(hi):
         return False
@@ -293,7 +299,8 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
     upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
     finite = np.isfinite(values)
     candidates = finite & (values > 0) & ~locked
-    memo: dict = {}
+    memo: dict = {}  # ranges knowing hidden figures are at least 1
+    memo_five: dict = {}  # and knowing those from 1 to 5 are at most 5
 
     def protect_line(line: Line) -> bool:
         members = [*line.parts, line.total]
@@ -316,8 +323,10 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.solved for ln in lines):
             break
-        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo,
-                                            exact=False).items() if exposed(r))
+        found = sorted(set(c for c, r in ranges(values, hide, lines, None, memo, exact=False,
+                                                spread=PROTECTION - 1).items() if exposed(r))
+                       | set(c for c, r in ranges(values, hide, lines, upper, memo_five,
+                                                  exact=False).items() if pinned(r)))
         if not found:
             break
         if not _hide_for(found, lines, hide, candidates, values):

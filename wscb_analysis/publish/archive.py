@@ -8,7 +8,8 @@ arrive; every pack it has published is public. The archive keeps them all::
     DIR/2016-17-Q3/                     a quarter's
     DIR/revisions/2016-17/edition-1/    an earlier edition of a period, kept whole
 
-What the archive's packs show and hide (:func:`published_in`, read from the packs themselves,
+What the archive's packs show and hide (:func:`wscb_analysis.disclosure.published.
+published_in`, read from the packs themselves,
 never from an extract) is handed to the disclosure plan of the next pack: a figure any of them
 hid stays hidden, one they showed is not hidden to protect another, and the plan holds the
 periods they printed, so the new pack's figures are suppressed together with the ones they add
@@ -27,7 +28,6 @@ import html
 import shutil
 from pathlib import Path
 
-from ..disclosure.published import REVISIONS, _info, packs_in, published_in
 from ..periods import Period
 
 INDEX = "index.html"
@@ -45,6 +45,8 @@ def pack_folder(archive: Path | str, period: Period) -> Path:
 def keep_revision(archive: Path, period: Period) -> Path | None:
     """Copy the period's current pack, if any, into ``revisions/<period>/edition-<n>`` (links
     followed: the copy is whole on its own); returns the copy."""
+    from ..disclosure.published import REVISIONS, _info
+
     current = pack_folder(archive, period)
     info = _info(current)
     if info is None:
@@ -62,6 +64,8 @@ def keep_revision(archive: Path, period: Period) -> Path | None:
 
 def next_edition(archive: Path, period: Period) -> int:
     """1 for a period not yet in the archive, else one more than its latest edition."""
+    from ..disclosure.published import packs_in
+
     editions = [i.edition for i in packs_in(archive) if i.period == period.label]
     return max(editions, default=0) + 1
 
@@ -69,6 +73,8 @@ def next_edition(archive: Path, period: Period) -> int:
 def write_index(archive: Path, partnership: str, page) -> None:
     """The archive's ``index.html``: every pack, newest first, with its period, edition and
     run date (``page`` is the pack's page shell, :func:`~wscb_analysis.publish.render.page`)."""
+    from ..disclosure.published import packs_in
+
     rows = []
     for info in sorted(packs_in(archive), key=lambda i: (i.started, i.edition), reverse=True):
         rel = info.folder.relative_to(archive).as_posix()
@@ -92,5 +98,4 @@ def write_index(archive: Path, partnership: str, page) -> None:
     tmp.replace(archive / INDEX)
 
 
-__all__ = ["slug", "pack_folder", "packs_in", "published_in", "keep_revision", "next_edition",
-           "write_index"]
+__all__ = ["slug", "pack_folder", "keep_revision", "next_edition", "write_index"]

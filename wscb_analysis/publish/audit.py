@@ -161,12 +161,18 @@ def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]
 
 
 def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
+    """Hidden figures pinned by what the pack shows (knowing those it says are fewer than 6
+    are at most 5), or narrowed below the protection level by its sums and bounds alone
+    (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
     out = []
-    for k, r in sorted(attacker_ranges(know, bounds).items()):
-        if exposed(r):
+    worked_out = {k for k, r in attacker_ranges(know, bounds).items() if pinned(r)}
+    unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
+    for k, r in sorted(attacker_ranges(unmarked, bounds).items()):
+        if k in worked_out or exposed(r):
             measure, period, _ = parse_key(k)
-            out.append(Finding("pack", f"hidden figure {_how(r)} figures shown on other "
-                               "pages", f"{measure} {period}"))
+            how = _how(r) if k not in worked_out else "worked out from"
+            out.append(Finding("pack", f"hidden figure {how} figures shown on other pages",
+                               f"{measure} {period}"))
     return out
 
 

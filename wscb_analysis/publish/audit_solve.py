@@ -33,7 +33,7 @@ import numpy as np
 from ..disclosure import measures as reg
 from ..disclosure.measures import make_key, parse_key
 from ..disclosure.published import Knowledge
-from ..disclosure.suppress import exposed
+from ..disclosure.suppress import exposed, pinned
 from ..periods import PeriodError, label_children, label_parent
 
 #: (part, whole) subsets an attacker can rely on (the plan's, less those the data may break).
@@ -287,9 +287,12 @@ def _solve_group(targets, rows, unknown, values, names, know):
 
 
 def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
-    """Hidden figures an attacker can pin to one whole number, or narrow to fewer whole
-    numbers than a hidden figure keeps (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
-    return sorted(k for k, r in attacker_ranges(know, bounds).items() if exposed(r))
+    """Hidden figures an attacker can pin to one whole number, or narrow by the sums and
+    bounds alone to fewer whole numbers than a hidden figure keeps
+    (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
+    unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
+    return sorted({k for k, r in attacker_ranges(know, bounds).items() if pinned(r)}
+                  | {k for k, r in attacker_ranges(unmarked, bounds).items() if exposed(r)})
 
 
 __all__ = ["SUBSETS", "Sum", "AtMost", "Knowledge", "implied", "attacker_ranges",
