@@ -13,7 +13,15 @@ from wscb_analysis.disclosure.bounds import add_bounds
 from wscb_analysis.disclosure.counts import build_plan
 from wscb_analysis.disclosure.measures import make_key
 from wscb_analysis.disclosure.plan import PlanBuilder
-from wscb_analysis.disclosure.suppress import Line, exposed, pinned, primary, ranges, suppress
+from wscb_analysis.disclosure.suppress import (
+    Line,
+    exposed,
+    pinned,
+    primary,
+    ranges,
+    recovered_small,
+    suppress,
+)
 from wscb_analysis.periods import label_parent as parent_period
 from wscb_analysis.publish import audit_solve
 from wscb_analysis.publish.audit_solve import AtMost
@@ -261,9 +269,38 @@ def test_a_small_count_keeps_three_possible_values_not_two():
     assert two[0] == (1, 2) and exposed(two[0]) and not pinned(two[0])
 
 
-def test_a_figure_hidden_only_to_protect_others_need_only_not_be_pinned():
-    # Ranges that lie wholly at 6 or more: two values are enough (the figure is no small
-    # count whatever it is); one is not. A range reaching into 1 to 5 needs three.
-    assert not exposed((40.0, 41.0)) and exposed((40.0, 40.0))
-    assert exposed((5.0, 6.0)) and not exposed((4.0, 6.0)) and not exposed((6.0, np.inf))
+def test_only_a_range_that_could_be_a_small_count_needs_three_values():
+    # A range reaching into 1 to 5 must hold three whole numbers; one wholly at 6 or more
+    # protects no small count and gives none away, however narrow (a hidden figure worked
+    # out at 40 is a figure of 40, and what it protects is judged by its own range).
+    assert exposed((5.0, 6.0)) and exposed((1.0, 2.0)) and exposed((3.0, 3.0))
+    assert not exposed((4.0, 6.0)) and not exposed((1.0, 3.0)) and not exposed((6.0, np.inf))
+    assert not exposed((40.0, 40.0)) and not exposed((6.0, 7.0))
     assert not exposed((np.nan, np.nan))  # a contradiction, reported apart
+    assert recovered_small((3.0, 3.0)) and not recovered_small((40.0, 40.0))
+
+
+def test_a_figure_hidden_to_protect_others_but_worked_out_all_the_same_is_shown():
+    # Referrals by quarter (published: 10, 12, 11, 9) and the year: the year is 42 whatever
+    # a pack hides, so hiding it to protect a year's breakdown protects nothing. Here the
+    # year is hidden beside a district breakdown of 40 and 2 (the 2 is small, hidden): the
+    # year's 42 is worked out from the quarters, so it is shown, and the 40 is hidden in its
+    # place (40 = 42 - the hidden 2 would give the 2 away otherwise).
+    values = np.array([10.0, 12.0, 11.0, 9.0, 42.0, 40.0, 2.0])
+    lines = [Line((0, 1, 2, 3), 4), Line((5, 6), 4)]
+    locked = np.array([T, T, T, T, F, F, F])
+    hidden = suppress(values, lines, locked=locked)
+    assert hidden.tolist() == [F, F, F, F, F, T, T]
+
+
+def test_hiding_a_total_others_give_away_protects_nothing_so_it_is_shown():
+    # As above, but an earlier pack published the district's 40 (locked): the only cell left
+    # to hide beside the 2 is the year, whose 42 the published quarters give away. Hiding it
+    # protects nothing, so it is shown, and the 2 (42 - 40) is left for the audit to report:
+    # no suppression in this pack can protect it, the earlier packs gave it away together.
+    values = np.array([10.0, 12.0, 11.0, 9.0, 42.0, 40.0, 2.0])
+    lines = [Line((0, 1, 2, 3), 4), Line((5, 6), 4)]
+    locked = np.array([T, T, T, T, F, T, F])
+    hidden = suppress(values, lines, locked=locked)
+    assert hidden.tolist() == [F, F, F, F, F, F, T]
+    assert ranges(values, hidden, lines)[6] == (2.0, 2.0)

@@ -78,16 +78,20 @@ class Grains:
     years: tuple[str, ...]
 
 
-def grains_for(first: pd.Timestamp | None, period: Period) -> Grains:
-    if first is None or pd.Timestamp(first) > pd.Timestamp(period.end):
+def grains_for(first: pd.Timestamp | None, period: Period,
+               scope: Iterable[str] = ()) -> Grains:
+    """The months, quarters and years from ``first`` to the end of ``period``, or of the
+    latest period of ``scope`` (a pack planned against later packs already published)."""
+    last = max([period.end, *(label_period(label).end for label in scope)])
+    if first is None or pd.Timestamp(first) > pd.Timestamp(last):
         return Grains((), (), ())
     months = pd.period_range(pd.Timestamp(first).to_period("M"),
-                             pd.Timestamp(period.end).to_period("M"), freq="M")
+                             pd.Timestamp(last).to_period("M"), freq="M")
     month_labels = tuple(month_label(m.start_time.date()) for m in months)
     starts = months.to_timestamp()
     quarter_of = period_labels(pd.Series(starts), "quarter").tolist()
     year_of = period_labels(pd.Series(starts), "year").tolist()
-    end = pd.Timestamp(period.end)
+    end = pd.Timestamp(last)
     quarters = tuple(dict.fromkeys(q for q in quarter_of
                                    if pd.Timestamp(label_period(q).end) <= end))
     years = tuple(dict.fromkeys(y for y in year_of
@@ -225,12 +229,12 @@ class _Counter:
 def plan_periods(period: Period, published: Iterable[str] = ()) -> list[str]:
     """The periods whose breakdowns a pack's plan holds: the period and the one before it
     (tiles and change sentences compare the two), and the quarters and years of their
-    financial years that packs already ``published`` (in the archive) hold, so the new pack
-    is planned with the figures it adds up with. Where the plan holds a year and any of its
-    quarters, it holds all four (the last is the year less the other three, whether or not a
-    pack has printed it yet)."""
+    financial years that packs already ``published`` (in the archive) hold, later ones too,
+    so the new pack is planned with the figures it adds up with. Where the plan holds a year
+    and any of its quarters, it holds all four (the last is the year less the other three,
+    whether or not a pack has printed it yet)."""
     years = {period.year_label, period.previous().year_label}
-    out = [period.label, period.previous().label]
+    out = list(own_periods(period))
     for label in published:
         try:
             if grain(label) == "month":
@@ -238,13 +242,18 @@ def plan_periods(period: Period, published: Iterable[str] = ()) -> list[str]:
             p = label_period(label)
         except PeriodError:
             continue
-        if p.year_label in years and p.end <= period.end and label not in out:
+        if p.year_label in years and label not in out:
             out.append(label)
     for year in sorted(years):
         quarters = label_children(year)
         if year in out and any(q in out for q in quarters):
             out += [q for q in quarters if q not in out]
     return out
+
+
+def own_periods(period: Period) -> tuple[str, str]:
+    """The periods a pack prints breakdowns of: its own and the one before it."""
+    return period.label, period.previous().label
 
 
 def held_scope(scope: Iterable[str], grains: Grains) -> list[str]:
@@ -262,7 +271,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile, scope: lis
         return
     flagged = rf.flag_rereferrals(ref)
     labels = _labels(flagged["referral_date"])
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     c = _Counter(b, g, period, labels, scope, child=flagged["child_id"].to_numpy(dtype=object))
     allr = np.ones(len(flagged), bool)
     rer = flagged["rereferral"].to_numpy(bool)
@@ -284,6 +293,7 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile, scope: lis
     known = eth.isin(ETHNICITY_KNOWN).to_numpy()  # as metrics.diversity.bme_share
     nfa = flagged["nfa"]
     for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         for dim, values in dims.items():
@@ -320,7 +330,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list
     plans = extract["cp_plans"]
     if not cov.supplied or len(plans) == 0:
         return
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     hist = cp.plan_history(plans)
     labels = _labels(hist["start_date"])
     c = _Counter(b, g, period, labels, scope)
@@ -332,6 +342,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list
     category = _group(hist["initial_category"])
     known_end = (~hist["previous_end"].isna()).to_numpy() & hist["subsequent"].to_numpy(bool)
     for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         # Plans started by plan number (first, second, third or later) and, apart, by
@@ -358,6 +369,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list
     ce.time("plans_ended_2_years_plus", two)
     district = _group(ended["district"])
     for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         ce.by("plans_ended", alle, label, {"band": band}, {"band": tuple(cp.DURATION_BANDS)})
@@ -367,6 +379,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list
             ce.by("plans_ended_2_years_plus", two, label, {"district": district},
                   {"district": tuple(profile.district_names) if profile else ()})
     # Plans open at the end of every quarter and year held (the scorecard charts them).
+    b.extending = False  # open at each period's end: the charts of every period print them
     for label in dict.fromkeys([*scope, *g.quarters, *g.years]):
         p = label_period(label)
         if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
@@ -388,7 +401,7 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[
     if not cov.supplied or len(ep) == 0:
         return
     ep = ep.reset_index(drop=True)
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     labels = _labels(ep["start_date"])
     c = _Counter(b, g, period, labels, scope, child=ep["child_id"].to_numpy(dtype=object))
     kind = ep["missing_type"].to_numpy(dtype=object)
@@ -412,6 +425,7 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[
             c.by("missing_children", missing, y, {"population": population}, groups,
                  distinct=True)
     for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
@@ -437,7 +451,7 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile, scope: li
     if not cov.supplied or len(ah) == 0:
         return
     ah = ah.reset_index(drop=True)
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     labels = _labels(ah["assessment_start"])
     c = _Counter(b, g, period, labels, scope)
     alla = np.ones(len(ah), bool)
@@ -453,6 +467,7 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile, scope: li
     labels_held = [*g.years] + [p for p in scope
                                 if p in g.quarters and p not in g.years]
     for label in labels_held:
+        b.extending = label not in g.years and label not in own_periods(period)
         c.by("assessments", alla, label, {"organisation": org})
         inside = c.in_period(label)
         early_orgs = sorted(set(org[early & inside]), key=str)
@@ -476,11 +491,12 @@ def build_plan(extract, period: Period, profile=None, published: Published | Non
     scope = plan_periods(period, published.periods() if published else ())
     b = PlanBuilder()
     for label in scope:
+        b.extending = label not in own_periods(period)
         seed_plan(b, headline_figures(extract, label_period(label)), label)
-    _referrals(b, extract, period, cov["referrals"], profile, scope)
-    _cp_plans(b, extract, period, cov["cp_plans"], profile, scope)
-    _missing(b, extract, period, cov["missing"], profile, scope)
-    _early_help(b, extract, period, cov["early_help"], profile, scope)
+    for count in (_referrals, _cp_plans, _missing, _early_help):
+        b.extending = False
+        count(b, extract, period, cov[count.__name__[1:]], profile, scope)
+    b.extending = False
     # What the definitions tie and bound, beside the sums counted above (bounds.py).
     add_ties(b)
     add_time_sums(b)

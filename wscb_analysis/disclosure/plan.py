@@ -36,9 +36,19 @@ class PlanBuilder:
     index: dict[str, int] = field(default_factory=dict)
     lines: list[Line] = field(default_factory=list)
     _seen: set[Line] = field(default_factory=set, repr=False)
+    #: Cells counted while ``extending`` (periods held only because published packs print
+    #: them or they add up with those) that no cell counted otherwise repeats: this pack does
+    #: not print them.
+    extra: set[str] = field(default_factory=set)
+    extending: bool = False
 
     def cell(self, key: str, value) -> int:
         value = float(value) if value is not None else np.nan
+        if self.extending:
+            if key not in self.index:
+                self.extra.add(key)
+        else:
+            self.extra.discard(key)
         if key in self.index:
             i = self.index[key]
             old = self.values[i]
@@ -94,7 +104,15 @@ class PlanBuilder:
         locked = np.zeros(n, bool)
         locked[[self.index[k] for k in (shown or {}) if k in self.index]] = True
         locked &= ~primary(values) & ~before
-        hidden = suppress(values, self.lines, hidden=before, locked=locked)
+        # What this pack does not print and no published pack printed is unknown to anyone,
+        # but for zeros: a breakdown printed lists every group of its period, so a group it
+        # leaves out is known to be 0.
+        unprinted = np.zeros(n, bool)
+        unprinted[[self.index[k] for k in self.extra
+                   if k not in (shown or {}) and k not in set(hidden)]] = True
+        unprinted &= values != 0
+        hidden = suppress(values, self.lines, hidden=before, locked=locked,
+                          unprinted=unprinted)
         return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
                         primary_mask=primary(values), index=dict(self.index),
                         lines=list(self.lines))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ from .pack_reader import SMALL_WORDS, Pack, count, read_pack
 from .plan import Published
 
 MANIFEST = "manifest.json"
+#: A period's folder in an archive ("2016-17", "2016-17-Q3") and a kept edition's.
+_PERIOD_FOLDER = re.compile(r"\d{4}-\d{2}(-Q[1-4])?")
+_EDITION = re.compile(r"edition-\d+")
 #: Where an archive keeps the earlier editions of a period (``revisions/<period>/edition-n``).
 REVISIONS = "revisions"
 
@@ -155,11 +159,16 @@ def packs_in(folder: Path | str | None) -> list[PackInfo]:
     if (folder / MANIFEST).is_file():
         info = _info(folder)
         return [info] if info else []
-    found = [p for p in folder.iterdir() if p.is_dir() and (p / MANIFEST).is_file()]
+    # Only the archive's own names: a failed run's files ("2016-17.failed") or anything an
+    # analyst put there is no published pack.
+    found = [p for p in folder.iterdir() if _PERIOD_FOLDER.fullmatch(p.name) and p.is_dir()
+             and (p / MANIFEST).is_file()]
     revisions = folder / REVISIONS
     if revisions.is_dir():
-        found += [e for p in revisions.iterdir() if p.is_dir()
-                  for e in p.iterdir() if e.is_dir() and (e / MANIFEST).is_file()]
+        found += [e for p in revisions.iterdir()
+                  if _PERIOD_FOLDER.fullmatch(p.name) and p.is_dir()
+                  for e in p.iterdir() if _EDITION.fullmatch(e.name) and e.is_dir()
+                  and (e / MANIFEST).is_file()]
     infos = [i for i in map(_info, found) if i is not None]
     return sorted(infos, key=lambda i: (i.started, i.period, i.edition))
 

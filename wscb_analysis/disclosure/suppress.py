@@ -265,9 +265,10 @@ def pinned(rng: tuple[float, float]) -> bool:
 def exposed(rng: tuple[float, float]) -> bool:
     """An attacker's range for a hidden figure is too narrow to protect it: it reaches down
     into counts from 1 to 5 (so the figure could be a small count) and holds fewer than
-    :data:`PROTECTION` whole numbers, or it lies wholly at 6 or more and holds one (a figure
-    hidden only to protect others must not be given away). Unbounded or contradictory ranges
-    (NaN, reported apart) are not exposed.
+    :data:`PROTECTION` whole numbers. A range wholly at 6 or more protects no small count,
+    and gives none away however narrow (a figure hidden only to protect others that is worked
+    out is a figure of 6 or more, and what it protects is judged by its own range). Unbounded
+    or contradictory ranges (NaN, reported apart) are not exposed.
 
     The range is the one the sums and bounds leave, knowing only that hidden figures are at
     least 1 (:func:`ranges` without ``upper_five``): that a pack says a figure is "fewer than
@@ -277,35 +278,48 @@ def exposed(rng: tuple[float, float]) -> bool:
     if np.isnan(lo) or np.isnan(hi) or not np.isfinite(hi):
         return False
     first, last = int(np.ceil(lo - 1e-6)), int(np.floor(hi + 1e-6))
-    return last - first + 1 < (PROTECTION if first <= SMALL[1] else 2)
+    return first <= SMALL[1] and last - first + 1 < PROTECTION
+
+
+def recovered_small(rng: tuple[float, float]) -> bool:
+    """A hidden count from 1 to 5 worked out exactly."""
+    return pinned(rng) and rng[0] <= SMALL[1] + 1e-6
 
 
 def suppress(values: Sequence[float], lines: Iterable[Line] = (),
              upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
-             locked: np.ndarray | None = None) -> np.ndarray:
+             locked: np.ndarray | None = None,
+             unprinted: np.ndarray | None = None) -> np.ndarray:
     """The cells to hide (True): primary, then secondary until no line has exactly one hidden
     cell and no hidden cell is :func:`exposed` under the exact lines and bounds. NaN cells (not
     available) are never hidden and never counted on.
 
     ``hidden``: cells already hidden elsewhere (kept hidden); ``locked``: cells already shown
-    elsewhere, which may not be hidden here (secondary suppression works around them).
+    elsewhere, which may not be hidden here (secondary suppression works around them);
+    ``unprinted``: cells no pack prints (yet), held only because they add up with printed
+    ones (a quarter of a year whose other quarters and year are published): unknown to an
+    attacker, protected only if they are counts from 1 to 5 (the year less three quarters
+    must not give the fourth away), never hidden to protect another.
     """
     values = np.asarray(values, dtype=float)
     lines = list(lines)
     locked = np.zeros(len(values), bool) if locked is None else np.asarray(locked, bool)
+    unprinted = (np.zeros(len(values), bool) if unprinted is None
+                 else np.asarray(unprinted, bool) & ~locked)
     hide = primary(values) & ~locked
-    if hidden is not None:
-        hide |= np.asarray(hidden, bool)
+    before = np.zeros(len(values), bool) if hidden is None else np.asarray(hidden, bool)
+    hide |= before
     upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
     finite = np.isfinite(values)
-    candidates = finite & (values > 0) & ~locked
+    candidates = finite & (values > 0) & ~locked & ~unprinted
     memo: dict = {}  # ranges knowing hidden figures are at least 1
     memo_five: dict = {}  # and knowing those from 1 to 5 are at most 5
 
     def protect_line(line: Line) -> bool:
         members = [*line.parts, line.total]
-        if sum(bool(hide[c]) for c in members) != 1:
-            return False
+        unknown = [c for c in members if hide[c] or unprinted[c]]
+        if len(unknown) != 1 or not hide[unknown[0]]:
+            return False  # no figure worked out, or one no pack prints and nobody need hide
         options = [c for c in line.parts if candidates[c] and not hide[c]]
         if not options and candidates[line.total] and not hide[line.total]:
             options = [line.total]
@@ -323,26 +337,40 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.solved for ln in lines):
             break
-        found = sorted(set(c for c, r in ranges(values, hide, lines, None, memo, exact=False,
-                                                spread=PROTECTION - 1).items() if exposed(r))
-                       | set(c for c, r in ranges(values, hide, lines, upper, memo_five,
-                                                  exact=False).items() if pinned(r)))
+        unknown = hide | unprinted
+        found = sorted(c for c in (
+            {c for c, r in ranges(values, unknown, lines, None, memo, exact=False,
+                                  spread=PROTECTION - 1).items() if exposed(r)}
+            | {c for c, r in ranges(values, unknown, lines, upper, memo_five,
+                                    exact=False).items() if recovered_small(r)}) if hide[c])
         if not found:
             break
-        if not _hide_for(found, lines, hide, candidates, values):
+        if not _hide_for(found, lines, hide, candidates, values, unprinted):
             break  # nothing left to hide: the audit will report it
+    # A figure hidden only to protect others that is worked out all the same protects nothing
+    # (an attacker has its value either way): it is shown. (Typically a year's total whose
+    # quarters packs already published.)
+    if any(ln.solved for ln in lines):
+        secondary = hide & ~primary(values) & ~before
+        if secondary.any():
+            for c, r in ranges(values, hide | unprinted, lines, upper, None,
+                               exact=False).items():
+                if secondary[c] and pinned(r):
+                    hide[c] = False
     return hide
 
 
 def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
-              candidates: np.ndarray, values: np.ndarray) -> bool:
+              candidates: np.ndarray, values: np.ndarray,
+              unprinted: np.ndarray | None = None) -> bool:
     """Hide one more cell near each recovered cell in ``found``, but only one per group of
     linked hidden cells: a cell hidden for one recovered cell may protect the others of its
     group (case 9: two small cells on one line are both protected by one more hidden cell),
     so they wait for the ranges to be worked out again. Groups that share no line are
     independent, so each still gets its cell in this round. True when a cell was hidden."""
     solved = [ln for ln in lines if ln.solved]
-    hidden_now = [int(i) for i in np.flatnonzero(hide)]
+    unknown = hide if unprinted is None else hide | unprinted
+    hidden_now = [int(i) for i in np.flatnonzero(unknown)]
     group_of: dict[int, int] = {}
     for g, (cells, _) in enumerate(_components(hidden_now, solved)):
         for c in cells:
@@ -352,10 +380,11 @@ def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
     for cell in found:
         if group_of[cell] in touched:
             continue
-        choice = _nearest_candidate(cell, lines, hide, candidates, values)
+        choice = _nearest_candidate(cell, lines, unknown, candidates, values)
         if choice is None:
             continue
         hide[choice] = True
+        unknown[choice] = True
         progressed = True
         touched.add(group_of[cell])
         # The new hidden cell joins every group on its lines: their ranges change too.
@@ -407,5 +436,5 @@ def grid_lines(shape: tuple[int, int], row_total: int | None, total_row: int | N
     return out
 
 
-__all__ = ["PROTECTION", "Line", "suppress", "ranges", "pinned", "exposed", "primary",
-           "grid_lines"]
+__all__ = ["PROTECTION", "Line", "suppress", "ranges", "pinned", "exposed", "recovered_small",
+           "primary", "grid_lines"]

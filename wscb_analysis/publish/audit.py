@@ -49,7 +49,7 @@ from ..disclosure.pack_reader import (
     read_pack,
 )
 from ..disclosure.published import Knowledge, keyed, knowledge, pack_knowledge
-from ..disclosure.suppress import PROTECTION, Line, exposed, pinned, ranges
+from ..disclosure.suppress import PROTECTION, Line, exposed, pinned, ranges, recovered_small
 from .audit_solve import attacker_ranges
 
 #: Symbols a cell shows instead of a figure (DEFINITIONS.md).
@@ -165,7 +165,7 @@ def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
     are at most 5), or narrowed below the protection level by its sums and bounds alone
     (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
     out = []
-    worked_out = {k for k, r in attacker_ranges(know, bounds).items() if pinned(r)}
+    worked_out = {k for k, r in attacker_ranges(know, bounds).items() if recovered_small(r)}
     unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
     for k, r in sorted(attacker_ranges(unmarked, bounds).items()):
         if k in worked_out or exposed(r):

@@ -33,7 +33,7 @@ import numpy as np
 from ..disclosure import measures as reg
 from ..disclosure.measures import make_key, parse_key
 from ..disclosure.published import Knowledge
-from ..disclosure.suppress import exposed, pinned
+from ..disclosure.suppress import PROTECTION, exposed, recovered_small
 from ..periods import PeriodError, label_children, label_parent
 
 #: (part, whole) subsets an attacker can rely on (the plan's, less those the data may break).
@@ -254,13 +254,15 @@ def _solve_group(targets, rows, unknown, values, names, know):
             np.maximum(most, res.x[cols], out=most)
         return res
 
-    def two_apart(j: int) -> bool:
-        return bool(np.floor(most[j] + 1e-6) - np.ceil(least[j] - 1e-6) >= 1)
+    def wide(j: int) -> bool:
+        # Seen at PROTECTION whole numbers: wide enough for any check (a range given from
+        # these values is within the true range, never wider).
+        return bool(np.floor(most[j] + 1e-6) - np.ceil(least[j] - 1e-6) >= PROTECTION - 1)
 
     if len(cols) > 2:
         # Every target pushed down, then up, then in mixed directions (fixed, so the audit
-        # repeats itself): a target that takes values two whole numbers apart in these is not
-        # pinned and needs no programme of its own.
+        # repeats itself): a target seen at enough whole numbers in these (:func:`wide`) is not
+        # narrow and needs no programme of its own.
         rng = np.random.default_rng(len(cols))
         signs = [np.ones(len(cols)), -np.ones(len(cols))]
         signs += [rng.choice([-1.0, 1.0], len(cols)) for _ in range(min(4, len(cols) // 8))]
@@ -271,7 +273,7 @@ def _solve_group(targets, rows, unknown, values, names, know):
                 return {names[c]: (np.nan, np.nan) for c in targets}
     out = {}
     for j, c in enumerate(targets):
-        if two_apart(j):
+        if wide(j):
             out[names[c]] = (float(least[j]), float(most[j]))
             continue
         obj = np.zeros(len(cells))
@@ -291,7 +293,7 @@ def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
     bounds alone to fewer whole numbers than a hidden figure keeps
     (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
     unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
-    return sorted({k for k, r in attacker_ranges(know, bounds).items() if pinned(r)}
+    return sorted({k for k, r in attacker_ranges(know, bounds).items() if recovered_small(r)}
                   | {k for k, r in attacker_ranges(unmarked, bounds).items() if exposed(r)})
 
 
