@@ -115,7 +115,8 @@ class PlanBuilder:
                           unprinted=unprinted)
         return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
                         primary_mask=primary(values), index=dict(self.index),
-                        lines=list(self.lines))
+                        lines=list(self.lines),
+                        unprinted=frozenset(k for k in self.keys if unprinted[self.index[k]]))
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,22 @@ class PackPlan:
     primary_mask: np.ndarray
     index: dict[str, int]
     lines: list[Line]
+    #: Figures held only because they add up with published ones (another period's
+    #: breakdown): no page of this pack prints them.
+    unprinted: frozenset[str] = frozenset()
+
+    def printed(self) -> list[str]:
+        """The figures a page of this pack may print."""
+        return [k for k in self.keys if k not in self.unprinted]
 
     def has(self, key: str) -> bool:
-        return key in self.index
+        """Whether a page may print ``key`` (a figure held only to plan others is not)."""
+        return key in self.index and key not in self.unprinted
 
     def _i(self, key: str) -> int:
+        if key in self.unprinted:
+            raise PlanError(f"{key} is held only to plan the figures it adds up with; no page "
+                            "of this pack prints it")
         try:
             return self.index[key]
         except KeyError:
