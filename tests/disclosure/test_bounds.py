@@ -304,3 +304,30 @@ def test_hiding_a_total_others_give_away_protects_nothing_so_it_is_shown():
     hidden = suppress(values, lines, locked=locked)
     assert hidden.tolist() == [F, F, F, F, F, F, T]
     assert ranges(values, hidden, lines)[6] == (2.0, 2.0)
+
+
+def test_no_child_away_more_than_once_makes_the_away_episodes_the_children():
+    # 6 children away, none more than once (a 0, never hidden): the away episodes are 6,
+    # whatever the page hides. All episodes 15 = Missing 7 + Away + Absent, so hiding the
+    # Away episodes to protect a small Absent count protects nothing: 15 - 7 - 6 = 2.
+    y = "2019-20"
+    away, repeat = make_key("missing_children_away", y), make_key(
+        "missing_children_away_repeat", y)
+    ep = {t: make_key("episodes", y, {"type": t}) for t in ("Missing", "Away", "Absent")}
+    total = make_key("episodes", y)
+    know = audit_solve.Knowledge(
+        shown={away: 6, repeat: 0, ep["Missing"]: 7, total: 15},
+        hidden={ep["Away"], ep["Absent"]}, small={ep["Absent"]})
+    view = audit_solve.attacker_ranges(know)
+    assert view[ep["Away"]] == pytest.approx((6, 6))
+    assert view[ep["Absent"]] == pytest.approx((2, 2))
+    # With one child away twice (repeat 1, itself hidden) the episodes are only at least 7.
+    know.shown[repeat] = 1
+    assert audit_solve.attacker_ranges(know)[ep["Away"]][1] > 6
+    # The plan knows it too: the exact line episodes(Away) = children away.
+    b = PlanBuilder()
+    for key, value in {away: 6, repeat: 0, ep["Away"]: 6}.items():
+        b.cell(key, value)
+    add_bounds(b)
+    assert ((away,), ep["Away"]) in {(tuple(b.keys[i] for i in ln.parts), b.keys[ln.total])
+                                      for ln in b.lines if not ln.at_most}

@@ -13,7 +13,7 @@ under them:
 * subsets (:func:`~.measures.subsets`): a part is at most its whole (re-referrals within
   referrals, interviews offered within the Missing episodes they follow, ...);
 * pairs (:data:`~.measures.PAIRS`): children going missing plus those missing more than once
-  are at most the Missing episodes;
+  are at most the Missing episodes, and exactly the episodes when none went more than once;
 * distinct children (:class:`~.measures.Kind`): a group's children (a population, a
   district) are at most all children and, over a period, a month's or a quarter's at most its
   quarter's or year's; a breakdown of children gets the "never one hidden cell" rule, not an
@@ -110,7 +110,12 @@ def add_bounds(b: PlanBuilder) -> int:
             add((key,), make_key(whole, period, dims))
         if measure in pairs_of:
             second, whole = pairs_of[measure]
-            add((key, make_key(second, period, dims)), make_key(whole, period, dims))
+            repeat, episodes = make_key(second, period, dims), make_key(whole, period, dims)
+            add((key, repeat), episodes)
+            if b.has(repeat) and b.has(episodes) and b.values[b.index[repeat]] == 0:
+                # No child more than once: the episodes are the children, as an attacker
+                # reading a 0 knows (a 0 is never hidden).
+                b.total(episodes, [key])
         m = MEASURES.get(measure)
         if m is not None and m.kind.distinct:
             for d in dims:

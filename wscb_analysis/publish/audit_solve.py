@@ -75,8 +75,11 @@ def _children(period: str) -> list[str]:
         return []
 
 
-def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
-    """The exact sums and the bounds between ``keys`` (and figures they imply)."""
+def implied(keys: set[str], zeros: frozenset[str] = frozenset()
+            ) -> tuple[list[Sum], list[AtMost]]:
+    """The exact sums and the bounds between ``keys`` (and figures they imply). ``zeros``:
+    figures shown as 0, for the one sum a 0 makes exact (no child more than once: the
+    episodes are the children)."""
     parsed = {k: parse_key(k) for k in keys}
     sums: list[Sum] = []
     bounds: list[AtMost] = []
@@ -136,6 +139,8 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
         if measure in pairs_of:
             second, whole = pairs_of[measure]
             bound((key, make_key(second, period, dims)), make_key(whole, period, dims))
+            if make_key(second, period, dims) in zeros:
+                sums.append(Sum((key,), make_key(whole, period, dims)))
         # A month's or a quarter's distinct children are at most the quarter's or year's.
         if _kind(measure) is reg.Kind.DISTINCT and _parent(period) is not None:
             bound((key,), make_key(measure, _parent(period), dims))
@@ -148,7 +153,7 @@ def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[flo
     solved). ``bounds=False`` leaves out the bounds (subsets, distinct children), keeping the
     exact sums only."""
     keys = set(know.shown) | know.hidden
-    sums, at_most = implied(keys)
+    sums, at_most = implied(keys, frozenset(k for k, v in know.shown.items() if v == 0))
     bounds = at_most if bounds else []
     names = sorted(keys | {k for s in sums for k in (*s.parts, s.total)}
                    | {k for b in bounds for k in (*b.small, *b.large)})
