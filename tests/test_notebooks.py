@@ -11,7 +11,7 @@ from wscb_analysis import config
 
 BOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 PARAMETERS = {"data_dir", "period", "quarter", "benchmarks_dir", "profile", "column_map",
-              "use_cache", "la"}
+              "use_cache", "la", "archive"}
 
 
 def test_there_are_eight_topic_notebooks():

@@ -186,9 +186,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     financial_year(args.period, args.quarter)  # a bad period stops before any work
     cmap = _column_map(args.map)
     _profile_and_la(args)  # a profile that cannot be used stops before anything runs
+    from .publish.archive import pack_folder
     from .publish.install import check_out
 
-    check_out(args.out, args.data_dir)  # a refused --out stops before kernels start
+    out = (pack_folder(args.archive, financial_year(args.period, args.quarter))
+           if args.archive is not None else args.out)
+    check_out(out, args.data_dir)  # a refused --out stops before kernels start
     # Start the kernels before importing the heavy libraries, so the two overlap.
     from .publish.run import KernelPool, default_workers
 
@@ -201,7 +204,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     # full collection walks only the run's own objects (four of them cost 0.4 s).
     gc.freeze()
     try:
-        return publish_pack(args.data_dir, args.period, args.quarter, args.out,
+        return publish_pack(args.data_dir, args.period, args.quarter,
+                            args.out if args.archive is None else None, archive=args.archive,
                             benchmarks_dir=args.benchmarks, workers=args.workers,
                             timeout=args.timeout, pool=pool, started=started,
                             profile=args.profile, column_map=cmap,
@@ -295,7 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     data_args(p)
     p.add_argument("--period", required=True, help="financial year, e.g. 2016-17")
     p.add_argument("--quarter", default=None, help="Q1..Q4 (Q1 = April to June)")
-    p.add_argument("--out", required=True, type=Path, help="folder for the pack")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", type=Path, help="folder for the pack")
+    where.add_argument("--archive", type=Path,
+                       help="the partnership's archive of packs: the pack goes into its "
+                            "period's folder there, planned against every pack already in it")
     p.add_argument("--benchmarks", type=Path, default=None,
                    help="a folder of newer DfE downloads (default: the shipped comparators)")
     p.add_argument("--workers", type=_positive(int), default=None,

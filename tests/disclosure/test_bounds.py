@@ -13,7 +13,15 @@ from wscb_analysis.disclosure.bounds import add_bounds
 from wscb_analysis.disclosure.counts import build_plan
 from wscb_analysis.disclosure.measures import make_key
 from wscb_analysis.disclosure.plan import PlanBuilder
-from wscb_analysis.disclosure.suppress import Line, pinned, primary, ranges, suppress
+from wscb_analysis.disclosure.suppress import (
+    Line,
+    exposed,
+    pinned,
+    primary,
+    ranges,
+    recovered_small,
+    suppress,
+)
 from wscb_analysis.periods import label_parent as parent_period
 from wscb_analysis.publish import audit_solve
 from wscb_analysis.publish.audit_solve import AtMost
@@ -217,7 +225,8 @@ def test_the_audit_does_not_rely_on_a_bound_the_data_may_break():
     # plan hides (with Q2's 3). By hand: Q1 + Q2 = 24 - 7 - 8 = 9, each at least 1 and Q2 at
     # most 5, so Q1 is 4 to 8 and Q2 1 to 5. Were "accepted at most offered" used, Q1 >= 8
     # would pin Q1 = 8 and Q2 = 1: a false alarm on a sound pack.
-    from wscb_analysis.publish.audit_solve import Knowledge, attacker_ranges, recovered
+    from wscb_analysis.disclosure.published import Knowledge
+    from wscb_analysis.publish.audit_solve import attacker_ranges, recovered
 
     q = [_k("rhi_offered", f"2016-17 Q{i}") for i in range(1, 5)]
     know = Knowledge(shown={_k("rhi_accepted", "2016-17 Q1"): 8, q[2]: 7, q[3]: 8,
@@ -232,10 +241,93 @@ def test_figures_that_contradict_a_bound_are_still_audited_by_their_sums():
     # 6) is pinned by the sum. A page also shows 30 children referred in Q1, more than Q1's
     # referrals can be: the bound "children within referrals" contradicts the shown figures.
     # The audit must still report Q1, from the sum alone.
-    from wscb_analysis.publish.audit_solve import Knowledge, recovered
+    from wscb_analysis.disclosure.published import Knowledge
+    from wscb_analysis.publish.audit_solve import recovered
 
     q = [_k("referrals", f"2016-17 Q{i}") for i in range(1, 5)]
     know = Knowledge(shown={q[1]: 10, q[2]: 10, q[3]: 12, _k("referrals", "2016-17"): 37,
                             _k("children_referred", "2016-17 Q1"): 30},
                      hidden={q[0]}, small={q[0]})
     assert recovered(know) == [q[0]]
+
+
+def test_a_small_count_keeps_three_possible_values_not_two():
+    # Early help by organisation (2012-13 in a small authority): College 2, Police 1, and 30
+    # by schools, 33 in all. Hiding the two small counts left College + Police = 33 - 30 = 3,
+    # so College was 1 or 2 and Police 2 or 1: hidden, but narrowed to two values. With the
+    # protection level (three values), one more cell is hidden: the smallest beside them,
+    # the 30. Then College + Police + schools = 33 with each small one at most 5: College is
+    # anything from 1 to 5 (schools 33 - College - Police >= 1).
+    values = np.array([2.0, 1.0, 30.0, 33.0])
+    line = Line((0, 1, 2), 3)
+    hidden = suppress(values, [line])
+    assert hidden.tolist() == [T, T, T, F]
+    rng = ranges(values, hidden, [line], upper_five=primary(values))
+    assert rng[0] == (1, 5) and rng[1] == (1, 5)
+    # Before: two hidden cells gave College a range of two values, which is now exposed.
+    two = ranges(values, np.array([T, T, F, F]), [line], upper_five=primary(values))
+    assert two[0] == (1, 2) and exposed(two[0]) and not pinned(two[0])
+
+
+def test_only_a_range_that_could_be_a_small_count_needs_three_values():
+    # A range reaching into 1 to 5 must hold three whole numbers; one wholly at 6 or more
+    # protects no small count and gives none away, however narrow (a hidden figure worked
+    # out at 40 is a figure of 40, and what it protects is judged by its own range).
+    assert exposed((5.0, 6.0)) and exposed((1.0, 2.0)) and exposed((3.0, 3.0))
+    assert not exposed((4.0, 6.0)) and not exposed((1.0, 3.0)) and not exposed((6.0, np.inf))
+    assert not exposed((40.0, 40.0)) and not exposed((6.0, 7.0))
+    assert not exposed((np.nan, np.nan))  # a contradiction, reported apart
+    assert recovered_small((3.0, 3.0)) and not recovered_small((40.0, 40.0))
+
+
+def test_a_figure_hidden_to_protect_others_but_worked_out_all_the_same_is_shown():
+    # Referrals by quarter (published: 10, 12, 11, 9) and the year: the year is 42 whatever
+    # a pack hides, so hiding it to protect a year's breakdown protects nothing. Here the
+    # year is hidden beside a district breakdown of 40 and 2 (the 2 is small, hidden): the
+    # year's 42 is worked out from the quarters, so it is shown, and the 40 is hidden in its
+    # place (40 = 42 - the hidden 2 would give the 2 away otherwise).
+    values = np.array([10.0, 12.0, 11.0, 9.0, 42.0, 40.0, 2.0])
+    lines = [Line((0, 1, 2, 3), 4), Line((5, 6), 4)]
+    locked = np.array([T, T, T, T, F, F, F])
+    hidden = suppress(values, lines, locked=locked)
+    assert hidden.tolist() == [F, F, F, F, F, T, T]
+
+
+def test_hiding_a_total_others_give_away_protects_nothing_so_it_is_shown():
+    # As above, but an earlier pack published the district's 40 (locked): the only cell left
+    # to hide beside the 2 is the year, whose 42 the published quarters give away. Hiding it
+    # protects nothing, so it is shown, and the 2 (42 - 40) is left for the audit to report:
+    # no suppression in this pack can protect it, the earlier packs gave it away together.
+    values = np.array([10.0, 12.0, 11.0, 9.0, 42.0, 40.0, 2.0])
+    lines = [Line((0, 1, 2, 3), 4), Line((5, 6), 4)]
+    locked = np.array([T, T, T, T, F, T, F])
+    hidden = suppress(values, lines, locked=locked)
+    assert hidden.tolist() == [F, F, F, F, F, F, T]
+    assert ranges(values, hidden, lines)[6] == (2.0, 2.0)
+
+
+def test_no_child_away_more_than_once_makes_the_away_episodes_the_children():
+    # 6 children away, none more than once (a 0, never hidden): the away episodes are 6,
+    # whatever the page hides. All episodes 15 = Missing 7 + Away + Absent, so hiding the
+    # Away episodes to protect a small Absent count protects nothing: 15 - 7 - 6 = 2.
+    y = "2019-20"
+    away, repeat = make_key("missing_children_away", y), make_key(
+        "missing_children_away_repeat", y)
+    ep = {t: make_key("episodes", y, {"type": t}) for t in ("Missing", "Away", "Absent")}
+    total = make_key("episodes", y)
+    know = audit_solve.Knowledge(
+        shown={away: 6, repeat: 0, ep["Missing"]: 7, total: 15},
+        hidden={ep["Away"], ep["Absent"]}, small={ep["Absent"]})
+    view = audit_solve.attacker_ranges(know)
+    assert view[ep["Away"]] == pytest.approx((6, 6))
+    assert view[ep["Absent"]] == pytest.approx((2, 2))
+    # With one child away twice (repeat 1, itself hidden) the episodes are only at least 7.
+    know.shown[repeat] = 1
+    assert audit_solve.attacker_ranges(know)[ep["Away"]][1] > 6
+    # The plan knows it too: the exact line episodes(Away) = children away.
+    b = PlanBuilder()
+    for key, value in {away: 6, repeat: 0, ep["Away"]: 6}.items():
+        b.cell(key, value)
+    add_bounds(b)
+    assert ((away,), ep["Away"]) in {(tuple(b.keys[i] for i in ln.parts), b.keys[ln.total])
+                                      for ln in b.lines if not ln.at_most}

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from wscb_analysis.disclosure.figures_json import figure_key
+from wscb_analysis.disclosure.pack_reader import read_pack
 from wscb_analysis.publish.audit import _spc_limits, attacker_view, audit_pack
-from wscb_analysis.publish.audit_read import read_pack
 from wscb_analysis.publish.render import page
 
 QUARTERS = [None, "Q1", "Q2", "Q3", "Q4"]
@@ -135,16 +135,31 @@ def shown(pack: Path, key: str) -> int:
     return int(texts.pop().replace(",", ""))
 
 
-def test_planted_district_c_from_the_headline_total_is_found(year_pack):
+def test_planted_district_c_from_the_headline_total_is_worked_out(year_pack):
     # Page 02 shows referrals by district; the headline (pages 01, 02, 06, figures.json)
     # shows the year's total. Hiding one district alone leaves it as the total less the other
-    # districts (with this extract: 1,700 - (202 + 32 + 600 + 221 + 307) = 338).
+    # districts (with this extract: 1,700 - (202 + 32 + 600 + 221 + 307) = 338). A count of 6
+    # or more worked out protects nothing it was hidden for (SECURITY.md section 3), so the
+    # finding is the district's rate still shown; a small count so placed is the next test.
     key = "referrals|2016-17|district=Rugby"
     before = shown(year_pack, key)
     assert hide_everywhere(year_pack, key) == 1
-    findings = audit_pack(year_pack)
-    assert "hidden figure worked out from figures shown on other pages" in kinds(findings)
     assert attacker_view(year_pack)[key] == pytest.approx((before, before))
+    assert "rate or share shown for a hidden count" in kinds(audit_pack(year_pack))
+
+
+def test_planted_small_district_worked_out_from_another_pages_total_is_found(year_pack):
+    # Page 98: 2030-31's referrals by district, one hidden; page 99: the year's total alone.
+    # 40 + c + 60 = 103 gives c = 3, a count from 1 to 5, across two pages.
+    keys = [f"referrals|2030-31|district={d}" for d in ("North", "South", "East")]
+    plant_page(year_pack, table("Referrals by district", ["District", "Referrals"],
+                                [["North", "40"], ["South", "c"], ["East", "60"]],
+                                keys=[[None, k] for k in keys]), name="98_planted.html")
+    plant_page(year_pack, '<p class="finding"><span data-key="referrals|2030-31|">103</span>'
+                          " referrals.</p>")
+    assert attacker_view(year_pack)[keys[1]] == pytest.approx((3, 3))
+    assert "hidden figure worked out from figures shown on other pages" in kinds(
+        audit_pack(year_pack))
 
 
 def test_planted_unkeyed_district_table_with_a_total_row_is_found(year_pack):
@@ -285,19 +300,34 @@ def test_planted_two_values_for_one_figure_is_found(year_pack):
     assert "one figure shown with two different values" in kinds(findings)
 
 
-def test_planted_quarter_hidden_beside_its_year_and_months_is_found(year_pack):
+def test_planted_quarter_hidden_beside_its_year_and_months_is_worked_out(year_pack):
     # Page 02 shows every quarter of 2016-17 and the year (1,700), and its monthly table the
-    # months: hiding Q2 (422) leaves 1,700 - 367 - 457 - 454 = 422.
+    # months: hiding Q2 (422) leaves 1,700 - 367 - 457 - 454 = 422. A count of 6 or more
+    # worked out gives nothing away; the pack still fails on Q2's rate, shown beside it.
     key = "referrals|2016-17 Q2|"
     before = shown(year_pack, key)
     assert hide_everywhere(year_pack, key) == 2
     assert attacker_view(year_pack)[key] == pytest.approx((before, before))
+    assert "rate or share shown for a hidden count" in kinds(audit_pack(year_pack))
+
+
+def test_planted_small_quarter_beside_its_year_on_another_page_is_found(year_pack):
+    # Page 98: 2030-31's four quarters, Q2 hidden; page 99: the year alone.
+    # 30 + c + 25 + 28 = 86 gives c = 3.
+    quarters = [f"referrals|2030-31 Q{i}|" for i in range(1, 5)]
+    plant_page(year_pack, table("Referrals by quarter", ["Quarter", "Referrals"],
+                                [["Q1", "30"], ["Q2", "c"], ["Q3", "25"], ["Q4", "28"]],
+                                keys=[[None, k] for k in quarters]), name="98_planted.html")
+    plant_page(year_pack, '<p class="finding"><span data-key="referrals|2030-31|">86</span>'
+                          " referrals.</p>")
+    assert attacker_view(year_pack)[quarters[1]] == pytest.approx((3, 3))
     assert "hidden figure worked out from figures shown on other pages" in kinds(
         audit_pack(year_pack))
 
 
-def test_quarter_pack_headline_hidden_beside_its_months_is_found(small_packs, pack_copy):
-    # A quarter pack's headline is the quarter; its monthly table shows October to December.
+def test_quarter_pack_headline_hidden_beside_its_months_is_worked_out(small_packs, pack_copy):
+    # A quarter pack's headline is the quarter; its monthly table shows October to December,
+    # which add to it: the attacker has it exactly, and the pack fails on its rate.
     code, src = small_packs["Q3"]
     assert code == 0
     pack = pack_copy(src)
@@ -305,8 +335,7 @@ def test_quarter_pack_headline_hidden_beside_its_months_is_found(small_packs, pa
     before = shown(pack, key)
     assert hide_everywhere(pack, key) >= 1
     assert attacker_view(pack)[key] == pytest.approx((before, before))
-    assert "hidden figure worked out from figures shown on other pages" in kinds(
-        audit_pack(pack))
+    assert audit_pack(pack) != []
 
 
 def test_fewer_than_6_in_a_sentence_bounds_the_figure(year_pack):

@@ -117,9 +117,13 @@ def test_903_rule_fixtures(rule_fixtures):
     # (1), 574_444 (2), 1004_b, 567_a, 567_b: 9 episodes of 7 children; 574_222 and 574_444
     # twice. Open on 31 March 2021: 574_222 (from 4 June 2020), 1004_b, 567_b, and 586_b,
     # 586_f and 586_g (from February 2020): 6.
-    assert ("7 children went missing (whereabouts not known) in 2020-21, in 9 missing "
-            "episodes. All are looked-after children: the looked-after children return "
-            "covers no one else.") in p["05"]
+    # 7 children and 9 episodes printed together would leave the children who went missing
+    # more than once (2, hidden) at most 9 - 7 = 2: one or two, fewer than the three
+    # possible values a hidden count keeps (SECURITY.md section 3). Both are hidden.
+    assert ("Children (number not shown) went missing (whereabouts not known) in 2020-21, in "
+            "missing episodes (number not shown). All are looked-after children: the "
+            "looked-after children return covers no one else.") in p["05"]
+    assert p.figures["missing"]["children"] == "c"
     assert ("Fewer than 6 went missing more than once in the period, and 6 were still "
             "missing at its end (31 March 2021).") in p["05"]
     _once(p["05"], "Return home interviews are not recorded in this extract's missing "
@@ -178,8 +182,11 @@ def test_csc_903(csc_903):
             "episodes.") in p["05"]
     assert ("None went missing more than once in the period, and none was still missing at "
             "its end (31 March 2018).") in p["05"]
-    assert ("20 children were away from placement without permission (whereabouts known) in "
-            "22 episodes") in p["05"]
+    # 20 children away in 22 episodes would leave the 2 away more than once (hidden) at
+    # most 22 - 20 = 2: one or two values, too few; the children's number is not shown.
+    assert ("children (number not shown) were away from placement without permission "
+            "(whereabouts known) in 22 episodes") in p["05"]
+    assert "20 children were away" not in p.all()
     # The 903 table has no return-home-interview field: not "0 of 39 episodes".
     assert "0 of 39" not in p.all()
     assert p.figures["missing"]["rhi_offered"] is None
@@ -226,10 +233,18 @@ def test_d2i_regional_missing(d2i):
     _false_statements(p)
     # Medway's 15 rows of the file: 9 M rows of 9 children, all starting in 2019-20, one
     # with no end date (still missing on 31 March 2020); 6 A rows of 6 children.
-    assert ("9 children went missing (whereabouts not known) in 2019-20, in 9 missing "
-            "episodes.") in p["05"]
-    assert ("6 children were away from placement without permission (whereabouts known) in "
-            "6 episodes") in p["05"]
+    # The 9 Missing episodes fall in 8 months (April, May, September, November, December
+    # twice, January, February, March), each month's count hidden and at least 1: a total of
+    # 9 would leave each month one or two possible values. The total is hidden, and with it
+    # the children (9, none more than once, so the same number).
+    assert ("Children (number not shown) went missing (whereabouts not known) in 2019-20, in "
+            "missing episodes (number not shown).") in p["05"]
+    assert "None went missing more than once in the period" in p["05"]
+    # Away: 6 children in 6 episodes, none twice, so the two are one number (the plan and
+    # the audit both know it): both shown, or both hidden, never one of them.
+    what = "were away from placement without permission (whereabouts known) in"
+    assert (f"6 children {what} 6 episodes" in p["05"]
+            or f"children (number not shown) {what} episodes (number not shown)" in p["05"])
     assert "Bracknell" not in p.all() and "Slough" not in p.all()  # no other authority
     _once(p["05"], "District is not recorded in this extract's missing episodes")
     assert "has the highest" not in p["05"]
@@ -350,8 +365,9 @@ def combined(published):
 
 def test_combined(combined):
     _annex_a_2020_21(combined)
-    assert ("7 children went missing (whereabouts not known) in 2020-21, in 9 missing "
-            "episodes.") in combined["05"]
+    # As in the 903 rule fixtures: 7 children in 9 episodes would pin the repeat children.
+    assert ("Children (number not shown) went missing (whereabouts not known) in 2020-21, in "
+            "missing episodes (number not shown).") in combined["05"]
     assert combined.figures["coverage"]["referrals"]["period_covered"] == "part"
     assert combined.figures["coverage"]["missing"]["period_covered"] == "full"
 

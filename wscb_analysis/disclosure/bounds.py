@@ -13,7 +13,7 @@ under them:
 * subsets (:func:`~.measures.subsets`): a part is at most its whole (re-referrals within
   referrals, interviews offered within the Missing episodes they follow, ...);
 * pairs (:data:`~.measures.PAIRS`): children going missing plus those missing more than once
-  are at most the Missing episodes;
+  are at most the Missing episodes, and exactly the episodes when none went more than once;
 * distinct children (:class:`~.measures.Kind`): a group's children (a population, a
   district) are at most all children and, over a period, a month's or a quarter's at most its
   quarter's or year's; a breakdown of children gets the "never one hidden cell" rule, not an
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..periods import label_parent
+from ..periods import grain, label_children, label_parent
 from .measures import MEASURES, PAIRS, TIES, Kind, make_key, parse_key, subsets
 from .plan import PlanBuilder
 
@@ -50,6 +50,23 @@ def add_ties(b: PlanBuilder) -> int:
             if all(b.has(p) for p in parts):
                 b.total(key, parts)
                 made += 1
+    return made
+
+
+def add_time_sums(b: PlanBuilder) -> int:
+    """A breakdown's groups over time: each group's quarters add up to its year (records in a
+    period, not children), wherever the plan holds the group in the year and in all four
+    quarters; the number recorded. (Totals without a breakdown get their sums, months to
+    quarters too, as they are counted.)"""
+    made = 0
+    for key in list(b.keys):
+        measure, period, dims = parse_key(key)
+        m = MEASURES.get(measure)
+        if not dims or m is None or not m.kind.adds_over_time or grain(period) != "year":
+            continue
+        parts = [make_key(measure, q, dims) for q in label_children(period)]
+        if all(b.has(k) for k in parts) and b.total(key, parts):
+            made += 1
     return made
 
 
@@ -93,7 +110,12 @@ def add_bounds(b: PlanBuilder) -> int:
             add((key,), make_key(whole, period, dims))
         if measure in pairs_of:
             second, whole = pairs_of[measure]
-            add((key, make_key(second, period, dims)), make_key(whole, period, dims))
+            repeat, episodes = make_key(second, period, dims), make_key(whole, period, dims)
+            add((key, repeat), episodes)
+            if b.has(repeat) and b.has(episodes) and b.values[b.index[repeat]] == 0:
+                # No child more than once: the episodes are the children, as an attacker
+                # reading a 0 knows (a 0 is never hidden).
+                b.total(episodes, [key])
         m = MEASURES.get(measure)
         if m is not None and m.kind.distinct:
             for d in dims:
@@ -104,4 +126,4 @@ def add_bounds(b: PlanBuilder) -> int:
     return len(made)
 
 
-__all__ = ["add_ties", "add_distinct_groups", "add_bounds"]
+__all__ = ["add_ties", "add_time_sums", "add_distinct_groups", "add_bounds"]

@@ -36,28 +36,36 @@ figure is left pinned by sums and bounds together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..coverage import extract_coverage
-from ..io.schemas import ETHNICITY_KNOWN, ETHNICITY_NOT_RECORDED, WHITE_BRITISH
+from ..io.schemas import (
+    ETHNICITY_KNOWN,
+    ETHNICITY_NOT_RECORDED,
+    WHITE_BRITISH,
+    referral_source_group,
+)
 from ..metrics import cp_plans as cp
 from ..metrics import early_help as eh
 from ..metrics import referrals as rf
 from ..periods import (
     Period,
+    PeriodError,
     financial_year,
+    grain,
     label_children,
     label_period,
     month_label,
     period_labels,
 )
-from .bounds import add_bounds, add_distinct_groups, add_ties
+from .bounds import add_bounds, add_distinct_groups, add_ties, add_time_sums
 from .figures_json import seed_plan
 from .measures import NOT_RECORDED, PLAN_NUMBERS, POPULATIONS, TYPES, make_key
-from .plan import PackPlan, PlanBuilder
+from .plan import PackPlan, PlanBuilder, Published
 
 
 @dataclass(frozen=True)
@@ -70,16 +78,20 @@ class Grains:
     years: tuple[str, ...]
 
 
-def grains_for(first: pd.Timestamp | None, period: Period) -> Grains:
-    if first is None or pd.Timestamp(first) > pd.Timestamp(period.end):
+def grains_for(first: pd.Timestamp | None, period: Period,
+               scope: Iterable[str] = ()) -> Grains:
+    """The months, quarters and years from ``first`` to the end of ``period``, or of the
+    latest period of ``scope`` (a pack planned against later packs already published)."""
+    last = max([period.end, *(label_period(label).end for label in scope)])
+    if first is None or pd.Timestamp(first) > pd.Timestamp(last):
         return Grains((), (), ())
     months = pd.period_range(pd.Timestamp(first).to_period("M"),
-                             pd.Timestamp(period.end).to_period("M"), freq="M")
+                             pd.Timestamp(last).to_period("M"), freq="M")
     month_labels = tuple(month_label(m.start_time.date()) for m in months)
     starts = months.to_timestamp()
     quarter_of = period_labels(pd.Series(starts), "quarter").tolist()
     year_of = period_labels(pd.Series(starts), "year").tolist()
-    end = pd.Timestamp(period.end)
+    end = pd.Timestamp(last)
     quarters = tuple(dict.fromkeys(q for q in quarter_of
                                    if pd.Timestamp(label_period(q).end) <= end))
     years = tuple(dict.fromkeys(y for y in year_of
@@ -109,8 +121,15 @@ class _Counter:
     """Counts one source's records into the builder."""
 
     def __init__(self, b: PlanBuilder, grains: Grains, period: Period, labels: dict,
-                 child: np.ndarray | None = None) -> None:
+                 scope: Iterable[str], child: np.ndarray | None = None) -> None:
         self.b, self.g, self.period, self.labels, self.child = b, grains, period, labels, child
+        self.scope = held_scope(scope, grains)
+        # Records of any period a breakdown is planned for: its groups are listed in every
+        # one of them (0 where none), so each period's breakdown has the same groups and the
+        # quarters' add up to the year's, group by group.
+        self.scope_rows = np.zeros(len(next(iter(labels.values()))), bool)
+        for label in self.scope:
+            self.scope_rows |= self.in_period(label)
 
     def _value(self, mask: np.ndarray, distinct: bool) -> int:
         if distinct:
@@ -175,10 +194,12 @@ class _Counter:
         inside = flag & period_rows
         total = self.total(measure, flag, label, distinct)
         names = list(dims)
-        # Every group with a record in the period, whatever the flag: a breakdown lists them
-        # all (0 where none), so each measure's breakdown has the same rows.
+        # Every group with a record in any period of the scope, whatever the flag: a
+        # breakdown lists them all (0 where none), so each measure's breakdown has the same
+        # rows in every period.
+        rows = self.scope_rows | period_rows
         levels = {d: tuple(dict.fromkeys([*(groups or {}).get(d, ()),
-                                          *sorted(set(dims[d][period_rows]), key=str)]))
+                                          *sorted(set(dims[d][rows]), key=str)]))
                   for d in names}
         one = {}
         for d in names:
@@ -205,22 +226,53 @@ class _Counter:
                 self.b.total(kc, col, exact)
 
 
-def plan_periods(period: Period) -> list[str]:
-    """The period and the one before it (tiles and change sentences compare the two)."""
-    return [period.label, period.previous().label]
+def plan_periods(period: Period, published: Iterable[str] = ()) -> list[str]:
+    """The periods whose breakdowns a pack's plan holds: the period and the one before it
+    (tiles and change sentences compare the two), and the quarters and years of their
+    financial years that packs already ``published`` (in the archive) hold, later ones too,
+    so the new pack is planned with the figures it adds up with. Where the plan holds a year
+    and any of its quarters, it holds all four (the last is the year less the other three,
+    whether or not a pack has printed it yet)."""
+    years = {period.year_label, period.previous().year_label}
+    out = list(own_periods(period))
+    for label in published:
+        try:
+            if grain(label) == "month":
+                continue
+            p = label_period(label)
+        except PeriodError:
+            continue
+        if p.year_label in years and label not in out:
+            out.append(label)
+    for year in sorted(years):
+        quarters = label_children(year)
+        if year in out and any(q in out for q in quarters):
+            out += [q for q in quarters if q not in out]
+    return out
+
+
+def own_periods(period: Period) -> tuple[str, str]:
+    """The periods a pack prints breakdowns of: its own and the one before it."""
+    return period.label, period.previous().label
+
+
+def held_scope(scope: Iterable[str], grains: Grains) -> list[str]:
+    """The periods of ``scope`` (:func:`plan_periods`) that a source holds (its grains)."""
+    held = set(grains.quarters) | set(grains.years)
+    return [label for label in scope if label in held]
 
 
 # --------------------------------------------------------------------------- sources
 
 
-def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _referrals(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ref = extract["referrals"]
     if not cov.supplied or len(ref) == 0:
         return
     flagged = rf.flag_rereferrals(ref)
     labels = _labels(flagged["referral_date"])
-    g = grains_for(pd.Timestamp(cov.first_date), period)
-    c = _Counter(b, g, period, labels, child=flagged["child_id"].to_numpy(dtype=object))
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
+    c = _Counter(b, g, period, labels, scope, child=flagged["child_id"].to_numpy(dtype=object))
     allr = np.ones(len(flagged), bool)
     rer = flagged["rereferral"].to_numpy(bool)
     c.time("referrals", allr, months=True)
@@ -236,11 +288,12 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if cov.has(field):
             c.time(measure, flag)
     dims = {"district": _group(flagged["district"]),
-            "referral_source": _group(flagged["referral_source"])}
+            "referral_source": _group(flagged["referral_source"].map(referral_source_group))}
     groups = {"district": tuple(profile.district_names) if profile else ()}
     known = eth.isin(ETHNICITY_KNOWN).to_numpy()  # as metrics.diversity.bme_share
     nfa = flagged["nfa"]
-    for label in plan_periods(period):
+    for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         for dim, values in dims.items():
@@ -273,14 +326,14 @@ def _referrals(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             b.cell(make_key("referrals_recorded_known", label), rec["recorded"])
 
 
-def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     plans = extract["cp_plans"]
     if not cov.supplied or len(plans) == 0:
         return
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     hist = cp.plan_history(plans)
     labels = _labels(hist["start_date"])
-    c = _Counter(b, g, period, labels)
+    c = _Counter(b, g, period, labels, scope)
     allp = np.ones(len(hist), bool)
     number = np.select([hist["plan_number"] == 1, hist["plan_number"] == 2],
                        ["First", "Second"], default="Third or later").astype(object)
@@ -288,7 +341,8 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     c.time("plans_second_or_subsequent", hist["subsequent"].to_numpy(bool))
     category = _group(hist["initial_category"])
     known_end = (~hist["previous_end"].isna()).to_numpy() & hist["subsequent"].to_numpy(bool)
-    for label in plan_periods(period):
+    for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         # Plans started by plan number (first, second, third or later) and, apart, by
@@ -306,7 +360,7 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         return
     ended = plans.loc[plans["end_date"].notna()].reset_index(drop=True)
     e_labels = _labels(ended["end_date"])
-    ce = _Counter(b, g, period, e_labels)
+    ce = _Counter(b, g, period, e_labels, scope)
     alle = np.ones(len(ended), bool)
     band = cp.duration_band(ended["start_date"].to_numpy(), ended["end_date"].to_numpy())
     band = np.asarray(band, dtype=object)
@@ -314,7 +368,8 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     ce.time("plans_ended", alle)
     ce.time("plans_ended_2_years_plus", two)
     district = _group(ended["district"])
-    for label in plan_periods(period):
+    for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         ce.by("plans_ended", alle, label, {"band": band}, {"band": tuple(cp.DURATION_BANDS)})
@@ -324,7 +379,8 @@ def _cp_plans(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             ce.by("plans_ended_2_years_plus", two, label, {"district": district},
                   {"district": tuple(profile.district_names) if profile else ()})
     # Plans open at the end of every quarter and year held (the scorecard charts them).
-    for label in dict.fromkeys([*plan_periods(period), *g.quarters, *g.years]):
+    b.extending = False  # open at each period's end: the charts of every period print them
+    for label in dict.fromkeys([*scope, *g.quarters, *g.years]):
         p = label_period(label)
         if p.end > period.end or pd.Timestamp(p.end) < pd.Timestamp(cov.first_date):
             continue
@@ -340,14 +396,14 @@ def population_group(episodes: pd.DataFrame) -> np.ndarray:
                     np.where(flag.isna(), POPULATIONS[2], POPULATIONS[1])).astype(object)
 
 
-def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _missing(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ep = extract["missing"]
     if not cov.supplied or len(ep) == 0:
         return
     ep = ep.reset_index(drop=True)
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     labels = _labels(ep["start_date"])
-    c = _Counter(b, g, period, labels, child=ep["child_id"].to_numpy(dtype=object))
+    c = _Counter(b, g, period, labels, scope, child=ep["child_id"].to_numpy(dtype=object))
     kind = ep["missing_type"].to_numpy(dtype=object)
     alle = np.ones(len(ep), bool)
     missing = kind == "Missing"
@@ -368,7 +424,8 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
         if cov.has("looked_after"):
             c.by("missing_children", missing, y, {"population": population}, groups,
                  distinct=True)
-    for label in plan_periods(period):
+    for label in scope:
+        b.extending = label not in own_periods(period)
         if label not in g.quarters and label not in g.years:
             continue
         c.by("episodes", alle, label, {"population": population, "type": kind}, groups)
@@ -389,14 +446,14 @@ def _missing(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
                     c.total(field, flag, label)
 
 
-def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
+def _early_help(b: PlanBuilder, extract, period: Period, cov, profile, scope: list[str]) -> None:
     ah = extract["early_help"]
     if not cov.supplied or len(ah) == 0:
         return
     ah = ah.reset_index(drop=True)
-    g = grains_for(pd.Timestamp(cov.first_date), period)
+    g = grains_for(pd.Timestamp(cov.first_date), period, scope)
     labels = _labels(ah["assessment_start"])
-    c = _Counter(b, g, period, labels)
+    c = _Counter(b, g, period, labels, scope)
     alla = np.ones(len(ah), bool)
     c.time("assessments", alla)
     org = _group(ah["organisation"])
@@ -407,9 +464,10 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
     same = recorded & (lead.fillna("").astype(str).str.strip().str.lower()
                        == ah["organisation"].fillna("").astype(str).str.strip().str.lower()
                        ).to_numpy()
-    labels_held = [*g.years] + [p for p in plan_periods(period)
+    labels_held = [*g.years] + [p for p in scope
                                 if p in g.quarters and p not in g.years]
     for label in labels_held:
+        b.extending = label not in g.years and label not in own_periods(period)
         c.by("assessments", alla, label, {"organisation": org})
         inside = c.in_period(label)
         early_orgs = sorted(set(org[early & inside]), key=str)
@@ -420,35 +478,48 @@ def _early_help(b: PlanBuilder, extract, period: Period, cov, profile) -> None:
             c.total("lead_professional_recorded", recorded, label)
 
 
-def build_plan(extract, period: Period, profile=None) -> PackPlan:
-    """The pack's disclosure plan for ``period`` (see the module docstring)."""
+def build_plan(extract, period: Period, profile=None, published: Published | None = None
+               ) -> PackPlan:
+    """The pack's disclosure plan for ``period`` (see the module docstring). ``published``:
+    what packs already published show and hide (an archive's, :mod:`wscb_analysis.publish.
+    archive`): a figure they hid stays hidden, one they showed is not hidden to protect
+    another (a count from 1 to 5 now is hidden all the same), and the plan holds the periods
+    they printed, so the new pack is planned with the figures it adds up with."""
     from ..figures import headline_figures
 
     cov = extract_coverage(extract)
+    scope = plan_periods(period, published.periods() if published else ())
     b = PlanBuilder()
-    for label in plan_periods(period):
+    for label in scope:
+        b.extending = label not in own_periods(period)
         seed_plan(b, headline_figures(extract, label_period(label)), label)
-    _referrals(b, extract, period, cov["referrals"], profile)
-    _cp_plans(b, extract, period, cov["cp_plans"], profile)
-    _missing(b, extract, period, cov["missing"], profile)
-    _early_help(b, extract, period, cov["early_help"], profile)
+    for count in (_referrals, _cp_plans, _missing, _early_help):
+        b.extending = False
+        count(b, extract, period, cov[count.__name__[1:]], profile, scope)
+    b.extending = False
     # What the definitions tie and bound, beside the sums counted above (bounds.py).
     add_ties(b)
+    add_time_sums(b)
     add_distinct_groups(b)
     add_bounds(b)
+    if published:
+        return b.build(hidden=published.hidden, shown=published.shown)
     return b.build()
 
 
-def cached_plan(extract, period: Period, profile=None) -> PackPlan:
+def cached_plan(extract, period: Period, profile=None, published: Published | None = None
+                ) -> PackPlan:
     """:func:`build_plan`, saved in the processed folder (:mod:`wscb_analysis.cache`) and
-    reused by every process that asks for the same extract (by its files' SHA-256), period
-    and profile under the same rules: a publish plans once and each notebook's kernel reads
-    the plan instead of planning again. The plan holds raw counts: it stays in the analyst's
-    processed folder, never in a pack."""
+    reused by every process that asks for the same extract (by its files' SHA-256), period,
+    profile and published figures under the same rules: a publish plans once and each
+    notebook's kernel reads the plan instead of planning again. The plan holds raw counts: it
+    stays in the analyst's processed folder, never in a pack."""
     from .. import cache
 
-    inputs = (period.label, tuple(sorted(extract.input_hashes().items())), profile)
-    return cache.cached("plans", __name__, inputs, lambda: build_plan(extract, period, profile),
+    inputs = (period.label, tuple(sorted(extract.input_hashes().items())), profile,
+              published.digest() if published else None)
+    return cache.cached("plans", __name__, inputs,
+                        lambda: build_plan(extract, period, profile, published),
                         accept=lambda v: isinstance(v, PackPlan))
 
 

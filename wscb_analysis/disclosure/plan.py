@@ -15,7 +15,7 @@ session and is never written into a pack; only what it shows is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,9 +36,19 @@ class PlanBuilder:
     index: dict[str, int] = field(default_factory=dict)
     lines: list[Line] = field(default_factory=list)
     _seen: set[Line] = field(default_factory=set, repr=False)
+    #: Cells counted while ``extending`` (periods held only because published packs print
+    #: them or they add up with those) that no cell counted otherwise repeats: this pack does
+    #: not print them.
+    extra: set[str] = field(default_factory=set)
+    extending: bool = False
 
     def cell(self, key: str, value) -> int:
         value = float(value) if value is not None else np.nan
+        if self.extending:
+            if key not in self.index:
+                self.extra.add(key)
+        else:
+            self.extra.discard(key)
         if key in self.index:
             i = self.index[key]
             old = self.values[i]
@@ -82,12 +92,59 @@ class PlanBuilder:
         self.lines.append(Line(cells, t, at_most=True))
         return True
 
-    def build(self) -> PackPlan:
+    def build(self, hidden: Iterable[str] = (), shown: Mapping[str, float] | None = None
+              ) -> PackPlan:
+        """Suppress jointly; ``hidden``: figures already hidden elsewhere (kept hidden),
+        ``shown``: figures already shown elsewhere (not hidden to protect others; a count
+        from 1 to 5 is hidden all the same)."""
         values = np.array(self.values, dtype=float)
-        hidden = suppress(values, self.lines)
+        n = len(values)
+        before = np.zeros(n, bool)
+        before[[self.index[k] for k in hidden if k in self.index]] = True
+        locked = np.zeros(n, bool)
+        locked[[self.index[k] for k in (shown or {}) if k in self.index]] = True
+        locked &= ~primary(values) & ~before
+        # What this pack does not print and no published pack printed is unknown to anyone,
+        # but for zeros: a breakdown printed lists every group of its period, so a group it
+        # leaves out is known to be 0.
+        unprinted = np.zeros(n, bool)
+        unprinted[[self.index[k] for k in self.extra
+                   if k not in (shown or {}) and k not in set(hidden)]] = True
+        unprinted &= values != 0
+        hidden = suppress(values, self.lines, hidden=before, locked=locked,
+                          unprinted=unprinted)
         return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
                         primary_mask=primary(values), index=dict(self.index),
-                        lines=list(self.lines))
+                        lines=list(self.lines),
+                        unprinted=frozenset(k for k in self.keys if unprinted[self.index[k]]))
+
+
+@dataclass(frozen=True)
+class Published:
+    """What packs already published show and hide, read from the packs themselves (never
+    from the extract): ``shown`` figure -> the value printed (the latest edition's), and
+    ``hidden`` figures printed as "c" anywhere. Keys as :func:`make_key` writes them."""
+
+    shown: Mapping[str, float]
+    hidden: frozenset[str]
+
+    def periods(self) -> set[str]:
+        """Every period label a published figure is of."""
+        return {parse_key(k)[1] for k in (*self.shown, *self.hidden)}
+
+    def digest(self) -> str:
+        """A digest of the whole (what a saved plan was planned against)."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for k in sorted(self.shown):
+            h.update(f"{k}={self.shown[k]};".encode())
+        for k in sorted(self.hidden):
+            h.update(f"{k}=c;".encode())
+        return h.hexdigest()
+
+    def __bool__(self) -> bool:
+        return bool(self.shown or self.hidden)
 
 
 @dataclass
@@ -100,11 +157,22 @@ class PackPlan:
     primary_mask: np.ndarray
     index: dict[str, int]
     lines: list[Line]
+    #: Figures held only because they add up with published ones (another period's
+    #: breakdown): no page of this pack prints them.
+    unprinted: frozenset[str] = frozenset()
+
+    def printed(self) -> list[str]:
+        """The figures a page of this pack may print."""
+        return [k for k in self.keys if k not in self.unprinted]
 
     def has(self, key: str) -> bool:
-        return key in self.index
+        """Whether a page may print ``key`` (a figure held only to plan others is not)."""
+        return key in self.index and key not in self.unprinted
 
     def _i(self, key: str) -> int:
+        if key in self.unprinted:
+            raise PlanError(f"{key} is held only to plan the figures it adds up with; no page "
+                            "of this pack prints it")
         try:
             return self.index[key]
         except KeyError:
@@ -141,4 +209,4 @@ class PackPlan:
                 "bounds": sum(ln.at_most for ln in self.lines)}
 
 
-__all__ = ["PackPlan", "PlanBuilder", "PlanError", "make_key", "parse_key"]
+__all__ = ["PackPlan", "PlanBuilder", "PlanError", "Published", "make_key", "parse_key"]

@@ -29,6 +29,11 @@ import numpy as np
 
 from .formats import SMALL
 
+#: Whole numbers a hidden figure that could be a count from 1 to 5 keeps in an attacker's range
+#: (SECURITY.md, "protection level", as tau-argus and sdcTable set one): with three, no
+#: combination of a pack's figures, or of an archive's, narrows a small count to one of two.
+PROTECTION = 3
+
 
 @dataclass(frozen=True)
 class Line:
@@ -81,16 +86,17 @@ def _components(cells: Sequence[int], lines: Sequence[Line]) -> list[tuple[list[
 
 def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
            upper_five: np.ndarray | None = None, memo: dict | None = None,
-           exact: bool = True) -> dict[int, tuple[float, float]]:
+           exact: bool = True, spread: int = 1) -> dict[int, tuple[float, float]]:
     """The least and greatest value each hidden cell can take given the shown cells, the
     exact lines and the bounds (hidden cells are at least 1; at most 5 where ``upper_five``);
     NaN where the shown cells contradict them. ``memo`` keeps each group's answer between
     calls (a group whose hidden cells did not change has the same ranges).
 
-    ``exact`` False: only whether each cell is pinned is needed. A cell seen at two whole
-    numbers a unit apart or more among a few solutions is not pinned, and its range is given
-    as those values (within the true range, not all of it): a group of many linked cells
-    then needs two programmes, not two for each cell."""
+    ``exact`` False: only whether each cell's range holds more than ``spread`` whole numbers
+    is needed (1: is it pinned; ``PROTECTION - 1``: is it :func:`exposed`). A cell seen at
+    values ``spread`` apart among a few solutions does, and its range is given as those
+    values (within the true range, not all of it): a group of many linked cells then needs
+    two programmes, not two for each cell."""
     from scipy.optimize import linprog  # only tables with sums need the audit
 
     values = np.asarray(values, dtype=float)
@@ -104,14 +110,14 @@ def ranges(values: np.ndarray, hidden: np.ndarray, lines: Sequence[Line],
             out.update(memo[token])
             continue
         before = set(out)
-        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact)
+        _group_ranges(group, group_lines, values, upper_five, out, linprog, exact, spread)
         if memo is not None:
             memo[token] = {c: out[c] for c in set(out) - before}
     return out
 
 
 def _group_ranges(group, group_lines, values, upper_five, out, linprog,
-                  exact: bool = True) -> None:
+                  exact: bool = True, spread: int = 1) -> None:
     """Ranges of one group's hidden cells into ``out`` (closed form for one sum or one
     bound, else two linear programmes a cell)."""
     pos = {c: i for i, c in enumerate(group)}
@@ -185,8 +191,8 @@ def _group_ranges(group, group_lines, values, upper_five, out, linprog,
                 np.minimum(least, res.x, out=least)
                 np.maximum(most, res.x, out=most)
     for i, c in enumerate(group):
-        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= 1:
-            out[c] = (float(least[i]), float(most[i]))  # two whole numbers fit: not pinned
+        if not exact and np.floor(most[i] + 1e-6) - np.ceil(least[i] - 1e-6) >= spread:
+            out[c] = (float(least[i]), float(most[i]))  # enough whole numbers fit
             continue
         obj = np.zeros(len(group))
         obj[i] = 1
@@ -256,31 +262,64 @@ def pinned(rng: tuple[float, float]) -> bool:
     return int(np.floor(hi + 1e-6)) == int(np.ceil(lo - 1e-6))
 
 
+def exposed(rng: tuple[float, float]) -> bool:
+    """An attacker's range for a hidden figure is too narrow to protect it: it reaches down
+    into counts from 1 to 5 (so the figure could be a small count) and holds fewer than
+    :data:`PROTECTION` whole numbers. A range wholly at 6 or more protects no small count,
+    and gives none away however narrow (a figure hidden only to protect others that is worked
+    out is a figure of 6 or more, and what it protects is judged by its own range). Unbounded
+    or contradictory ranges (NaN, reported apart) are not exposed.
+
+    The range is the one the sums and bounds leave, knowing only that hidden figures are at
+    least 1 (:func:`ranges` without ``upper_five``): that a pack says a figure is "fewer than
+    6" is a narrowing the pack chose to print, and a figure so marked must then only not be
+    pinned (:func:`pinned`, over ranges that know it is at most 5)."""
+    lo, hi = rng
+    if np.isnan(lo) or np.isnan(hi) or not np.isfinite(hi):
+        return False
+    first, last = int(np.ceil(lo - 1e-6)), int(np.floor(hi + 1e-6))
+    return first <= SMALL[1] and last - first + 1 < PROTECTION
+
+
+def recovered_small(rng: tuple[float, float]) -> bool:
+    """A hidden count from 1 to 5 worked out exactly."""
+    return pinned(rng) and rng[0] <= SMALL[1] + 1e-6
+
+
 def suppress(values: Sequence[float], lines: Iterable[Line] = (),
              upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
-             locked: np.ndarray | None = None) -> np.ndarray:
+             locked: np.ndarray | None = None,
+             unprinted: np.ndarray | None = None) -> np.ndarray:
     """The cells to hide (True): primary, then secondary until no line has exactly one hidden
-    cell and no hidden cell is pinned by the exact lines and bounds. NaN cells (not
+    cell and no hidden cell is :func:`exposed` under the exact lines and bounds. NaN cells (not
     available) are never hidden and never counted on.
 
     ``hidden``: cells already hidden elsewhere (kept hidden); ``locked``: cells already shown
-    elsewhere, which may not be hidden here (secondary suppression works around them).
+    elsewhere, which may not be hidden here (secondary suppression works around them);
+    ``unprinted``: cells no pack prints (yet), held only because they add up with printed
+    ones (a quarter of a year whose other quarters and year are published): unknown to an
+    attacker, protected only if they are counts from 1 to 5 (the year less three quarters
+    must not give the fourth away), never hidden to protect another.
     """
     values = np.asarray(values, dtype=float)
     lines = list(lines)
     locked = np.zeros(len(values), bool) if locked is None else np.asarray(locked, bool)
+    unprinted = (np.zeros(len(values), bool) if unprinted is None
+                 else np.asarray(unprinted, bool) & ~locked)
     hide = primary(values) & ~locked
-    if hidden is not None:
-        hide |= np.asarray(hidden, bool)
+    before = np.zeros(len(values), bool) if hidden is None else np.asarray(hidden, bool)
+    hide |= before
     upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
     finite = np.isfinite(values)
-    candidates = finite & (values > 0) & ~locked
-    memo: dict = {}
+    candidates = finite & (values > 0) & ~locked & ~unprinted
+    memo: dict = {}  # ranges knowing hidden figures are at least 1
+    memo_five: dict = {}  # and knowing those from 1 to 5 are at most 5
 
     def protect_line(line: Line) -> bool:
         members = [*line.parts, line.total]
-        if sum(bool(hide[c]) for c in members) != 1:
-            return False
+        unknown = [c for c in members if hide[c] or unprinted[c]]
+        if len(unknown) != 1 or not hide[unknown[0]]:
+            return False  # no figure worked out, or one no pack prints and nobody need hide
         options = [c for c in line.parts if candidates[c] and not hide[c]]
         if not options and candidates[line.total] and not hide[line.total]:
             options = [line.total]
@@ -298,24 +337,40 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
             continue
         if not any(ln.solved for ln in lines):
             break
-        found = sorted(c for c, r in ranges(values, hide, lines, upper, memo,
-                                            exact=False).items() if pinned(r))
+        unknown = hide | unprinted
+        found = sorted(c for c in (
+            {c for c, r in ranges(values, unknown, lines, None, memo, exact=False,
+                                  spread=PROTECTION - 1).items() if exposed(r)}
+            | {c for c, r in ranges(values, unknown, lines, upper, memo_five,
+                                    exact=False).items() if recovered_small(r)}) if hide[c])
         if not found:
             break
-        if not _hide_for(found, lines, hide, candidates, values):
+        if not _hide_for(found, lines, hide, candidates, values, unprinted):
             break  # nothing left to hide: the audit will report it
+    # A figure hidden only to protect others that is worked out all the same protects nothing
+    # (an attacker has its value either way): it is shown. (Typically a year's total whose
+    # quarters packs already published.)
+    if any(ln.solved for ln in lines):
+        secondary = hide & ~primary(values) & ~before
+        if secondary.any():
+            for c, r in ranges(values, hide | unprinted, lines, upper, None,
+                               exact=False).items():
+                if secondary[c] and pinned(r):
+                    hide[c] = False
     return hide
 
 
 def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
-              candidates: np.ndarray, values: np.ndarray) -> bool:
+              candidates: np.ndarray, values: np.ndarray,
+              unprinted: np.ndarray | None = None) -> bool:
     """Hide one more cell near each recovered cell in ``found``, but only one per group of
     linked hidden cells: a cell hidden for one recovered cell may protect the others of its
     group (case 9: two small cells on one line are both protected by one more hidden cell),
     so they wait for the ranges to be worked out again. Groups that share no line are
     independent, so each still gets its cell in this round. True when a cell was hidden."""
     solved = [ln for ln in lines if ln.solved]
-    hidden_now = [int(i) for i in np.flatnonzero(hide)]
+    unknown = hide if unprinted is None else hide | unprinted
+    hidden_now = [int(i) for i in np.flatnonzero(unknown)]
     group_of: dict[int, int] = {}
     for g, (cells, _) in enumerate(_components(hidden_now, solved)):
         for c in cells:
@@ -325,10 +380,11 @@ def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
     for cell in found:
         if group_of[cell] in touched:
             continue
-        choice = _nearest_candidate(cell, lines, hide, candidates, values)
+        choice = _nearest_candidate(cell, lines, unknown, candidates, values)
         if choice is None:
             continue
         hide[choice] = True
+        unknown[choice] = True
         progressed = True
         touched.add(group_of[cell])
         # The new hidden cell joins every group on its lines: their ranges change too.
@@ -380,4 +436,5 @@ def grid_lines(shape: tuple[int, int], row_total: int | None, total_row: int | N
     return out
 
 
-__all__ = ["Line", "suppress", "ranges", "pinned", "primary", "grid_lines"]
+__all__ = ["PROTECTION", "Line", "suppress", "ranges", "pinned", "exposed", "recovered_small",
+           "primary", "grid_lines"]

@@ -401,6 +401,26 @@ REFERRAL_SOURCES = {
     "5C": "LA services: external", "5D": "LA services: other", "6": "Police",
     "7": "Other legal agency", "8": "Other", "9": "Anonymous", "10": "Unknown",
 }
+#: The groups DfE publishes referrals by (CIN statistics, table C5), in its order, with their
+#: codes. Packs show referral sources by group: the 22 codes split a small authority's
+#: referrals into cells hidden more often than shown (issue 18).
+REFERRAL_SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
+    "Individual": ("1A", "1B", "1C", "1D"), "Schools": ("2A",),
+    "Education services": ("2B",), "Health services": ("3A", "3B", "3C", "3D", "3E", "3F"),
+    "Housing": ("4",), "Local authority services": ("5A", "5B", "5C", "5D"),
+    "Police": ("6",), "Other legal agency": ("7",), "Other": ("8",), "Anonymous": ("9",),
+    "Unknown": ("10",),
+}
+_GROUP_OF = {code: group for group, codes in REFERRAL_SOURCE_GROUPS.items() for code in codes}
+
+
+def referral_source_group(value: object) -> str | None:
+    """DfE's group of a referral source code ("3E" -> "Health services"); a value that is no
+    code is "Other" (a council's own wording, never shown as it is); blank is None."""
+    text = "" if value is None else str(value).strip()
+    if not text or text.lower() in ("nan", "<na>"):
+        return None
+    return _GROUP_OF.get(text.upper(), "Other")
 
 
 # --------------------------------------------------------------------------- header matching

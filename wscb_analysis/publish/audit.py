@@ -1,6 +1,7 @@
 """The disclosure audit: what an attacker holding only the finished pack could work out.
 
-It reads the pack's pages and figures.json (:mod:`.audit_read`), never the extract, and tries:
+It reads the pack's pages and figures.json (:mod:`wscb_analysis.disclosure.pack_reader`,
+:mod:`wscb_analysis.disclosure.published`), never the extract, and tries:
 
 * totals minus parts within each table (a "Total" or "All ..." row or column, or a column
   marked as the sum of others);
@@ -30,26 +31,26 @@ Each finding names the page and what was recovered, never the value.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..disclosure.measures import make_key, parse_key
-from ..disclosure.suppress import Line, pinned, ranges
-from .audit_read import (
+from ..disclosure.measures import parse_key
+from ..disclosure.pack_reader import (
     BOUND_WORDS,
     NUMBER,
     SMALL_WORDS,
-    Pack,
     PageReader,
     Table,
     count,
     is_total,
     read_pack,
 )
-from .audit_solve import Knowledge, attacker_ranges
+from ..disclosure.published import Knowledge, keyed, knowledge, pack_knowledge
+from ..disclosure.suppress import PROTECTION, Line, exposed, pinned, ranges, recovered_small
+from .audit_solve import attacker_ranges
 
 #: Symbols a cell shows instead of a figure (DEFINITIONS.md).
 SYMBOLS = {"c", "x", "z", "low", ""}
@@ -135,115 +136,43 @@ def _within_tables(tables: list[Table]) -> list[Finding]:
             for j in count_cols:  # each column's total row (sum columns included)
                 parts = [cells[(r, j)] for r in range(len(grid)) if r not in total_rows]
                 lines.append(Line(tuple(parts), cells[(i, j)]))
-        out += [Finding(t.page, "hidden cell worked out from the table's totals",
+        out += [Finding(t.page, f"hidden cell {_how(r)} the table's totals",
                         f"table '{t.caption}', cell {n + 1}")
-                for n in _recovered(np.array(values), np.array(hidden), lines)]
+                for n, r in _recovered(np.array(values), np.array(hidden), lines)]
     return out
 
 
-def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]) -> list[int]:
+def _how(rng: tuple[float, float]) -> str:
+    """How far an attacker gets with a hidden figure whose range is :func:`exposed`."""
+    return ("worked out from" if pinned(rng) else
+            f"narrowed to fewer than {PROTECTION} possible values by")
+
+
+def _recovered(values: np.ndarray, hidden: np.ndarray, lines: list[Line]
+               ) -> list[tuple[int, tuple[float, float]]]:
     if not hidden.any() or not lines:
         return []
     work = np.where(hidden, 1.0, values)
     rng = ranges(np.where(np.isnan(work), 0.0, work), hidden, lines)
-    return sorted(c for c, r in rng.items() if pinned(r))
+    return sorted((c, r) for c, r in rng.items() if exposed(r))
 
 
 # --------------------------------------------------------------------------- across pages
 
 
-def _figures_json_texts(figures: dict) -> list[tuple[str, str]]:
-    """(plan key, text as a page would print it) for every count of figures.json."""
-    from ..disclosure.figures_json import figure_key
-
-    out = []
-    label = (figures.get("period") or {}).get("label", "")
-    for block in ("referrals", "cp_plans", "missing", "early_help", "diversity"):
-        for key, value in (figures.get(block) or {}).items():
-            items = value.items() if isinstance(value, dict) else [(None, value)]
-            for sub, v in items:
-                if v is None or isinstance(v, bool) or key.endswith("_rate"):
-                    continue
-                k = figure_key(block, key, label, sub)
-                if k is None:
-                    continue
-                out.append((k, "c" if v == "c" else f"{int(v):,}" if isinstance(
-                    v, int | float) else str(v)))
-    return out
-
-
-def _canonical(key: str | None) -> str | None:
-    """A key in the registry's one form (an alias written as its measure's breakdown); a
-    key that does not parse is kept as written."""
-    if not key:
-        return key
-    try:
-        measure, period, dims = parse_key(key)
-    except ValueError:
-        return key
-    return make_key(measure, period, dims)
-
-
-def _keyed(pack: Pack) -> tuple[dict[str, set[str]], set[str], list[Finding]]:
-    """key -> texts shown for it ("c" for hidden), the keys said to be "fewer than 6", and
-    the findings of a figure hidden in one place and shown in another (or shown twice with
-    two values)."""
-    seen: dict[str, set[str]] = defaultdict(set)
-    where: dict[str, str] = {}
-    small: set[str] = set()
-    for name, r in pack.pages.items():
-        for t in r.tables:
-            for row in t.rows:
-                for c in row:
-                    k = _canonical(c.attrs.get("data-key"))
-                    if k:
-                        seen[k].add(c.text)
-                        where.setdefault(k, name)
-        for k, text in ((_canonical(k), text) for k, text in r.spans):
-            # A sentence says "fewer than 6" or "a number not shown" for a hidden figure;
-            # the first tells the attacker it is at most 5.
-            if SMALL_WORDS in text.lower():
-                small.add(k)
-            seen[k].add(text if count(text) is not None else "c")
-            where.setdefault(k, name)
-    if pack.figures:
-        for k, text in _figures_json_texts(pack.figures):
-            seen[k].add(text)
-            where.setdefault(k, "figures.json")
-    out = []
-    for k, texts in seen.items():
-        if "c" in texts and len(texts) > 1:
-            out.append(Finding(where[k], "figure hidden in one place and shown in another",
-                               k.split("|")[0]))
-        elif len(texts - {"c"}) > 1:
-            out.append(Finding(where[k], "one figure shown with two different values",
-                               k.split("|")[0]))
-    return seen, small, out
-
-
-def knowledge(pack: Pack) -> Knowledge:
-    """What the pack tells an attacker about each figure tied to its disclosure plan (keys
-    read in the registry's one form, whatever name a page wrote: ``missing_episodes|P|`` is
-    ``episodes|P|type=Missing``)."""
-    seen, small, _ = _keyed(pack)
-    shown, hidden = {}, set()
-    for k, texts in seen.items():
-        values = [count(t) for t in texts if t != "c"]
-        values = [v for v in values if v is not None]
-        if values:  # shown somewhere (hidden elsewhere too is a finding of its own)
-            shown[k] = values[0]
-        elif "c" in texts:  # "x" (not available) and "z" (not applicable) hide no count
-            hidden.add(k)
-    return Knowledge(shown=shown, hidden=hidden, small=small & hidden)
-
-
 def _across_pages(know: Knowledge, bounds: bool) -> list[Finding]:
+    """Hidden figures pinned by what the pack shows (knowing those it says are fewer than 6
+    are at most 5), or narrowed below the protection level by its sums and bounds alone
+    (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
     out = []
-    for k, r in sorted(attacker_ranges(know, bounds).items()):
-        if pinned(r):
+    worked_out = {k for k, r in attacker_ranges(know, bounds).items() if recovered_small(r)}
+    unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
+    for k, r in sorted(attacker_ranges(unmarked, bounds).items()):
+        if k in worked_out or exposed(r):
             measure, period, _ = parse_key(k)
-            out.append(Finding("pack", "hidden figure worked out from figures shown on other "
-                               "pages", f"{measure} {period}"))
+            how = _how(r) if k not in worked_out else "worked out from"
+            out.append(Finding("pack", f"hidden figure {how} figures shown on other pages",
+                               f"{measure} {period}"))
     return out
 
 
@@ -464,8 +393,26 @@ def _spc_limits(pages: dict[str, PageReader]) -> list[Finding]:
 # --------------------------------------------------------------------------- the audit
 
 
+def together(new: Knowledge, earlier: Iterable[Knowledge]) -> tuple[Knowledge, list[str]]:
+    """What an attacker holding the new pack and every earlier one knows, and the figures
+    the new pack shows that an earlier pack hid (each a finding: a figure hidden once stays
+    hidden). A figure an earlier edition showed and the new one hides (a count revised into
+    1 to 5) is hidden: the earlier value is of other records, not the new one."""
+    shown, hidden, small = {}, set(), set(new.small)
+    for know in earlier:
+        shown.update(know.shown)
+        hidden |= know.hidden
+        small |= know.small
+    revealed = sorted(k for k in new.shown if k in hidden)
+    for k in new.hidden:
+        shown.pop(k, None)
+    shown.update(new.shown)
+    hidden = (hidden | new.hidden) - set(shown)
+    return Knowledge(shown=shown, hidden=hidden, small=small & hidden), revealed
+
+
 def audit_pack(folder: Path | str, *, spc_limits: bool = True,
-               unplanned_bounds: bool = True) -> list[Finding]:
+               unplanned_bounds: bool = True, others: Iterable[Path] = ()) -> list[Finding]:
     """Every disclosure problem an attacker could find from the pack alone (empty: none).
 
     * ``spc_limits``, the process-control check (:func:`_spc_limits`), on by default: the
@@ -476,14 +423,23 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
       more than once within the episodes, distinct children within their total). The
       disclosure plan protects them too (:mod:`wscb_analysis.disclosure.bounds`); turn it off only
       to see what exact sums alone give away.
+    * ``others``: packs already published (an archive's, the edition this one replaces):
+      the figures are solved for an attacker holding them all, and a figure one of them hid
+      may not be shown here.
     :func:`attacker_view` always uses the bounds."""
     pack = read_pack(folder)
     out: list[Finding] = []
     for r in pack.pages.values():
         out += _within_tables(r.tables)
-    seen, _, clashes = _keyed(pack)
-    out += clashes
-    out += _across_pages(knowledge(pack), unplanned_bounds)
+    seen, _, clashes = keyed(pack)
+    out += [Finding(*c) for c in clashes]
+    know = knowledge(pack)
+    others = list(others)
+    if others:
+        know, revealed = together(know, [pack_knowledge(f) for f in others])
+        out += [Finding("pack", "figure an earlier pack hid is shown", k.split("|")[0] + " "
+                        + k.split("|")[1]) for k in revealed]
+    out += _across_pages(know, unplanned_bounds)
     out += _rates(pack.pages, seen)
     out += _figures_text(pack.pages)
     out += _sentences(pack.pages)
@@ -493,4 +449,4 @@ def audit_pack(folder: Path | str, *, spc_limits: bool = True,
     return out
 
 
-__all__ = ["audit_pack", "attacker_view", "knowledge", "Finding"]
+__all__ = ["audit_pack", "attacker_view", "knowledge", "together", "Finding"]

@@ -32,7 +32,8 @@ import numpy as np
 
 from ..disclosure import measures as reg
 from ..disclosure.measures import make_key, parse_key
-from ..disclosure.suppress import pinned
+from ..disclosure.published import Knowledge
+from ..disclosure.suppress import PROTECTION, exposed, recovered_small
 from ..periods import PeriodError, label_children, label_parent
 
 #: (part, whole) subsets an attacker can rely on (the plan's, less those the data may break).
@@ -74,8 +75,11 @@ def _children(period: str) -> list[str]:
         return []
 
 
-def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
-    """The exact sums and the bounds between ``keys`` (and figures they imply)."""
+def implied(keys: set[str], zeros: frozenset[str] = frozenset()
+            ) -> tuple[list[Sum], list[AtMost]]:
+    """The exact sums and the bounds between ``keys`` (and figures they imply). ``zeros``:
+    figures shown as 0, for the one sum a 0 makes exact (no child more than once: the
+    episodes are the children)."""
     parsed = {k: parse_key(k) for k in keys}
     sums: list[Sum] = []
     bounds: list[AtMost] = []
@@ -135,20 +139,12 @@ def implied(keys: set[str]) -> tuple[list[Sum], list[AtMost]]:
         if measure in pairs_of:
             second, whole = pairs_of[measure]
             bound((key, make_key(second, period, dims)), make_key(whole, period, dims))
+            if make_key(second, period, dims) in zeros:
+                sums.append(Sum((key,), make_key(whole, period, dims)))
         # A month's or a quarter's distinct children are at most the quarter's or year's.
         if _kind(measure) is reg.Kind.DISTINCT and _parent(period) is not None:
             bound((key,), make_key(measure, _parent(period), dims))
     return list(dict.fromkeys(sums)), list(dict.fromkeys(bounds))
-
-
-@dataclass
-class Knowledge:
-    """What the pack tells about each figure: ``shown`` value, ``hidden`` (with ``small``
-    when it says "fewer than 6")."""
-
-    shown: dict[str, float]
-    hidden: set[str]
-    small: set[str]
 
 
 def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[float, float]]:
@@ -157,7 +153,7 @@ def attacker_ranges(know: Knowledge, bounds: bool = True) -> dict[str, tuple[flo
     solved). ``bounds=False`` leaves out the bounds (subsets, distinct children), keeping the
     exact sums only."""
     keys = set(know.shown) | know.hidden
-    sums, at_most = implied(keys)
+    sums, at_most = implied(keys, frozenset(k for k, v in know.shown.items() if v == 0))
     bounds = at_most if bounds else []
     names = sorted(keys | {k for s in sums for k in (*s.parts, s.total)}
                    | {k for b in bounds for k in (*b.small, *b.large)})
@@ -263,13 +259,15 @@ def _solve_group(targets, rows, unknown, values, names, know):
             np.maximum(most, res.x[cols], out=most)
         return res
 
-    def two_apart(j: int) -> bool:
-        return bool(np.floor(most[j] + 1e-6) - np.ceil(least[j] - 1e-6) >= 1)
+    def wide(j: int) -> bool:
+        # Seen at PROTECTION whole numbers: wide enough for any check (a range given from
+        # these values is within the true range, never wider).
+        return bool(np.floor(most[j] + 1e-6) - np.ceil(least[j] - 1e-6) >= PROTECTION - 1)
 
     if len(cols) > 2:
         # Every target pushed down, then up, then in mixed directions (fixed, so the audit
-        # repeats itself): a target that takes values two whole numbers apart in these is not
-        # pinned and needs no programme of its own.
+        # repeats itself): a target seen at enough whole numbers in these (:func:`wide`) is not
+        # narrow and needs no programme of its own.
         rng = np.random.default_rng(len(cols))
         signs = [np.ones(len(cols)), -np.ones(len(cols))]
         signs += [rng.choice([-1.0, 1.0], len(cols)) for _ in range(min(4, len(cols) // 8))]
@@ -280,7 +278,7 @@ def _solve_group(targets, rows, unknown, values, names, know):
                 return {names[c]: (np.nan, np.nan) for c in targets}
     out = {}
     for j, c in enumerate(targets):
-        if two_apart(j):
+        if wide(j):
             out[names[c]] = (float(least[j]), float(most[j]))
             continue
         obj = np.zeros(len(cells))
@@ -296,8 +294,12 @@ def _solve_group(targets, rows, unknown, values, names, know):
 
 
 def recovered(know: Knowledge, bounds: bool = True) -> list[str]:
-    """Hidden figures an attacker can pin to one whole number."""
-    return sorted(k for k, r in attacker_ranges(know, bounds).items() if pinned(r))
+    """Hidden figures an attacker can pin to one whole number, or narrow by the sums and
+    bounds alone to fewer whole numbers than a hidden figure keeps
+    (:func:`~wscb_analysis.disclosure.suppress.exposed`)."""
+    unmarked = Knowledge(shown=know.shown, hidden=know.hidden, small=set())
+    return sorted({k for k, r in attacker_ranges(know, bounds).items() if recovered_small(r)}
+                  | {k for k, r in attacker_ranges(unmarked, bounds).items() if exposed(r)})
 
 
 __all__ = ["SUBSETS", "Sum", "AtMost", "Knowledge", "implied", "attacker_ranges",

@@ -686,6 +686,13 @@ class Stage:
 
 
 @contextlib.contextmanager
+def folder_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold ``folder``'s lock (as a publish holds its pack folder's): one writer at a time."""
+    with _Lock(folder, LOCK_WAIT_SECONDS if wait is None else wait):
+        yield
+
+
+@contextlib.contextmanager
 def publishing(out: Path | str, data_dir: Path | str | None = None, *,
                notebook_dir: Path | str | None = None,
                wait: float | None = None) -> Iterator[Stage]:

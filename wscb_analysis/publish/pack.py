@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -33,6 +34,7 @@ from .. import __version__, config
 from ..coverage import PeriodNotHeldError, check_period, extract_coverage, long_date
 from ..disclosure.counts import build_plan, cached_plan
 from ..disclosure.figures_json import disclosed_figures
+from ..disclosure.published import packs_in, published_in
 from ..figures import headline_figures
 from ..io.load import ExtractError, load_extract
 from ..io.quality import quality_report, quality_summary
@@ -40,6 +42,7 @@ from ..performance.load import performance_coverage
 from ..periods import Period, financial_year
 from ..profile import load_profile
 from . import install
+from .archive import keep_revision, next_edition, pack_folder, write_index
 from .audit import audit_pack
 from .guard import Prescan, scan_pack
 from .index import TILES, coverage_html, glossary_body, index_body, quality_html, tiles_html
@@ -129,6 +132,16 @@ class Run:
     timeout: int = 600
     #: The authority a pooled file is read for (``--la``, the profile's own), or None.
     la: str | None = None
+    #: The partnership's archive of packs (``--archive``), or None.
+    archive: Path | None = None
+
+    @property
+    def published_from(self) -> Path | None:
+        """The packs already published that this one is planned and audited against: the
+        archive, or the pack ``out`` holds (the edition this one replaces)."""
+        if self.archive is not None:
+            return self.archive
+        return self.out if packs_in(self.out) else None
 
 
 def _allowed_dates(extract, per: Period, coverage: dict, started_at: dt.datetime
@@ -163,33 +176,43 @@ def _scorecard_tile(carried: dict[str, dict], run: Run, per: Period, reporter) -
 
             summary = tile_summary(context(run.data_dir, per.year_label, per.quarter,
                                            run.benchmarks_dir, run.profile, run.column_map,
-                                           run.use_cache))
+                                           run.use_cache, run.la, run.published_from))
         return tile_html(summary)
     except Exception as exc:  # noqa: BLE001 - the page itself reports what went wrong
         reporter.line(f"note: no scorecard tile ({type(exc).__name__}: {exc})")
         return ""
 
 
-def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Path | str,
+def publish_pack(data_dir: Path | str, period: str, quarter: str | None,
+                 out: Path | str | None = None,
                  benchmarks_dir: Path | str | None = None, workers: int | None = None,
                  timeout: int = 600, notebook_dir: Path | None = None,
                  pool: KernelPool | None = None, started: float | None = None,
                  profile: Path | str | None = None, column_map: dict | None = None,
-                 use_cache: bool = True, audit: bool = True, la: str | None = None) -> int:
+                 use_cache: bool = True, audit: bool = True, la: str | None = None,
+                 archive: Path | str | None = None) -> int:
     """Publish the pack; returns the exit code (0 only when every notebook succeeded and the
     pack passed the leak guard and the disclosure audit; 2 when no supplied source reaches the
-    period, writing nothing). ``pool``: kernels the caller already started (the CLI starts
-    them before importing the heavy libraries), shut down at the end unless reusable. Raises
-    :class:`.install.OutError` (an ExtractError) when ``out`` is refused or the pack cannot
-    be put in place, and :class:`~wscb_analysis.profile.ProfileError` for a profile that
-    cannot be read."""
+    period, writing nothing). ``out``: the pack's folder; or ``archive``: the partnership's
+    archive of packs (:mod:`.archive`), the pack going into its folder for the period, the
+    earlier edition kept, and the plan and audit made against every pack already there.
+    ``pool``: kernels the caller already started (the CLI starts them before importing the
+    heavy libraries), shut down at the end unless reusable. Raises :class:`.install.OutError`
+    (an ExtractError) when ``out`` is refused or the pack cannot be put in place, and
+    :class:`~wscb_analysis.profile.ProfileError` for a profile that cannot be read."""
     started = started if started is not None else time.perf_counter()
     started_at = dt.datetime.now()
     per = financial_year(period, quarter)
-    run = Run(data_dir=Path(data_dir).resolve(), period=per, out=Path(out).resolve(),
+    if (out is None) == (archive is None):
+        raise install.OutError("give the pack's folder (--out) or the archive (--archive), "
+                               "one of the two")
+    archive = Path(archive).resolve() if archive is not None else None
+    out = pack_folder(archive, per) if archive is not None else Path(out).resolve()
+    run = Run(data_dir=Path(data_dir).resolve(), period=per, out=out,
               benchmarks_dir=Path(benchmarks_dir).resolve() if benchmarks_dir else None,
               profile=Path(profile).resolve() if profile else None,
-              column_map=dict(column_map or {}), use_cache=use_cache, timeout=timeout, la=la)
+              column_map=dict(column_map or {}), use_cache=use_cache, timeout=timeout, la=la,
+              archive=archive)
     books = notebooks(notebook_dir or config.NOTEBOOKS_DIR)
     try:
         if not books:
@@ -198,7 +221,13 @@ def publish_pack(data_dir: Path | str, period: str, quarter: str | None, out: Pa
         load_profile(run.profile)  # a profile that cannot be read stops before any work
         # Kernels start while the extract is validated.
         pool = pool or KernelPool(min(workers or default_workers(), len(books)))
-        with install.publishing(run.out, run.data_dir, notebook_dir=notebook_dir) as stage:
+        with contextlib.ExitStack() as held:
+            if archive is not None:
+                # One publish into an archive at a time: each is planned against the others.
+                archive.mkdir(parents=True, exist_ok=True)
+                held.enter_context(install.folder_lock(archive))
+            stage = held.enter_context(install.publishing(run.out, run.data_dir,
+                                                          notebook_dir=notebook_dir))
             return _publish(pool, books, run, started, started_at, stage, audit)
     finally:
         if pool is not None and not pool.reuse:  # a reusable pool is its owner's to stop
@@ -227,8 +256,10 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         stage.discard()
         return 2
     prof = load_profile(run.profile)
-    # Planned once here, before the notebooks run: each kernel reads the saved plan.
-    plan = (cached_plan if run.use_cache else build_plan)(extract, per, prof)
+    # Planned once here, before the notebooks run, against every pack already published:
+    # each kernel reads the same packs and the saved plan.
+    published = published_in(run.published_from)
+    plan = (cached_plan if run.use_cache else build_plan)(extract, per, prof, published)
     tmp = stage.path
     (tmp / "notebooks").mkdir(parents=True)
     reporter = _Reporter(tmp / "run.log", len(books))
@@ -238,7 +269,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
                   "benchmarks_dir": str(run.benchmarks_dir) if run.benchmarks_dir else None,
                   "profile": str(run.profile) if run.profile else None,
                   "column_map": run.column_map or None, "use_cache": run.use_cache,
-                  "la": run.la}
+                  "la": run.la,
+                  "archive": str(run.published_from) if run.published_from else None}
     from concurrent.futures import ThreadPoolExecutor
 
     from ..benchmarks import comparator_table, load_reference
@@ -348,6 +380,10 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         "failures": [r.name for r in runs if not r.ok],
         "execution": "papermill on warm kernels, namespace reset before each notebook",
         "disclosure": plan.summary(),
+        "edition": next_edition(run.published_from, per) if run.published_from else 1,
+        "planned_against": [str(i.folder.relative_to(run.published_from))
+                            if i.folder != run.published_from else "the edition replaced"
+                            for i in packs_in(run.published_from)],
     }
     provenance = (f"Period {per.label} ({long_date(per.start)} to {long_date(per.end)}); run "
                   f"{long_date(started_at.date())}; wscb-analysis {__version__}, commit "
@@ -376,7 +412,8 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     leaks = scan_pack(tmp, extract, allowed, prescan)
     try:
-        findings = audit_pack(tmp) if audit else []
+        findings = audit_pack(tmp, others=[i.folder for i in packs_in(run.published_from)]
+                              ) if audit else []
     except Exception as exc:  # noqa: BLE001 - an audit that cannot run must not pass a pack
         findings = [f"the disclosure audit could not read the pack ({type(exc).__name__}: "
                     f"{exc})"]
@@ -409,7 +446,12 @@ def _publish(pool, books, run: Run, started, started_at, stage: install.Stage, a
         return 1
     reporter.line(f"Pack complete in {manifest['seconds']:.1f} s: {run.out / 'index.html'}")
     reporter.close()
+    if run.archive is not None:
+        keep_revision(run.archive, per)  # the edition this one replaces, kept whole
     stage.install()
+    if run.archive is not None:
+        write_index(run.archive, prof.name, lambda title, body: page(title, body, **shell))
+        print(f"Archive index: {run.archive / 'index.html'}")
     print(f"Pack written: {run.out / 'index.html'}")
     return 0
 

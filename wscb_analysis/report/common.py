@@ -3,8 +3,6 @@ titles that claim only what a test supports, and the all-authority funnel."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -13,6 +11,7 @@ from .. import narrative as say
 from ..charts import funnel_chart
 from ..disclosure import disclose
 from ..disclosure.measures import NOT_RECORDED
+from ..io.schemas import REFERRAL_SOURCE_GROUPS
 from ..periods import Period, financial_year, financial_years
 from ..stats import proportion_funnel, wilson_ci
 from .blocks import Block, Finding, MethodNote, Note
@@ -62,18 +61,15 @@ def period_of(label: str) -> Period:
     return financial_year(*label.split(" ")) if " Q" in label else financial_year(label)
 
 
-_CODE = re.compile(r"^(\d+)([A-Z]?)$")
 
 
-def source_order(code: str) -> tuple:
-    """Referral source codes in their natural order: 1A, 1B, ..., 2A, ..., 10; then codes the
-    CIN list does not have, then "Not recorded"."""
-    if code == NOT_RECORDED:
-        return (3, 0, "", code)
-    m = _CODE.match(str(code))
-    if m:
-        return (0, int(m.group(1)), m.group(2), "")
-    return (2, 0, "", str(code))
+def source_order(group: str) -> tuple:
+    """Referral source groups in DfE's order (Individual, Schools, ..., Unknown), then
+    anything else, then "Not recorded"."""
+    if group == NOT_RECORDED:
+        return (3, 0, group)
+    order = list(REFERRAL_SOURCE_GROUPS)
+    return (0, order.index(group), group) if group in order else (2, 0, str(group))
 
 
 def ordered_groups(values, listed: list[str]) -> tuple[list[str], list[str], list[str]]:

@@ -24,6 +24,7 @@ from ..coverage import SOURCE_FILES, SOURCE_WORDS, SourceCoverage, extract_cover
 from ..disclosure.counts import build_plan, cached_plan
 from ..disclosure.measures import make_key
 from ..disclosure.plan import PackPlan
+from ..disclosure.published import published_in
 from ..figures import headline_figures
 from ..io.load import Extract, load_extract
 from ..periods import Period, financial_year
@@ -200,10 +201,13 @@ def _profile_key(profile: str | Path | None) -> tuple:
 def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
             quarter: str | None = None, benchmarks_dir: str | Path | None = None,
             profile: str | Path | None = None, column_map: Mapping[str, str] | None = None,
-            use_cache: bool = True, la: str | None = None) -> Context:
+            use_cache: bool = True, la: str | None = None,
+            archive: str | Path | None = None) -> Context:
     """Load the profile, the extract and the comparators once for a notebook, and plan the
     pack's disclosure for the period. ``la``: read a file holding several authorities for the
-    profile's authority alone (its DfE code; another authority's is refused)."""
+    profile's authority alone (its DfE code; another authority's is refused). ``archive``: a
+    folder of packs already published (an archive, or the one pack this one replaces): the
+    plan keeps hidden what they hid and is made together with what they showed."""
     per = financial_year(period, quarter)
     # The profile first: one that cannot be used stops the notebook before any reading.
     prof = _cached(("profile", _profile_key(profile)), lambda: load_profile(profile))
@@ -221,10 +225,11 @@ def context(data_dir: str | Path | None = "demo", period: str = "2016-17",
                              lambda: bm.reference_neighbours(bdir))
     neighbours = bm.statistical_neighbours(reference, all_neighbours, prof.la_code,
                                            prof.neighbour_grouping)
+    published = published_in(archive) if archive else None
     key = (str(folder), files, tuple(sorted(cmap.items())), la, _profile_key(profile),
-           per.label)
+           per.label, published.digest() if published else None)
     plan = _cached(("plan", *key), lambda: (cached_plan if use_cache else build_plan)(
-        extract, per, prof), use_cache)
+        extract, per, prof, published), use_cache)
     figures = _cached(("figures", *key), lambda: headline_figures(extract, per), use_cache)
     return Context(extract=extract, period=per, year=financial_year(per.year_label),
                    profile=prof, coverage=extract_coverage(extract), figures=figures,

@@ -8,7 +8,6 @@ import pandas as pd
 from .. import narrative as say
 from ..charts import line_chart
 from ..disclosure import disclose
-from ..io.schemas import REFERRAL_SOURCES
 from ..stats import MIN_SERIES_POINTS, proportion_trend
 from .blocks import Block, Finding, MethodNote, Note
 from .common import keys_like, quarters_held, source_order, subtitle, why_not
@@ -145,7 +144,7 @@ def diversity_by_source(ctx: Context) -> Block:
     rows, keys = [], []
     for s in sources:
         kn = ctx.key("referrals", referral_source=s)
-        row = {"referral_source": f"{s} {REFERRAL_SOURCES[s]}" if s in REFERRAL_SOURCES else s,
+        row = {"referral_source": s,
                "referrals": int(ctx.plan.value(kn))}
         krow = {"referrals": kn}
         for f in fields:

@@ -75,11 +75,10 @@ def missing_headline(ctx: Context) -> Block:
                                  "covers no one else." if _only_looked_after(ctx)
                                  else "")))
     else:
-        children = count_words(ctx, kc)
-        episodes = count_words(ctx, k("missing_episodes"))
         said = [kc, k("missing_episodes")]
-        text = (f"{_cap(children)} children went missing (whereabouts not known) in "
-                f"{ctx.period.label}, in {episodes} missing episodes")
+        text = (f"{_cap(_counted_or_bare(ctx, kc, 'children'))} went missing (whereabouts "
+                f"not known) in {ctx.period.label}, in "
+                f"{_counted_or_bare(ctx, said[1], 'missing episodes')}")
         if _split(ctx):
             said += [k("missing_children", population=LA), k("missing_children", population=NLA)]
             text += (f": {_counted(ctx, said[2], 'looked-after children')} and "
@@ -106,8 +105,8 @@ def missing_headline(ctx: Context) -> Block:
         ke = k("episodes", type=kind)
         if ctx.plan.has(ke) and ctx.plan.value(ke):
             said += [k(who), ke]
-            beside.append(f"{count_words(ctx, k(who))} children {what} in "
-                          f"{count_words(ctx, ke)} episodes")
+            beside.append(f"{_counted_or_bare(ctx, k(who), 'children')} {what} in "
+                          f"{_counted_or_bare(ctx, ke, 'episodes')}")
     if beside:
         items.append(finding_of(("Beside them, not counted in them: " if not none_missing else
                                  "Not counted as missing: ") + "; ".join(beside) + ".",
@@ -129,6 +128,13 @@ def _counted(ctx: Context, key: str, noun: str) -> str:
     words = count_words(ctx, key)
     return (f"{noun}, whose number is not shown" if words == "a number not shown" else
             f"{words} {noun}")
+
+
+def _counted_or_bare(ctx: Context, key: str, noun: str) -> str:
+    """"7 children", "fewer than 6 children", or "children (number not shown)" where the
+    plan hides the count to protect another ("a number not shown children" is no English)."""
+    words = count_words(ctx, key)
+    return f"{noun} (number not shown)" if words == "a number not shown" else f"{words} {noun}"
 
 
 def _cap(text: str) -> str:

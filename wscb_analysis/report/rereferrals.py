@@ -14,7 +14,6 @@ from ..charts import bar_chart, line_chart, xmr_chart
 from ..coverage import long_date
 from ..disclosure import disclose
 from ..disclosure.measures import NOT_RECORDED
-from ..io.schemas import REFERRAL_SOURCES
 from ..metrics import referrals as rf
 from ..periods import financial_year
 from ..stats import wilson_ci
@@ -361,8 +360,6 @@ def rereferrals_by_group(ctx: Context, by: str, label: str) -> Block:
     t = pd.DataFrame(rows)
     if not counted:
         t["rereferrals"] = t["rereferrals"].astype(float)
-    if by == "referral_source":
-        t[by] = [f"{c} {REFERRAL_SOURCES[c]}" if c in REFERRAL_SOURCES else c for c in t[by]]
     table = t[[by, "referrals", "rereferrals", "value"]]
     shown = disclose(table, counts=["referrals", "rereferrals"],
                      percents={"value": ("rereferrals", "referrals")},
