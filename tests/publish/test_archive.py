@@ -86,3 +86,30 @@ def test_out_and_archive_together_is_a_usage_mistake(tmp_path):
                           "--archive", str(tmp_path / "b")], capture_output=True, text=True)
     assert res.returncode == 2
     assert "not allowed with argument" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_finding_across_the_archive_refuses_the_pack_and_leaves_the_archive(
+        archive, tmp_path, monkeypatch, kernel_pool, capsys):
+    # The audit is handed every pack in the archive beside the new one; when it finds
+    # anything, nothing enters the archive: no Q2 folder, the index as it was.
+    from wscb_analysis.publish import pack as pack_module
+    from wscb_analysis.publish import publish_pack
+
+    folder, _ = archive
+    copy = tmp_path / "packs"
+    shutil.copytree(folder, copy, symlinks=True)
+    index_before = (copy / "index.html").read_bytes()
+    handed = []
+
+    def audit(new, others=()):
+        handed.append(sorted(p.name for p in others))
+        return ["hidden figure worked out from figures shown on other pages (planted)"]
+
+    monkeypatch.setattr(pack_module, "audit_pack", audit)
+    extract = folder.parent / "extract"
+    code = publish_pack(extract, "2016-17", "Q2", archive=copy, pool=kernel_pool)
+    assert code == 1
+    assert handed == [["2016-17", "2016-17-Q3", "edition-1"]]
+    assert not (copy / "2016-17-Q2").exists()
+    assert (copy / "index.html").read_bytes() == index_before
+    assert "disclosure audit" in capsys.readouterr().err
