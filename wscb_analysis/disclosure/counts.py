@@ -492,7 +492,10 @@ def build_plan(extract, period: Period, profile=None, published: Published | Non
     b = PlanBuilder()
     for label in scope:
         b.extending = label not in own_periods(period)
+        before = set(b.keys)
         seed_plan(b, headline_figures(extract, label_period(label)), label)
+        if label == period.label:  # the figures.json headline of this pack
+            b.headline = set(b.keys) - before
     for count in (_referrals, _cp_plans, _missing, _early_help):
         b.extending = False
         count(b, extract, period, cov[count.__name__[1:]], profile, scope)

@@ -41,6 +41,9 @@ class PlanBuilder:
     #: not print them.
     extra: set[str] = field(default_factory=set)
     extending: bool = False
+    #: The pack's headline figures (its own period's totals): hidden to protect others only
+    #: when nothing else will do.
+    headline: set[str] = field(default_factory=set)
 
     def cell(self, key: str, value) -> int:
         value = float(value) if value is not None else np.nan
@@ -111,8 +114,10 @@ class PlanBuilder:
         unprinted[[self.index[k] for k in self.extra
                    if k not in (shown or {}) and k not in set(hidden)]] = True
         unprinted &= values != 0
+        last = np.zeros(n, bool)
+        last[[self.index[k] for k in self.headline if k in self.index]] = True
         hidden = suppress(values, self.lines, hidden=before, locked=locked,
-                          unprinted=unprinted)
+                          unprinted=unprinted, last=last)
         return PackPlan(keys=list(self.keys), values=values, hidden_mask=hidden,
                         primary_mask=primary(values), index=dict(self.index),
                         lines=list(self.lines),

@@ -289,7 +289,8 @@ def recovered_small(rng: tuple[float, float]) -> bool:
 def suppress(values: Sequence[float], lines: Iterable[Line] = (),
              upper_five: np.ndarray | None = None, *, hidden: np.ndarray | None = None,
              locked: np.ndarray | None = None,
-             unprinted: np.ndarray | None = None) -> np.ndarray:
+             unprinted: np.ndarray | None = None,
+             last: np.ndarray | None = None) -> np.ndarray:
     """The cells to hide (True): primary, then secondary until no line has exactly one hidden
     cell and no hidden cell is :func:`exposed` under the exact lines and bounds. NaN cells (not
     available) are never hidden and never counted on.
@@ -299,7 +300,9 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
     ``unprinted``: cells no pack prints (yet), held only because they add up with printed
     ones (a quarter of a year whose other quarters and year are published): unknown to an
     attacker, protected only if they are counts from 1 to 5 (the year less three quarters
-    must not give the fourth away), never hidden to protect another.
+    must not give the fourth away), never hidden to protect another. ``last``: cells hidden
+    to protect others only when nothing else will do (a pack's headline totals: the board
+    reads them first).
     """
     values = np.asarray(values, dtype=float)
     lines = list(lines)
@@ -312,6 +315,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
     upper = primary(values) if upper_five is None else np.asarray(upper_five, bool)
     finite = np.isfinite(values)
     candidates = finite & (values > 0) & ~locked & ~unprinted
+    last = np.zeros(len(values), bool) if last is None else np.asarray(last, bool)
     memo: dict = {}  # ranges knowing hidden figures are at least 1
     memo_five: dict = {}  # and knowing those from 1 to 5 are at most 5
 
@@ -321,11 +325,12 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
         if len(unknown) != 1 or not hide[unknown[0]]:
             return False  # no figure worked out, or one no pack prints and nobody need hide
         options = [c for c in line.parts if candidates[c] and not hide[c]]
-        if not options and candidates[line.total] and not hide[line.total]:
-            options = [line.total]
+        if candidates[line.total] and not hide[line.total]:
+            options.append(line.total)
         if not options:
             return False
-        hide[min(options, key=lambda c: (values[c], c))] = True
+        # A part before the total, and anything before a headline figure.
+        hide[min(options, key=lambda c: (last[c], c == line.total, values[c], c))] = True
         return True
 
     for _ in range(len(values) + 1):
@@ -345,7 +350,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
                                     exact=False).items() if recovered_small(r)}) if hide[c])
         if not found:
             break
-        if not _hide_for(found, lines, hide, candidates, values, unprinted):
+        if not _hide_for(found, lines, hide, candidates, values, unprinted, last):
             break  # nothing left to hide: the audit will report it
     # A figure hidden only to protect others that is worked out all the same protects nothing
     # (an attacker has its value either way): it is shown. (Typically a year's total whose
@@ -362,7 +367,7 @@ def suppress(values: Sequence[float], lines: Iterable[Line] = (),
 
 def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
               candidates: np.ndarray, values: np.ndarray,
-              unprinted: np.ndarray | None = None) -> bool:
+              unprinted: np.ndarray | None = None, last: np.ndarray | None = None) -> bool:
     """Hide one more cell near each recovered cell in ``found``, but only one per group of
     linked hidden cells: a cell hidden for one recovered cell may protect the others of its
     group (case 9: two small cells on one line are both protected by one more hidden cell),
@@ -380,7 +385,7 @@ def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
     for cell in found:
         if group_of[cell] in touched:
             continue
-        choice = _nearest_candidate(cell, lines, unknown, candidates, values)
+        choice = _nearest_candidate(cell, lines, unknown, candidates, values, last)
         if choice is None:
             continue
         hide[choice] = True
@@ -395,28 +400,35 @@ def _hide_for(found: list[int], lines: Sequence[Line], hide: np.ndarray,
 
 
 def _nearest_candidate(cell: int, lines: Sequence[Line], hide: np.ndarray,
-                       candidates: np.ndarray, values: np.ndarray) -> int | None:
+                       candidates: np.ndarray, values: np.ndarray,
+                       last: np.ndarray | None = None) -> int | None:
     """The smallest shown non-zero cell on the lines (sums and bounds) nearest ``cell``:
     first the lines through it, then lines through the hidden cells on those, and so on (the
-    shown cells that pin a hidden one lie on the lines that connect it to them)."""
+    shown cells that pin a hidden one lie on the lines that connect it to them). A ``last``
+    cell (a headline) is taken only when no other cell on any line further out will do."""
     exact = [ln for ln in lines if ln.solved]
     seen_cells = {cell}
     frontier = {cell}
     used: set[int] = set()
+    fallback: int | None = None
     while frontier:
         ring = [i for i, ln in enumerate(exact) if i not in used
                 and frontier & {*ln.parts, ln.total}]
         if not ring:
-            return None
+            break
         used.update(ring)
         members = {c for i in ring for c in (*exact[i].parts, exact[i].total)}
         options = [c for c in members if candidates[c] and not hide[c]]
-        if options:
+        preferred = [c for c in options if last is None or not last[c]]
+        if preferred:
             totals = {exact[i].total for i in ring}
-            return min(options, key=lambda c: (c in totals, values[c], c))
+            return min(preferred, key=lambda c: (c in totals, values[c], c))
+        if options and fallback is None:
+            fallback = min(options, key=lambda c: (values[c], c))
         frontier = {c for c in members if hide[c]} - seen_cells
         seen_cells |= frontier
-    return None
+    return fallback
+
 
 
 def grid_lines(shape: tuple[int, int], row_total: int | None, total_row: int | None,
