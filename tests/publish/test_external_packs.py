@@ -119,9 +119,10 @@ def test_903_rule_fixtures(rule_fixtures):
     # 586_f and 586_g (from February 2020): 6.
     # 7 children and 9 episodes printed together would leave the children who went missing
     # more than once (2, hidden) at most 9 - 7 = 2: one or two, fewer than the three
-    # possible values a hidden count keeps (SECURITY.md section 3). Both are hidden.
+    # possible values a hidden count keeps (SECURITY.md section 3). One of the two is
+    # hidden: the children, since the episodes are a headline figure (hidden last).
     assert ("Children (number not shown) went missing (whereabouts not known) in 2020-21, in "
-            "missing episodes (number not shown). All are looked-after children: the "
+            "9 missing episodes. All are looked-after children: the "
             "looked-after children return covers no one else.") in p["05"]
     assert p.figures["missing"]["children"] == "c"
     assert ("Fewer than 6 went missing more than once in the period, and 6 were still "
@@ -367,7 +368,7 @@ def test_combined(combined):
     _annex_a_2020_21(combined)
     # As in the 903 rule fixtures: 7 children in 9 episodes would pin the repeat children.
     assert ("Children (number not shown) went missing (whereabouts not known) in 2020-21, in "
-            "missing episodes (number not shown).") in combined["05"]
+            "9 missing episodes.") in combined["05"]
     assert combined.figures["coverage"]["referrals"]["period_covered"] == "part"
     assert combined.figures["coverage"]["missing"]["period_covered"] == "full"
 
